@@ -1,0 +1,87 @@
+"""The one door to data: a user's scope, and querysets restricted to it.
+
+Views, the API, exports and tasks call ``require`` (no right at all → 403) and then
+read through ``restrict``-ed querysets (a row outside the scope → 404, like a missing one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+
+from .permissions import ROLE_PERMS, SELF_PERMS
+
+
+def _minimal(paths: Iterable[str]) -> tuple[str, ...]:
+    """Drop paths that lie inside another path of the set."""
+    out: list[str] = []
+    for p in sorted(set(paths)):
+        if not out or not p.startswith(out[-1]):
+            out.append(p)
+    return tuple(out)
+
+
+def _post_index(user: Any) -> dict[str, tuple[str, ...]]:
+    """{perm: minimal org paths}, computed once per user object (one query)."""
+    cached = getattr(user, "_zh_scope", None)
+    if cached is not None:
+        return cached
+    index: dict[str, list[str]] = {}
+    if user is not None and user.is_authenticated:
+        if user.is_superuser:
+            from zongheng.orgs.models import Org
+
+            roots = list(Org.get_root_nodes().values_list("path", flat=True))
+            all_perms = set().union(*ROLE_PERMS.values())
+            index = {perm: roots for perm in all_perms}
+        elif user.person_id:
+            from zongheng.orgs.models import Post
+
+            today = timezone.localdate()
+            rows = (
+                Post.objects.filter(person_id=user.person_id, starts_on__lte=today)
+                .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+                .values_list("role", "org__path")
+            )
+            for role, path in rows:
+                for perm in ROLE_PERMS.get(role, ()):
+                    index.setdefault(perm, []).append(path)
+    result = {perm: _minimal(paths) for perm, paths in index.items()}
+    user_obj = user
+    if user_obj is not None:
+        user_obj._zh_scope = result
+    return result
+
+
+def scope_paths(user: Any, perm: str) -> tuple[str, ...]:
+    """Org paths whose subtrees the user may act on with ``perm``."""
+    return _post_index(user).get(perm, ())
+
+
+def has_perm(user: Any, perm: str) -> bool:
+    """True when the user holds ``perm`` anywhere (or on their own record)."""
+    if not (user and user.is_authenticated):
+        return False
+    return bool(scope_paths(user, perm)) or (perm in SELF_PERMS and bool(user.person_id))
+
+
+def require(user: Any, perm: str) -> None:
+    """No right at all → 403 (PermissionDenied). Scope of single rows is checked by restrict."""
+    if not has_perm(user, perm):
+        raise PermissionDenied("您没有此项权限")
+
+
+def path_q(field: str, paths: Iterable[str]) -> Q:
+    """Rows whose ``field`` lies in any of the subtrees; matches nothing for no paths."""
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+def in_scope(user: Any, perm: str, path: str) -> bool:
+    return any(path.startswith(p) for p in scope_paths(user, perm))

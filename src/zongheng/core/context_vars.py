@@ -1,0 +1,17 @@
+"""Per-request context (request id, client IP) for audit records, set by middleware."""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    request_id: str = ""
+    ip: str | None = None
+
+
+current_request: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar(
+    "zongheng_request", default=RequestInfo()
+)

@@ -1,0 +1,53 @@
+"""Every role and every permission of the platform, declared in one place.
+
+A post (person, role, organisation) grants its role's permissions on that
+organisation's subtree. A user's scope for a permission is the union of the subtrees
+of their active posts whose role grants it (see ``zongheng.core.access``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Perm(models.TextChoices):
+    ORG_VIEW = "org.view", "查看组织"
+    ORG_CHANGE = "org.change", "维护组织"
+    ORG_MOVE = "org.move", "调整组织隶属"
+    PERSON_VIEW = "person.view", "查看人员"
+    PERSON_CHANGE = "person.change", "维护人员"
+    PERSON_REVEAL = "person.reveal", "查看完整证件号和电话"
+    PERSON_IMPORT = "person.import", "导入党员名册"
+    POST_CHANGE = "post.change", "任免职务"
+    AUDIT_VIEW = "audit.view", "查阅审计日志"
+
+
+class Role(models.TextChoices):
+    ORG_DEPT = "org_dept", "组织部干部"
+    SECRETARY = "secretary", "书记"
+    DEPUTY_SECRETARY = "deputy_secretary", "副书记"
+    COMMITTEE_MEMBER = "committee_member", "委员"
+    SECRETARY_ASSISTANT = "secretary_assistant", "书记助理"
+    GRID_LEADER = "grid_leader", "网格长"
+    HOUSEHOLD_HEAD = "household_head", "中心户户主"
+    AUDITOR = "auditor", "审计员"
+
+
+_MANAGE = {
+    Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
+    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE,
+}
+
+ROLE_PERMS: dict[str, frozenset[str]] = {
+    Role.ORG_DEPT: frozenset(_MANAGE),
+    Role.SECRETARY: frozenset(_MANAGE),
+    Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
+    Role.COMMITTEE_MEMBER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE}),
+    Role.SECRETARY_ASSISTANT: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT}),
+    Role.GRID_LEADER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE}),
+    Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW}),
+    Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
+}
+
+# What a logged-in user may always do with their own person record.
+SELF_PERMS: frozenset[str] = frozenset({Perm.PERSON_VIEW})

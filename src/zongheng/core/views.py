@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from .access import require
+from .exports import xlsx_response
+from .models import AuditLog
+from .permissions import Perm
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def display(request: HttpRequest) -> HttpResponse:
+    """Large-text and high-contrast modes (适老化), remembered in a cookie."""
+    back = request.META.get("HTTP_REFERER") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "/"
+    response = redirect(back)
+    for param, cookie in (("large", "zh_large"), ("contrast", "zh_contrast")):
+        if param in request.GET:
+            response.set_cookie(cookie, "1" if request.GET[param] == "1" else "0", max_age=365 * 86400,
+                                samesite="Lax", secure=not settings.DEBUG and request.is_secure())
+    return response
+
+
+def _audit_queryset(request: HttpRequest):  # type: ignore[no-untyped-def]
+    qs = AuditLog.objects.select_related("actor")
+    params = request.GET
+    if q := params.get("q", "").strip():
+        qs = qs.filter(Q(object_repr__contains=q) | Q(actor_label__contains=q) | Q(request_id=q))
+    if action := params.get("action", "").strip():
+        qs = qs.filter(action__startswith=action)
+    if object_type := params.get("object_type", "").strip():
+        qs = qs.filter(object_type=object_type)
+    if object_id := params.get("object_id", "").strip():
+        qs = qs.filter(object_id=object_id)
+    if start := params.get("from", "").strip():
+        qs = qs.filter(at__date__gte=start) if _is_date(start) else qs.none()
+    if end := params.get("to", "").strip():
+        qs = qs.filter(at__date__lte=end) if _is_date(end) else qs.none()
+    return qs
+
+
+def _is_date(value: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """审计日志: searchable by the auditor role; read-only for everyone."""
+    require(request.user, Perm.AUDIT_VIEW)
+    qs = _audit_queryset(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_list.html", {"page": page, "query": query.urlencode()})
+
+
+def audit_export(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.AUDIT_VIEW)
+    qs = _audit_queryset(request)[:100_000]
+    rows = (
+        (log.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), log.actor_label, log.ip or "", log.action,
+         log.object_type, log.object_id, log.object_repr, str(log.before or ""), str(log.after or ""), log.request_id)
+        for log in qs.iterator(chunk_size=2000)
+    )
+    headers = ["时间", "操作人", "IP", "操作", "对象类型", "对象编号", "对象", "修改前", "修改后", "请求编号"]
+    return xlsx_response("审计日志.xlsx", "审计日志", headers, rows)

@@ -1,0 +1,247 @@
+"""Every write of 一纵: atomic, audited ``do_*`` actions.
+
+Views and the API validate input (forms / schemas), then call one of these. Errors a
+user can fix raise ``ActionError`` with a Chinese message; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+from zongheng.core import audit, crypto
+from zongheng.core.access import in_scope
+from zongheng.core.errors import ActionError
+from zongheng.core.masking import mask_id_number, mask_phone, validate_id_number, validate_phone
+from zongheng.core.permissions import Perm
+
+from .choices import OrgKind
+from .models import Level, Org, Person, Post
+
+ORG_FIELDS = ["name", "level", "kind", "code", "address", "purpose", "opened_on", "closed_on", "bond", "description"]
+PERSON_FIELDS = [
+    "name", "gender", "birth_year", "phone_masked", "id_masked", "is_party_member", "member_type",
+    "joined_on", "org", "registered_org",
+]
+POST_FIELDS = ["person", "role", "org", "starts_on", "ends_on", "sent_from", "note"]
+
+
+def _check_scope(user: Any, perm: str, org: Org) -> None:
+    if user is not None and not in_scope(user, perm, org.path):
+        raise ActionError("该组织不在您的管辖范围内")
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def _validate_org(data: dict[str, Any]) -> None:
+    kind = data.get("kind", OrgKind.REGULAR)
+    if kind in (OrgKind.TEMP_BRANCH, OrgKind.TEMP_GROUP):
+        if not data.get("purpose"):
+            raise ActionError("临时党组织须填写设立用途")
+        if not data.get("opened_on"):
+            raise ActionError("临时党组织须填写成立日期")
+    if kind == OrgKind.FUNCTIONAL and not data.get("bond"):
+        raise ActionError("功能型党组织须选择纽带（地缘、业缘或趣缘）")
+    opened, closed = data.get("opened_on"), data.get("closed_on")
+    if opened and closed and closed < opened:
+        raise ActionError("撤销日期不能早于成立日期")
+
+
+@transaction.atomic
+def do_create_org(user: Any, parent: Org | None, data: dict[str, Any]) -> Org:
+    """Adds an organisation under ``parent`` (a root when parent is None; superusers only)."""
+    _validate_org(data)
+    if parent is None:
+        if user is not None and not user.is_superuser:
+            raise ActionError("只有系统管理员可以新建顶层组织")
+        org = Org.objects.add_root(instance=Org(**data))
+    else:
+        _check_scope(user, Perm.ORG_CHANGE, parent)
+        org = Org.objects.add_child(parent, instance=Org(**data))
+    audit.record(user, "org.create", org, after=audit.snapshot(org, ORG_FIELDS) | {"path": org.path})
+    return org
+
+
+@transaction.atomic
+def do_update_org(user: Any, org: Org, data: dict[str, Any]) -> Org:
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    _check_scope(user, Perm.ORG_CHANGE, org)
+    _validate_org({k: getattr(org, k) for k in ORG_FIELDS} | data)
+    before = audit.snapshot(org, ORG_FIELDS)
+    for key, value in data.items():
+        setattr(org, key, value)
+    org.save()
+    audit.record(user, "org.update", org, before=before, after=audit.snapshot(org, ORG_FIELDS))
+    return org
+
+
+@transaction.atomic
+def do_move_org(user: Any, org: Org, new_parent: Org) -> Org:
+    """Moves ``org`` (e.g. a grid to another community) with all its descendants.
+
+    Rewrites every descendant path (treebeard) and every copied ``org_path`` /
+    ``registered_path`` below it, in one transaction, then audits old and new paths.
+    """
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    new_parent = Org.objects.select_for_update().get(pk=new_parent.pk)
+    _check_scope(user, Perm.ORG_MOVE, org)
+    _check_scope(user, Perm.ORG_MOVE, new_parent)
+    if org.depth == 1:
+        raise ActionError("顶层组织不能移动")
+    if new_parent.path.startswith(org.path):
+        raise ActionError("不能把组织移动到它自己或它的下级之下")
+    if org.path[: -Org.steplen] == new_parent.path:
+        raise ActionError("该组织已经隶属于所选上级")
+    if new_parent.level.rank >= org.level.rank:
+        raise ActionError(f"{org.level.name}不能隶属于{new_parent.level.name}")
+    old_path, old_parent_id = org.path, Org.objects.get(path=org.path[: -Org.steplen]).pk
+    Org.objects.move(org, new_parent, "last-child")
+    org.refresh_from_db()
+    new_path = org.path
+    for field in ("org_path", "registered_path"):
+        Person.objects.filter(**{f"{field}__startswith": old_path}).update(
+            **{field: Concat(Value(new_path), Substr(F(field), len(old_path) + 1))}
+        )
+    audit.record(
+        user, "org.move", org,
+        before={"parent": old_parent_id, "path": old_path},
+        after={"parent": new_parent.pk, "path": new_path},
+    )
+    return org
+
+
+# ---------------------------------------------------------------- people
+
+
+def clean_person_numbers(phone: str, id_number: str) -> list[str]:
+    """Chinese error messages for a phone / ID number pair (empty when both are valid)."""
+    errors = []
+    if msg := validate_phone(phone):
+        errors.append(msg)
+    if msg := validate_id_number(id_number):
+        errors.append(msg)
+    return errors
+
+
+def _apply_numbers(person: Person, phone: str | None, id_number: str | None) -> None:
+    if phone is not None:
+        person.phone_enc = crypto.encrypt(phone)
+        person.phone_masked = mask_phone(phone)
+    if id_number is not None:
+        id_number = id_number.upper()
+        person.id_enc = crypto.encrypt(id_number)
+        person.id_masked = mask_id_number(id_number)
+        person.id_hash = crypto.blind_index(id_number)
+
+
+def _check_person(person: Person) -> None:
+    if not person.is_party_member:
+        person.member_type = ""
+    if person.registered_org_id and person.registered_org_id == person.org_id:
+        person.registered_org = None
+    person.org_path = person.org.path
+    person.registered_path = person.registered_org.path if person.registered_org else ""
+    if person.id_hash and Person.objects.filter(id_hash=person.id_hash).exclude(pk=person.pk).exists():
+        raise ActionError("已有相同身份证号码的人员")
+
+
+def build_person(data: dict[str, Any]) -> Person:
+    """An unsaved Person from cleaned data (phone/id_number in clear); used by imports too."""
+    data = dict(data)
+    phone, id_number = data.pop("phone", ""), data.pop("id_number", "")
+    errors = clean_person_numbers(phone or "", id_number or "")
+    if errors:
+        raise ActionError("；".join(errors))
+    person = Person(**data)
+    _apply_numbers(person, phone or "", id_number or "")
+    if not person.is_party_member:
+        person.member_type = ""
+    person.org_path = person.org.path
+    person.registered_path = person.registered_org.path if person.registered_org else ""
+    return person
+
+
+@transaction.atomic
+def do_create_person(user: Any, data: dict[str, Any]) -> Person:
+    person = build_person(data)
+    _check_scope(user, Perm.PERSON_CHANGE, person.org)
+    _check_person(person)
+    person.save()
+    audit.record(user, "person.create", person, after=audit.snapshot(person, PERSON_FIELDS))
+    return person
+
+
+@transaction.atomic
+def do_update_person(user: Any, person: Person, data: dict[str, Any]) -> Person:
+    person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
+    _check_scope(user, Perm.PERSON_CHANGE, person.org)
+    before = audit.snapshot(person, PERSON_FIELDS)
+    data = dict(data)
+    phone, id_number = data.pop("phone", None), data.pop("id_number", None)
+    errors = clean_person_numbers(phone or "", id_number or "")
+    if errors:
+        raise ActionError("；".join(errors))
+    for key, value in data.items():
+        setattr(person, key, value)
+    _check_scope(user, Perm.PERSON_CHANGE, person.org)
+    # Blank inputs keep the stored numbers; a new value replaces them.
+    _apply_numbers(person, phone or None, id_number or None)
+    _check_person(person)
+    person.save()
+    audit.record(user, "person.update", person, before=before, after=audit.snapshot(person, PERSON_FIELDS))
+    return person
+
+
+@transaction.atomic
+def do_reveal_person(user: Any, person: Person, field: str) -> str:
+    """Returns the clear phone or ID number, and records that it was revealed."""
+    if field not in ("phone", "id_number"):
+        raise ActionError("只能查看电话或身份证号码")
+    _check_scope(user, Perm.PERSON_REVEAL, person.org)
+    value = crypto.decrypt(person.phone_enc if field == "phone" else person.id_enc)
+    audit.record(user, f"person.reveal.{field}", person)
+    return value
+
+
+# ---------------------------------------------------------------- posts
+
+
+@transaction.atomic
+def do_create_post(user: Any, data: dict[str, Any]) -> Post:
+    post = Post(**data)
+    _check_scope(user, Perm.POST_CHANGE, post.org)
+    if post.ends_on and post.ends_on < post.starts_on:
+        raise ActionError("离任日期不能早于任职日期")
+    if post.ends_on is None and Post.objects.filter(
+        person=post.person, role=post.role, org=post.org, ends_on__isnull=True
+    ).exists():
+        raise ActionError("此人已在该组织担任该职务")
+    post.save()
+    audit.record(user, "post.create", post, after=audit.snapshot(post, POST_FIELDS))
+    return post
+
+
+@transaction.atomic
+def do_end_post(user: Any, post: Post, ends_on: dt.date | None = None) -> Post:
+    post = Post.objects.select_for_update().select_related("org").get(pk=post.pk)
+    _check_scope(user, Perm.POST_CHANGE, post.org)
+    if post.ends_on is not None:
+        raise ActionError("该职务已经结束")
+    ends_on = ends_on or timezone.localdate()
+    if ends_on < post.starts_on:
+        raise ActionError("离任日期不能早于任职日期")
+    before = audit.snapshot(post, POST_FIELDS)
+    post.ends_on = ends_on
+    post.save(update_fields=["ends_on"])
+    audit.record(user, "post.end", post, before=before, after=audit.snapshot(post, POST_FIELDS))
+    return post
+
+
+def level(code: str) -> Level:
+    return Level.objects.get(code=code)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OrgsConfig(AppConfig):
+    name = "zongheng.orgs"
+    label = "orgs"
+    verbose_name = "一纵：组织、人员与职务"

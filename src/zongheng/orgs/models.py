@@ -1,0 +1,214 @@
+"""一纵: the organisation tree, people, posts, central households and activity teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from treebeard.mp_tree import MP_Node
+
+from zongheng.core.access import path_q, scope_paths
+from zongheng.core.permissions import SELF_PERMS, Perm, Role
+
+from .choices import Bond, Gender, MemberType, OrgKind, TempPurpose
+
+
+class Level(models.Model):
+    """层级: a level of the tree (城市, 区, 街道, 乡, 社区, 村, 网格, 党员中心户). Data, not code."""
+
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=32)
+    rank = models.PositiveSmallIntegerField("次序", help_text="越小越高")
+
+    class Meta:
+        verbose_name = "层级"
+        ordering = ["rank", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgQuerySet(models.QuerySet["Org"]):
+    def restrict(self, user: Any, perm: str = Perm.ORG_VIEW) -> OrgQuerySet:
+        return self.filter(path_q("path", scope_paths(user, perm)))
+
+
+class OrgManager(MP_Node._DEFAULT_TREEBEARD_MANAGER.from_queryset(OrgQuerySet)):  # type: ignore[misc,name-defined]
+    pass
+
+
+class Org(MP_Node):
+    """党组织: one node of the tree (materialized path, 4 characters a level)."""
+
+    steplen = 4
+    name = models.CharField("名称", max_length=100, db_index=True)
+    level = models.ForeignKey(Level, verbose_name="层级", on_delete=models.PROTECT, related_name="orgs")
+    kind = models.CharField("类型", max_length=16, choices=OrgKind.choices, default=OrgKind.REGULAR, db_index=True)
+    code = models.CharField("区划/组织代码", max_length=32, null=True, blank=True, unique=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    # 临时党支部/党小组: what front line it serves and for how long.
+    purpose = models.CharField("设立用途", max_length=16, choices=TempPurpose.choices, blank=True)
+    opened_on = models.DateField("成立日期", null=True, blank=True)
+    closed_on = models.DateField("撤销日期", null=True, blank=True)
+    # 功能型党组织: the bond that holds it together.
+    bond = models.CharField("纽带", max_length=16, choices=Bond.choices, blank=True)
+    description = models.TextField("简介", blank=True)
+
+    objects = OrgManager()
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+        constraints = [
+            models.CheckConstraint(
+                name="org_temporary_has_purpose_and_dates",
+                condition=~Q(kind__in=["temp_branch", "temp_group"]) | (~Q(purpose="") & Q(opened_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="org_closes_after_opening",
+                condition=Q(closed_on__isnull=True) | Q(opened_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+            ),
+            models.CheckConstraint(
+                name="org_functional_has_bond",
+                condition=~Q(kind="functional") | ~Q(bond=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_temporary(self) -> bool:
+        return self.kind in (OrgKind.TEMP_BRANCH, OrgKind.TEMP_GROUP)
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def restrict(self, user: Any, perm: str = Perm.PERSON_VIEW) -> PersonQuerySet:
+        """People managed in, or registered (报到) with, an org in the user's scope."""
+        paths = scope_paths(user, perm)
+        q = path_q("org_path", paths) | path_q("registered_path", paths)
+        if perm in SELF_PERMS and getattr(user, "person_id", None):
+            q |= Q(pk=user.person_id)
+        return self.filter(q)
+
+
+class Person(models.Model):
+    """人员: a party member, a cadre or a resident contact.
+
+    Phone and ID number are encrypted at rest (``*_enc``); the masked forms are what
+    every page, export and API shows unless a reveal is granted and audited.
+    """
+
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField("电话", max_length=20, blank=True, editable=False)
+    id_enc = models.TextField(blank=True, editable=False)
+    id_masked = models.CharField("身份证号", max_length=20, blank=True, editable=False)
+    id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    is_party_member = models.BooleanField("党员", default=True, db_index=True)
+    member_type = models.CharField("党员类型", max_length=16, choices=MemberType.choices, blank=True, db_index=True)
+    joined_on = models.DateField("入党日期", null=True, blank=True)
+    org = models.ForeignKey(Org, verbose_name="所在（管理）组织", on_delete=models.PROTECT, related_name="people")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    registered_org = models.ForeignKey(
+        Org, verbose_name="报到社区（双联双管）", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="registered_people",
+    )
+    registered_path = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["org_path", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="person_member_type_only_for_members",
+                condition=Q(is_party_member=True) | Q(member_type=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostQuerySet(models.QuerySet["Post"]):
+    def restrict(self, user: Any, perm: str = Perm.ORG_VIEW) -> PostQuerySet:
+        return self.filter(path_q("org__path", scope_paths(user, perm)))
+
+    def active(self, on: Any = None) -> PostQuerySet:
+        from django.utils import timezone
+
+        day = on or timezone.localdate()
+        return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+class Post(models.Model):
+    """职务: a person holding a role in an organisation for a period. Grants scope."""
+
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="posts")
+    role = models.CharField("职务", max_length=32, choices=Role.choices, db_index=True)
+    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.PROTECT, related_name="posts")
+    starts_on = models.DateField("任职日期")
+    ends_on = models.DateField("离任日期", null=True, blank=True)
+    sent_from = models.ForeignKey(
+        Org, verbose_name="派出单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="书记助理：由哪个街道下派",
+    )
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "职务"
+        verbose_name_plural = "职务"
+        ordering = ["org__path", "role", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="post_ends_after_start", condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on"))
+            ),
+            models.UniqueConstraint(
+                fields=["person", "role", "org"], condition=Q(ends_on__isnull=True), name="post_one_open_per_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.get_role_display()} {self.person}"
+
+
+class LinkedHousehold(models.Model):
+    """联系户: a household linked to a party-member central household (5–15 each)."""
+
+    central = models.ForeignKey(Org, verbose_name="党员中心户", on_delete=models.CASCADE, related_name="linked_households")
+    address = models.CharField("住址", max_length=200)
+    contact_name = models.CharField("户主", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "联系户"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class ActivityTeam(models.Model):
+    """活动队伍: residents drawn together by a functional party organisation."""
+
+    org = models.ForeignKey(Org, verbose_name="功能型党组织", on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField("名称", max_length=100)
+    activity = models.CharField("活动内容", max_length=200, blank=True)
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    participants = models.ManyToManyField(Person, verbose_name="参与居民", blank=True, related_name="teams")
+
+    class Meta:
+        verbose_name = "活动队伍"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,94 @@
+"""Reads for 一纵. Everything starts from a restricted queryset (core.access)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+
+from zongheng.core.access import scope_paths
+from zongheng.core.permissions import Perm
+
+from .choices import OrgKind
+from .models import Org, Person
+
+
+def scope_roots(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
+    """The top organisations of the user's scope (one per minimal path)."""
+    return Org.objects.filter(path__in=scope_paths(user, perm)).select_related("level")
+
+
+def children_of(org: Org) -> QuerySet[Org]:
+    return Org.objects.filter(path__startswith=org.path, depth=org.depth + 1).select_related("level")
+
+
+def subtree_counts(prefix_len: int, within: str) -> dict[str, dict[str, int]]:
+    """Counts below every node whose path has length ``prefix_len``, inside ``within``.
+
+    Returns {node path: {level code or org kind: n, "members": n, "registered": n}}.
+    Two grouped queries whatever the size of the tree: one over orgs, one over people.
+    Regular orgs count under their level's code; temporary and functional orgs under
+    their kind. A node's own row is not counted in its totals.
+    """
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    org_rows = (
+        Org.objects.filter(path__startswith=within)
+        .exclude(depth__lte=prefix_len // Org.steplen)
+        .annotate(node=Substr("path", 1, prefix_len))
+        .values("node", "kind", "level__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in org_rows:
+        key = row["level__code"] if row["kind"] == OrgKind.REGULAR else row["kind"]
+        out[row["node"]][key] += row["n"]
+    person_rows = (
+        Person.objects.filter(org_path__startswith=within, is_party_member=True)
+        .annotate(node=Substr("org_path", 1, prefix_len))
+        .values("node")
+        .annotate(n=Count("id"), registered=Count("id", filter=Q(registered_org__isnull=False)))
+        .order_by()
+    )
+    for row in person_rows:
+        out[row["node"]]["members"] += row["n"]
+        out[row["node"]]["registered_out"] += row["registered"]
+    return out
+
+
+def child_counts(org: Org) -> dict[str, dict[str, int]]:
+    """Counts for each child of ``org`` (and the org itself under its own path)."""
+    counts = subtree_counts((org.depth + 1) * Org.steplen, org.path)
+    own = subtree_counts(org.depth * Org.steplen, org.path)
+    counts[org.path] = own.get(org.path, {})
+    return counts
+
+
+def people_in_scope(user: Any, perm: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
+    return Person.objects.restrict(user, perm).select_related("org", "registered_org")
+
+
+def filter_people(qs: QuerySet[Person], params: dict[str, Any]) -> QuerySet[Person]:
+    """Search and filters shared by the people page, its export and the API.
+
+    params: q (name or last digits of phone), org (id: its subtree), member_type,
+    party (\"1\" members / \"0\" non-members), registered (\"1\" 双联双管 registered).
+    """
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(phone_masked__endswith=q[-4:]) if q.isdigit() else Q(name__contains=q))
+    org_id = params.get("org")
+    if org_id:
+        try:
+            org = Org.objects.get(pk=int(org_id))
+        except (Org.DoesNotExist, ValueError, TypeError):
+            return qs.none()
+        qs = qs.filter(Q(org_path__startswith=org.path) | Q(registered_path__startswith=org.path))
+    if params.get("member_type"):
+        qs = qs.filter(member_type=params["member_type"])
+    if params.get("party") in ("0", "1"):
+        qs = qs.filter(is_party_member=params["party"] == "1")
+    if params.get("registered") == "1":
+        qs = qs.filter(registered_org__isnull=False)
+    return qs

@@ -1,0 +1,22 @@
+"""Test settings: fast hashing, immediate tasks, temporary media."""
+
+import os
+import tempfile
+
+os.environ.setdefault("ZONGHENG_TESTING", "1")
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="zongheng-media-")
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEBUG = False

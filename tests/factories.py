@@ -1,0 +1,103 @@
+"""Small trees and people for tests, built through the real models (no fixture dumps).
+
+``build_tree()`` gives a district with two streets, each with two communities, each
+with two grids, each with one central household — and the levels they use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from zongheng.accounts.models import User
+from zongheng.core.masking import id_check_char
+from zongheng.core.permissions import Role
+from zongheng.orgs import actions
+from zongheng.orgs.models import Level, Org, Person, Post
+
+LEVELS = [
+    ("city", "市", 10), ("district", "区", 20), ("street", "街道", 30), ("township", "乡", 31),
+    ("community", "社区", 40), ("village", "村", 41), ("grid", "网格", 50), ("household", "党员中心户", 60),
+]
+
+_seq = itertools.count(1)
+
+
+def ensure_levels() -> dict[str, Level]:
+    out = {}
+    for code, name, rank in LEVELS:
+        out[code], _ = Level.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})
+    return out
+
+
+def valid_id_number(n: int | None = None, birth: str = "19800101") -> str:
+    n = next(_seq) if n is None else n
+    first17 = f"340802{birth}{n % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def make_person(org: Org, name: str | None = None, **kw: Any) -> Person:
+    n = next(_seq)
+    data: dict[str, Any] = {
+        "name": name or f"测试{n}", "gender": "M", "birth_year": 1980, "is_party_member": True,
+        "member_type": "employed", "org": org, "phone": f"138{n:08d}", "id_number": valid_id_number(n),
+    }
+    data.update(kw)
+    return actions.do_create_person(None, data)
+
+
+def make_user(person: Person | None, username: str | None = None, *, password: str = "pw-Secret-123",
+              must_change: bool = False, **kw: Any) -> User:
+    user = User.objects.create_user(username=username or f"user{next(_seq)}", password=password,
+                                    person=person, must_change_password=must_change, **kw)
+    return user
+
+
+def make_post(person: Person, org: Org, role: str, starts_on: dt.date | None = None, **kw: Any) -> Post:
+    return Post.objects.create(person=person, org=org, role=role, starts_on=starts_on or dt.date(2018, 1, 1), **kw)
+
+
+def user_with_post(org: Org, role: str, username: str | None = None) -> User:
+    person = make_person(org)
+    make_post(person, org, role)
+    return make_user(person, username)
+
+
+@dataclass
+class Tree:
+    levels: dict[str, Level]
+    district: Org
+    streets: list[Org] = field(default_factory=list)
+    communities: list[Org] = field(default_factory=list)
+    grids: list[Org] = field(default_factory=list)
+    households: list[Org] = field(default_factory=list)
+
+
+def build_tree() -> Tree:
+    levels = ensure_levels()
+    district = Org.objects.add_root(instance=Org(name="测试区", level=levels["district"]))
+    tree = Tree(levels=levels, district=district)
+    for s in range(2):
+        street = Org.objects.add_child(district, instance=Org(name=f"第{s + 1}街道", level=levels["street"]))
+        tree.streets.append(street)
+        for c in range(2):
+            community = Org.objects.add_child(
+                street, instance=Org(name=f"街道{s + 1}第{c + 1}社区", level=levels["community"]))
+            tree.communities.append(community)
+            for g in range(2):
+                grid = Org.objects.add_child(
+                    community, instance=Org(name=f"{community.name}第{g + 1}网格", level=levels["grid"]))
+                tree.grids.append(grid)
+                household = Org.objects.add_child(
+                    grid, instance=Org(name=f"{grid.name}中心户", level=levels["household"]))
+                tree.households.append(household)
+    return tree
+
+
+def refresh(org: Org) -> Org:
+    return Org.objects.get(pk=org.pk)
+
+
+ROLES = Role
