@@ -37,7 +37,3 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Perm.PERSON_VIEW)
     person = get_object_or_404(selectors.people_in_scope(request.user), pk=pk)
     return render(request, "orgs/person_detail.html", {"person": person})
-
-
-def directory(request: HttpRequest) -> HttpResponse:
-    return render(request, "orgs/directory.html", {})

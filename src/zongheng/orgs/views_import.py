@@ -1,0 +1,1 @@
+"""Member import from .xlsx (pages). Owned by the import work."""
