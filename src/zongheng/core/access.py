@@ -69,8 +69,17 @@ def has_perm(user: Any, perm: str) -> bool:
     return bool(scope_paths(user, perm)) or (perm in SELF_PERMS and bool(user.person_id))
 
 
+class NotAuthenticated(Exception):
+    """Raised by ``require`` for an anonymous user: pages redirect to login, the API answers 401."""
+
+
 def require(user: Any, perm: str) -> None:
-    """No right at all → 403 (PermissionDenied). Scope of single rows is checked by restrict."""
+    """Anonymous → NotAuthenticated (login); no right at all → 403 (PermissionDenied).
+
+    The scope of single rows is checked by ``restrict`` (out of scope → 404).
+    """
+    if not (user and user.is_authenticated):
+        raise NotAuthenticated
     if not has_perm(user, perm):
         raise PermissionDenied("您没有此项权限")
 

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "zongheng.core.middleware.LoginRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "zongheng.urls"
@@ -162,6 +163,7 @@ LOCALE_PATHS = [BASE_DIR / "src" / "zongheng" / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "src" / "zongheng" / "static"]
 MEDIA_ROOT = Path(os.environ.get("ZONGHENG_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
