@@ -212,3 +212,67 @@ class ActivityTeam(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------- member import (导入任务)
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "等待处理"
+    VALIDATING = "validating", "正在校验"
+    WRITING = "writing", "正在写入"
+    DONE = "done", "导入完成"
+    FAILED = "failed", "导入失败"
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def restrict(self, user: Any, perm: str = Perm.PERSON_IMPORT) -> ImportJobQuerySet:
+        """Jobs the user created, or that target an org in the user's import scope."""
+        q = path_q("org__path", scope_paths(user, perm))
+        if getattr(user, "pk", None):
+            q |= Q(created_by_id=user.pk)
+        return self.filter(q)
+
+
+class ImportJob(models.Model):
+    """导入任务: one upload of a member roster (.xlsx), imported all or nothing.
+
+    ``errors`` holds every problem found: ``[{"row": 12, "column": "身份证号码", "message": "…"}]``
+    (``row`` is the spreadsheet row number, None for a problem with the whole file).
+    """
+
+    created_by = models.ForeignKey("accounts.User", verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(Org, verbose_name="导入组织", on_delete=models.PROTECT, related_name="import_jobs")
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    file_name = models.CharField("文件名", max_length=255, blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING, db_index=True
+    )
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    processed_rows = models.PositiveIntegerField("已校验行数", default=0)
+    created_count = models.PositiveIntegerField("导入人数", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"导入任务 {self.pk}（{self.file_name}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
