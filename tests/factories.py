@@ -7,6 +7,7 @@ with two grids, each with one central household — and the levels they use.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,10 @@ _seq = itertools.count(1)
 
 
 def ensure_levels() -> dict[str, Level]:
-    """The levels created by the orgs data migration, by code."""
+    """The default levels (created by the orgs data migration; recreated after a transactional flush)."""
+    defaults = importlib.import_module("zongheng.orgs.migrations.0002_default_levels").LEVELS
+    for code, name, rank in defaults:
+        Level.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})
     return {level.code: level for level in Level.objects.all()}
 
 
