@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeQuerySet
 
 from zongheng.core.access import path_q, scope_paths
 from zongheng.core.permissions import SELF_PERMS, Perm, Role
@@ -29,13 +29,15 @@ class Level(models.Model):
         return self.name
 
 
-class OrgQuerySet(models.QuerySet["Org"]):
+class OrgQuerySet(MP_NodeQuerySet):  # type: ignore[misc]
     def restrict(self, user: Any, perm: str = Perm.ORG_VIEW) -> OrgQuerySet:
         return self.filter(path_q("path", scope_paths(user, perm)))
 
 
 class OrgManager(MP_Node._DEFAULT_TREEBEARD_MANAGER.from_queryset(OrgQuerySet)):  # type: ignore[misc,name-defined]
-    pass
+    def get_queryset(self) -> OrgQuerySet:
+        # treebeard's manager returns its own MP_NodeQuerySet; keep ours (with restrict) and its order.
+        return OrgQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Org(MP_Node):
