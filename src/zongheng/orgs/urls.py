@@ -13,7 +13,13 @@ urlpatterns = [
 ]
 
 # Member import (views_import.py).
-urlpatterns += []
+urlpatterns += [
+    path("people/import/", views_import.upload, name="import"),
+    path("people/import/template.xlsx", views_import.template, name="import_template"),
+    path("people/import/<int:pk>/", views_import.job_detail, name="import_job"),
+    path("people/import/<int:pk>/status/", views_import.job_status, name="import_status"),
+    path("people/import/<int:pk>/errors.xlsx", views_import.job_errors, name="import_errors"),
+]
 
 # 挂牌亮相, public (views_public.py).
 urlpatterns += [
