@@ -1,0 +1,42 @@
+"""Excel exports of the 一纵 pages. Numbers are always masked; rows come from scoped querysets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+
+from zongheng.core.exports import xlsx_response
+
+from .models import Org, Person
+
+PEOPLE_HEADERS = [
+    "姓名", "性别", "出生年份", "是否党员", "党员类型", "入党日期", "所在（管理）组织", "报到社区", "电话", "身份证号",
+]
+
+
+def children_xlsx(org: Org, labels: Sequence[str], rows: Sequence[tuple[Org, Sequence[int]]]) -> HttpResponse:
+    """下级组织统计: one row per regular child with the same counts as the page."""
+    headers = ["组织", "层级", "代码", *labels]
+    body = [[child.name, child.level.name, child.code or "", *values] for child, values in rows]
+    return xlsx_response(f"{org.name}-下级组织.xlsx", "下级组织", headers, body)
+
+
+def _person_row(p: Person) -> list[Any]:
+    return [
+        p.name, p.get_gender_display(), p.birth_year or "", "是" if p.is_party_member else "否",
+        p.get_member_type_display() if p.member_type else "", p.joined_on.isoformat() if p.joined_on else "",
+        p.org.name, p.registered_org.name if p.registered_org else "", p.phone_masked, p.id_masked,
+    ]
+
+
+def people_rows(qs: QuerySet[Person]) -> Iterator[list[Any]]:
+    for person in qs.select_related("org", "registered_org").iterator(chunk_size=2000):
+        yield _person_row(person)
+
+
+def people_xlsx(qs: QuerySet[Person]) -> HttpResponse:
+    """人员名单: every row of ``qs`` (already scoped and filtered), masked numbers only."""
+    return xlsx_response("人员名单.xlsx", "人员名单", PEOPLE_HEADERS, people_rows(qs))

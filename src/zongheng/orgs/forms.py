@@ -1,0 +1,199 @@
+"""Forms of the 一纵 pages. They validate input; the view then calls one ``do_*`` action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from zongheng.core.masking import normalize_phone, validate_id_number, validate_phone
+from zongheng.core.permissions import Role
+
+from .choices import TEMPORARY_KINDS, Bond, Gender, MemberType, OrgKind, TempPurpose
+from .models import Level, Org, Person
+
+_BLANK: list[tuple[str, str]] = [("", "——")]
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    """Organisations shown indented by depth, so a long list still reads as a tree."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"invalid_choice": "所选组织不存在或不在您的管辖范围内"})
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Org) -> str:  # type: ignore[override]
+        return "　" * max(obj.depth - 1, 0) + obj.name
+
+
+# ---------------------------------------------------------------- organisations
+
+
+class OrgForm(forms.Form):
+    """新建/编辑党组织. ``parent`` limits the levels offered (only levels below it)."""
+
+    name = forms.CharField(label="名称", max_length=100)
+    level = forms.ModelChoiceField(label="层级", queryset=Level.objects.none(),
+                                   error_messages={"invalid_choice": "请选择有效的层级"})
+    kind = forms.ChoiceField(label="类型", choices=OrgKind.choices, initial=OrgKind.REGULAR)
+    code = forms.CharField(label="区划/组织代码", max_length=32, required=False)
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    purpose = forms.ChoiceField(label="设立用途（临时党组织）", choices=_BLANK + TempPurpose.choices, required=False)
+    opened_on = forms.DateField(label="成立日期", required=False, widget=_DATE)
+    closed_on = forms.DateField(label="撤销日期", required=False, widget=_DATE)
+    bond = forms.ChoiceField(label="纽带（功能型党组织）", choices=_BLANK + Bond.choices, required=False)
+    description = forms.CharField(label="简介", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, parent: Org | None = None, instance: Org | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {name: getattr(instance, name) for name in self.base_fields if name != "level"}
+            kwargs["initial"]["level"] = instance.level_id
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            # Level and kind define where an org sits; they are fixed once it exists.
+            del self.fields["level"]
+            del self.fields["kind"]
+        else:
+            rank = parent.level.rank if parent is not None else -1
+            levels = Level.objects.filter(rank__gt=rank)
+            self.fields["level"].queryset = levels  # type: ignore[attr-defined]
+            first = levels.first()
+            if first is not None:
+                self.fields["level"].initial = first.pk
+
+    def clean_code(self) -> str | None:
+        code = (self.cleaned_data.get("code") or "").strip() or None
+        if code:
+            clash = Org.objects.filter(code=code)
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise forms.ValidationError("该代码已被其他组织使用")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind") or (self.instance.kind if self.instance else OrgKind.REGULAR)
+        if kind not in TEMPORARY_KINDS:
+            data["purpose"] = ""
+        if kind != OrgKind.FUNCTIONAL:
+            data["bond"] = ""
+        return data
+
+    def action_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k in self.fields}
+
+
+class OrgMoveForm(forms.Form):
+    """调整隶属: the new parent, among orgs in the user's org.move scope."""
+
+    new_parent = OrgChoiceField(label="新的上级组织", queryset=Org.objects.none())
+
+    def __init__(self, *args: Any, choices: QuerySet[Org], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = choices  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- people
+
+
+class PersonForm(forms.Form):
+    """新增/编辑人员. Phone and ID number are validated here and again by the action."""
+
+    name = forms.CharField(label="姓名", max_length=50)
+    gender = forms.ChoiceField(label="性别", choices=Gender.choices)
+    birth_year = forms.IntegerField(label="出生年份", required=False, min_value=1900, max_value=2100)
+    phone = forms.CharField(label="电话", max_length=20, required=False)
+    id_number = forms.CharField(label="身份证号码", max_length=18, required=False)
+    is_party_member = forms.BooleanField(label="党员", required=False, initial=True)
+    member_type = forms.ChoiceField(label="党员类型", choices=_BLANK + MemberType.choices, required=False)
+    joined_on = forms.DateField(label="入党日期", required=False, widget=_DATE)
+    org = OrgChoiceField(label="所在（管理）组织", queryset=Org.objects.none())
+    registered_org = OrgChoiceField(label="报到社区（双联双管）", queryset=Org.objects.none(), required=False)
+
+    def __init__(self, *args: Any, org_choices: QuerySet[Org], registered_choices: QuerySet[Org],
+                 instance: Person | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name, "gender": instance.gender, "birth_year": instance.birth_year,
+                "is_party_member": instance.is_party_member, "member_type": instance.member_type,
+                "joined_on": instance.joined_on, "org": instance.org_id, "registered_org": instance.registered_org_id,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_choices  # type: ignore[attr-defined]
+        self.fields["registered_org"].queryset = registered_choices  # type: ignore[attr-defined]
+        if instance is not None:
+            keep = "留空则保留原号码（{}）"
+            self.fields["phone"].help_text = keep.format(instance.phone_masked or "未填")
+            self.fields["id_number"].help_text = keep.format(instance.id_masked or "未填")
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data.get("phone") or "")
+        if msg := validate_phone(phone):
+            raise forms.ValidationError(msg)
+        return phone
+
+    def clean_id_number(self) -> str:
+        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        if msg := validate_id_number(value):
+            raise forms.ValidationError(msg)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("is_party_member"):
+            if not data.get("member_type"):
+                self.add_error("member_type", "党员须选择党员类型")
+        else:
+            data["member_type"] = ""
+        return data
+
+    def action_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+# ---------------------------------------------------------------- posts
+
+
+class PostForm(forms.Form):
+    """任职: a person in the user's scope takes a role in the org."""
+
+    person = forms.ModelChoiceField(label="人员", queryset=Person.objects.none(),
+                                    error_messages={"invalid_choice": "所选人员不存在或不在您的管辖范围内"})
+    role = forms.ChoiceField(label="职务", choices=Role.choices)
+    starts_on = forms.DateField(label="任职日期", widget=_DATE)
+    ends_on = forms.DateField(label="离任日期", required=False, widget=_DATE)
+    sent_from = OrgChoiceField(label="派出单位（书记助理）", queryset=Org.objects.none(), required=False)
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+    def __init__(self, *args: Any, person_qs: QuerySet[Person], person_shown: list[Person],
+                 sent_from_choices: QuerySet[Org], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        field.queryset = person_qs  # type: ignore[attr-defined]
+        # Validation checks the whole scope; the select only lists the people found by the search.
+        field.widget.choices = [("", "——请选择——")] + [
+            (p.pk, f"{p.name}（{p.org.name}{'，' + p.phone_masked if p.phone_masked else ''}）")
+            for p in person_shown
+        ]
+        self.fields["sent_from"].queryset = sent_from_choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") == Role.SECRETARY_ASSISTANT:
+            if not data.get("sent_from"):
+                self.add_error("sent_from", "书记助理须填写派出单位")
+        else:
+            data["sent_from"] = None
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "离任日期不能早于任职日期")
+        return data
+
+
+class EndPostForm(forms.Form):
+    ends_on = forms.DateField(label="离任日期", required=False, widget=_DATE)
