@@ -92,3 +92,37 @@ def filter_people(qs: QuerySet[Person], params: dict[str, Any]) -> QuerySet[Pers
     if params.get("registered") == "1":
         qs = qs.filter(registered_org__isnull=False)
     return qs
+
+
+# ---------------------------------------------------------------- pages (orgs/views.py)
+
+
+def ancestors_in_scope(user: Any, org: Org, perm: str = Perm.ORG_VIEW) -> list[Org]:
+    """Breadcrumbs: the ancestors of ``org`` that the user may see, top first (one query)."""
+    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth)]
+    if not paths:
+        return []
+    return list(Org.objects.restrict(user, perm).filter(path__in=paths).order_by("depth"))
+
+
+def people_managed(user: Any, perm: str) -> QuerySet[Person]:
+    """People whose managing org lies in the user's scope for ``perm``.
+
+    Narrower than ``Person.objects.restrict``: a member merely registered (报到) with a
+    community is seen there but edited and revealed only by their managing org's side.
+    """
+    from zongheng.core.access import path_q
+
+    return Person.objects.filter(path_q("org_path", scope_paths(user, perm))).select_related("org", "registered_org")
+
+
+def teams_of(orgs: list[Org]) -> dict[int, list[Any]]:
+    """Activity teams (活动队伍) of the given orgs with ``n_participants``, by org id (one query)."""
+    from .models import ActivityTeam
+
+    out: dict[int, list[Any]] = defaultdict(list)
+    if orgs:
+        teams = ActivityTeam.objects.filter(org__in=orgs).annotate(n_participants=Count("participants"))
+        for team in teams.order_by("org_id", "id"):
+            out[team.org_id].append(team)
+    return out

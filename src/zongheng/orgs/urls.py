@@ -8,8 +8,18 @@ app_name = "orgs"
 urlpatterns = [
     path("orgs/", views.tree, name="tree"),
     path("orgs/<int:pk>/", views.org_detail, name="org"),
+    path("orgs/<int:pk>/export.xlsx", views.org_export, name="org_export"),
+    path("orgs/<int:pk>/new/", views.org_create, name="org_create"),
+    path("orgs/<int:pk>/edit/", views.org_edit, name="org_edit"),
+    path("orgs/<int:pk>/move/", views.org_move, name="org_move"),
+    path("orgs/<int:pk>/posts/new/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/end/", views.post_end, name="post_end"),
     path("people/", views.people, name="people"),
+    path("people/export.xlsx", views.people_export, name="people_export"),
+    path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/reveal/<str:field>/", views.person_reveal, name="person_reveal"),
 ]
 
 # Member import (views_import.py).
