@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from zongheng.core.access import scope_paths
-from zongheng.core.permissions import Perm
+from zongheng.core.permissions import Perm, Role
 
 from .choices import OrgKind
-from .models import Org, Person
+from .models import Org, Person, Post
 
 
 def scope_roots(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
@@ -126,3 +127,105 @@ def teams_of(orgs: list[Org]) -> dict[int, list[Any]]:
         for team in teams.order_by("org_id", "id"):
             out[team.org_id].append(team)
     return out
+
+
+# --- 挂牌亮相: public reads for the directory (no login, no scope) --------------------
+# Only regular, open organisations at the levels below are browsable; what is read of a
+# person is their name and masked phone, nothing else (``.only`` keeps the encrypted
+# fields in the database).
+
+PUBLIC_LEVELS = ("street", "township", "community", "village", "grid")
+PUBLIC_TOP_LEVELS = ("street", "township")
+PUBLIC_SEARCH_LEVELS = ("community", "village", "grid")
+# What a public page lists below an org of a given level.
+PUBLIC_CHILD_LEVELS: dict[str, tuple[str, ...]] = {
+    "street": ("community", "village"),
+    "township": ("community", "village"),
+    "community": ("grid",),
+    "village": ("grid",),
+    "grid": ("household",),
+}
+_PUBLIC_PERSON_FIELDS = ("role", "org", "starts_on", "person", "person__name", "person__phone_masked")
+
+
+def _open_regular_orgs() -> QuerySet[Org]:
+    today = timezone.localdate()
+    return Org.objects.filter(kind=OrgKind.REGULAR).filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+
+
+def public_orgs() -> QuerySet[Org]:
+    """Organisations a resident may browse in the directory (street/township down to grid)."""
+    return _open_regular_orgs().filter(level__code__in=PUBLIC_LEVELS).select_related("level").order_by("path")
+
+
+def public_tops() -> QuerySet[Org]:
+    """Every street and township, in tree order."""
+    return public_orgs().filter(level__code__in=PUBLIC_TOP_LEVELS)
+
+
+def public_children(org: Org) -> QuerySet[Org]:
+    """The browsable children of a street/township (communities, villages) or community/village (grids)."""
+    return public_orgs().filter(
+        path__startswith=org.path, depth=org.depth + 1, level__code__in=PUBLIC_CHILD_LEVELS.get(org.level.code, ())
+    )
+
+
+def public_grandchild_counts(org: Org) -> dict[str, int]:
+    """{child path: number of its public children} for the children of ``org``, in one grouped query.
+
+    For a street: grids per community; for a community: central households per grid.
+    """
+    child_levels = PUBLIC_CHILD_LEVELS.get(org.level.code, ())
+    grandchild_levels = tuple({code for level in child_levels for code in PUBLIC_CHILD_LEVELS.get(level, ())})
+    rows = (
+        _open_regular_orgs()
+        .filter(path__startswith=org.path, depth=org.depth + 2, level__code__in=grandchild_levels)
+        .annotate(node=Substr("path", 1, (org.depth + 1) * Org.steplen))
+        .values("node")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["node"]: row["n"] for row in rows}
+
+
+def public_search(terms: list[str]) -> QuerySet[Org]:
+    """Communities, villages and grids whose name contains every term."""
+    qs = public_orgs().filter(level__code__in=PUBLIC_SEARCH_LEVELS)
+    for term in terms:
+        qs = qs.filter(name__icontains=term)
+    return qs
+
+
+def ancestors_by_path(orgs: list[Org]) -> dict[str, Org]:
+    """{path: org} of every ancestor of the given orgs, in one query."""
+    paths = {org.path[:end] for org in orgs for end in range(Org.steplen, len(org.path), Org.steplen)}
+    return {org.path: org for org in Org.objects.filter(path__in=paths).select_related("level")} if paths else {}
+
+
+def public_grid_posts(grid: Org) -> QuerySet[Post]:
+    """Active 书记 and 网格长 posts of a grid, with the person's name and masked phone only."""
+    return (
+        Post.objects.active()
+        .filter(org=grid, role__in=[Role.SECRETARY, Role.GRID_LEADER])
+        .select_related("person")
+        .only(*_PUBLIC_PERSON_FIELDS)
+        .order_by("role", "starts_on", "pk")
+    )
+
+
+def public_households(grid: Org) -> QuerySet[Org]:
+    """The grid's central households, each with ``linked`` (count of 联系户) and ``public_posts`` (户主)."""
+    heads = (
+        Post.objects.active()
+        .filter(role=Role.HOUSEHOLD_HEAD)
+        .select_related("person")
+        .only(*_PUBLIC_PERSON_FIELDS)
+        .order_by("starts_on", "pk")
+    )
+    return (
+        _open_regular_orgs()
+        .filter(path__startswith=grid.path, depth=grid.depth + 1, level__code="household")
+        .annotate(linked=Count("linked_households"))
+        .prefetch_related(Prefetch("posts", queryset=heads, to_attr="public_posts"))
+        .order_by("path")
+    )

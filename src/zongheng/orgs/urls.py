@@ -34,4 +34,5 @@ urlpatterns += [
 # 挂牌亮相, public (views_public.py).
 urlpatterns += [
     path("directory/", views_public.directory, name="directory"),
+    path("directory/<int:pk>/", views_public.directory_org, name="directory_org"),
 ]
