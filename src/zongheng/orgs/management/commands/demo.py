@@ -1,0 +1,66 @@
+"""``manage.py demo``: builds the deterministic demo district (迎江区, 2018) and its accounts."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from zongheng.orgs import demo
+from zongheng.orgs.models import Org
+
+LABELS = {
+    "district": "区", "street": "街道", "township": "乡", "community": "社区", "village": "村",
+    "grid": "网格党组织", "household": "党员中心户", "temp_branch": "临时党支部", "temp_group": "临时党小组",
+    "functional": "功能型党组织", "teams": "活动队伍", "members": "党员", "registered": "双联双管报到",
+    "residents": "居民（活动队伍）", "linked_households": "联系户", "secretary_assistants": "书记助理",
+}
+
+
+class Command(BaseCommand):
+    help = "构建演示数据：安庆市迎江区（2018 年），规模 X 时在安庆市下复制 X 个区。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2018, help="随机种子（同一种子生成相同数据）")
+        parser.add_argument("--scale", type=int, default=1, help="区的个数；大于 1 时在安庆市下复制")
+        parser.add_argument("--year", type=int, default=2018, help="数据所在年份")
+        parser.add_argument("--if-empty", action="store_true", help="已有组织时不构建")
+        parser.add_argument("--accounts", action="store_true", help="只列出演示账号")
+        parser.add_argument("--reset", action="store_true", help="先删除全部组织、人员、职务和非超级用户账号")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["accounts"]:
+            self._print_accounts(demo.demo_accounts())
+            return
+        if opts["scale"] < 1:
+            raise CommandError("--scale 至少为 1")
+        if opts["reset"]:
+            started = time.perf_counter()
+            demo.reset()
+            self.stdout.write(f"已清空原有数据（{time.perf_counter() - started:.1f} 秒）")
+        elif Org.objects.exists():
+            if opts["if_empty"]:
+                self.stdout.write("数据库中已有组织，保留原有数据，不再构建演示数据。")
+                return
+            raise CommandError("数据库中已有组织。用 --reset 清空后重建，或用 --if-empty 跳过。")
+        started = time.perf_counter()
+        built = demo.build(seed=opts["seed"], scale=opts["scale"], year=opts["year"],
+                           log=lambda msg: self.stdout.write(f"  {msg}"))
+        elapsed = time.perf_counter() - started
+        self.stdout.write(self.style.SUCCESS(
+            f"演示数据已建成：{built.root.name}，种子 {opts['seed']}，规模 {opts['scale']}，用时 {elapsed:.1f} 秒"))
+        for key, label in LABELS.items():
+            if key in built.counts:
+                self.stdout.write(f"  {label:<10}{built.counts[key]:>8,}")
+        self._print_accounts(built.accounts)
+
+    def _print_accounts(self, rows: list[dict[str, str]]) -> None:
+        if not rows:
+            self.stdout.write("还没有演示账号。运行 python manage.py demo 构建演示数据。")
+            return
+        self.stdout.write("\n演示账号（仅限演示模式）：")
+        self.stdout.write(f"  {'用户名':<10}{'角色':<14}{'组织':<16}姓名")
+        for row in rows:
+            self.stdout.write(f"  {row['username']:<12}{row['label']:<14}{row['org']:<16}{row['name']}")
+        self.stdout.write(f"  密码：{demo.DEMO_PASSWORD}\n")
