@@ -55,7 +55,9 @@ def _children_table(org: Org) -> ChildrenTable:
     present: set[str] = set()
     for child in regular:
         present.update(counts.get(child.path, {}))
-    columns = [(lv.name, (lv.code,)) for lv in Level.objects.all() if lv.code in present and lv.rank > org.level.rank]
+    columns: list[tuple[str, tuple[str, ...]]] = [
+        (lv.name, (lv.code,)) for lv in Level.objects.all() if lv.code in present and lv.rank > org.level.rank
+    ]
     columns += _EXTRA_COLUMNS
     table.labels = [label for label, _ in columns]
     for child in regular:
@@ -202,7 +204,9 @@ def people(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.PERSON_VIEW)
     page = Paginator(_people_queryset(request), 50).get_page(request.GET.get("page"))
     orgs = Org.objects.restrict(request.user, Perm.PERSON_VIEW).exclude(level__code="household").order_by("path")
-    org_options = [(str(o.pk), "　" * (o.depth - 1) + o.name) for o in orgs.only("pk", "name", "depth")]
+    org_list = list(orgs.only("pk", "name", "depth"))
+    top = min((o.depth for o in org_list), default=1)
+    org_options = [(str(o.pk), "　" * (o.depth - top) + o.name) for o in org_list]
     context = {
         "page": page,
         "query": _query_string(request),
