@@ -1,0 +1,186 @@
+"""The permission matrix: every page and API route, for four kinds of visitor.
+
+anonymous → login (401 on the API); no right → 403; in scope → 200; out of scope → 404.
+A route missing from ROUTES fails ``test_every_route_is_in_the_matrix``, so a new page
+cannot ship without its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import Tree, make_person, make_post, make_user, user_with_post
+from zongheng.accounts.actions import do_create_token
+from zongheng.core.permissions import Role
+from zongheng.orgs.models import ImportJob
+
+
+@dataclass
+class World:
+    tree: Tree
+    holder: Any  # community secretary of communities[0]
+    auditor: Any
+    stranger: Any  # logged in, no person, no post
+    inside: dict[str, Any]
+    outside: dict[str, Any]
+
+
+def _objects(tree: Tree, community_index: int, owner: Any) -> dict[str, Any]:
+    community = tree.communities[community_index]
+    grid = tree.grids[community_index * 2]
+    person = make_person(grid)
+    post = make_post(person, grid, Role.GRID_LEADER)
+    job = ImportJob.objects.create(created_by=owner, org=community, file_name="x.xlsx", status="failed")
+    token, _ = do_create_token(owner, "t")
+    return {"org": community, "grid": grid, "person": person, "post": post, "job": job, "token": token}
+
+
+@pytest.fixture
+def world(tree) -> World:
+    holder = user_with_post(tree.communities[0], Role.SECRETARY, "holder")
+    other = user_with_post(tree.communities[2], Role.SECRETARY, "other")
+    auditor = user_with_post(tree.district, Role.AUDITOR, "auditor")
+    stranger = make_user(None, "stranger")
+    return World(tree, holder, auditor, stranger, _objects(tree, 0, holder), _objects(tree, 2, other))
+
+
+K = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    kwargs: K | None = None  # object → URL kwargs (in scope and out of scope)
+    method: str = "get"
+    api: bool = False
+    public: bool = False  # no login needed
+    any_user: bool = False  # every logged-in user may use it (no "no right" row)
+    holder: str = "holder"  # who is "in scope": holder or auditor
+    self_service: bool = False  # anyone with a person record may list/see their own (so only "stranger" lacks it)
+    in_scope: int | None = 200  # None: a write, exercised by its own behaviour tests
+
+
+def org(o):  # noqa: ANN001, ANN201
+    return {"pk": o["org"].pk}
+
+
+ROUTES = [
+    Route("home", public=True), Route("healthz", public=True), Route("display", public=True, in_scope=302),
+    Route("accounts:login", public=True),
+    Route("orgs:directory", public=True),
+    Route("orgs:directory_org", lambda o: {"pk": o["grid"].pk}, public=True),
+    Route("accounts:logout", method="post", public=True, in_scope=302),
+    Route("accounts:password_change", any_user=True),
+    Route("accounts:profile", any_user=True),
+    Route("accounts:token_revoke", lambda o: {"pk": o["token"].pk}, method="post", any_user=True, in_scope=None),
+    Route("core:audit", holder="auditor"),
+    Route("core:audit_export", holder="auditor"),
+    Route("orgs:tree"),
+    Route("orgs:org", org),
+    Route("orgs:org_export", org),
+    Route("orgs:org_create", org),
+    Route("orgs:org_edit", lambda o: {"pk": o["grid"].pk}),
+    Route("orgs:org_move", lambda o: {"pk": o["grid"].pk}),
+    Route("orgs:post_create", org),
+    Route("orgs:post_end", lambda o: {"pk": o["post"].pk}, method="post", in_scope=None),
+    Route("orgs:people", self_service=True),
+    Route("orgs:people_export", self_service=True),
+    Route("orgs:person_create"),
+    Route("orgs:person", lambda o: {"pk": o["person"].pk}, self_service=True),
+    Route("orgs:person_edit", lambda o: {"pk": o["person"].pk}),
+    Route("orgs:person_reveal", lambda o: {"pk": o["person"].pk, "field": "phone"}, method="post"),
+    Route("orgs:import"),
+    Route("orgs:import_template"),
+    Route("orgs:import_job", lambda o: {"pk": o["job"].pk}),
+    Route("orgs:import_status", lambda o: {"pk": o["job"].pk}),
+    Route("orgs:import_errors", lambda o: {"pk": o["job"].pk}),
+    Route("api:openapi-json", api=True, public=True),
+    Route("api:openapi-view", api=True, public=True),
+    Route("api:api-root", api=True, public=True, in_scope=None),  # ninja's index: no data, 404 without DEBUG
+    Route("api:list_orgs", api=True),
+    Route("api:org_tree", api=True),
+    Route("api:get_org", lambda o: {"id": o["org"].pk}, api=True),
+    Route("api:org_children", lambda o: {"id": o["org"].pk}, api=True),
+    Route("api:org_subtree", lambda o: {"id": o["org"].pk}, api=True),
+    Route("api:move_org", lambda o: {"id": o["grid"].pk}, method="post", api=True, in_scope=None),
+    Route("api:list_people", self_service=True, api=True),
+    Route("api:get_person", lambda o: {"id": o["person"].pk}, api=True, self_service=True),
+    Route("api:update_person", lambda o: {"id": o["person"].pk}, method="patch", api=True, in_scope=None),
+    Route("api:reveal_person", lambda o: {"id": o["person"].pk}, method="post", api=True),
+    Route("api:list_posts", api=True),
+    Route("api:end_post", lambda o: {"id": o["post"].pk}, method="post", api=True, in_scope=None),
+]
+# Operations that share a path with a GET row above (same URL, other method).
+SHARED_PATH = {"api:create_person": "api:list_people", "api:create_post": "api:list_posts"}
+BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "api:reveal_person": lambda o: {"field": "phone"},
+    "api:move_org": lambda o: {"new_parent": o["org"].pk},
+}
+
+
+def _names(patterns: list[Any], ns: str = "") -> set[str]:
+    out: set[str] = set()
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            out |= _names(p.url_patterns, f"{ns}{p.namespace}:" if p.namespace else ns)
+        elif isinstance(p, URLPattern) and p.name:
+            out.add(ns + p.name)
+    return out
+
+
+def test_every_route_is_in_the_matrix():
+    covered = {r.name for r in ROUTES} | set(SHARED_PATH)
+    missing = _names(get_resolver().url_patterns) - covered
+    assert not missing, f"routes without a row in the permission matrix: {sorted(missing)}"
+
+
+def _call(client: Any, route: Route, objects: dict[str, Any] | None) -> Any:
+    kwargs = route.kwargs(objects) if route.kwargs and objects is not None else {}
+    url = reverse(route.name, kwargs=kwargs)
+    if route.api and route.method != "get":
+        import json
+
+        return getattr(client, route.method)(url, data=json.dumps(BODIES[route.name](objects or {}) if route.name in BODIES else {}),
+                                             content_type="application/json")
+    return getattr(client, route.method)(url)
+
+
+ids = [r.name for r in ROUTES]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ids)
+def test_anonymous_visitors_are_sent_to_login(client, world, route):
+    response = _call(client, route, world.inside)
+    if route.public:
+        assert response.status_code < 400 or route.name == "api:api-root"
+    elif route.api:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if not r.public and not r.any_user], ids=lambda r: r.name)
+def test_users_without_the_right_are_refused(client, world, route):
+    others = [] if route.self_service else [world.auditor if route.holder != "auditor" else world.holder]
+    for user in [world.stranger, *others]:
+        client.force_login(user)
+        assert _call(client, route, world.inside).status_code == 403, user.username
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.in_scope is not None and not r.public],
+                         ids=lambda r: r.name)
+def test_users_in_scope_are_served(client, world, route):
+    client.force_login(getattr(world, route.holder))
+    assert _call(client, route, world.inside).status_code == route.in_scope
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.kwargs is not None and not r.public],
+                         ids=lambda r: r.name)
+def test_rows_out_of_scope_answer_404(client, world, route):
+    client.force_login(getattr(world, route.holder))
+    assert _call(client, route, world.outside).status_code == 404
