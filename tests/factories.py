@@ -45,7 +45,10 @@ def make_person(org: Org, name: str | None = None, **kw: Any) -> Person:
     return actions.do_create_person(None, data)
 
 
-def make_user(person: Person | None, username: str | None = None, *, password: str = "pw-Secret-123",
+TEST_PASSWORD = "pw-Secret-123"
+
+
+def make_user(person: Person | None, username: str | None = None, *, password: str = TEST_PASSWORD,
               must_change: bool = False, **kw: Any) -> User:
     user = User.objects.create_user(username=username or f"user{next(_seq)}", password=password,
                                     person=person, must_change_password=must_change, **kw)

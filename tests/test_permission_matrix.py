@@ -7,6 +7,7 @@ cannot ship without its row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,7 @@ class Route:
     in_scope: int | None = 200  # None: a write, exercised by its own behaviour tests
 
 
-def org(o):  # noqa: ANN001, ANN201
+def org(o):
     return {"pk": o["org"].pk}
 
 
@@ -143,10 +144,8 @@ def _call(client: Any, route: Route, objects: dict[str, Any] | None) -> Any:
     kwargs = route.kwargs(objects) if route.kwargs and objects is not None else {}
     url = reverse(route.name, kwargs=kwargs)
     if route.api and route.method != "get":
-        import json
-
-        return getattr(client, route.method)(url, data=json.dumps(BODIES[route.name](objects or {}) if route.name in BODIES else {}),
-                                             content_type="application/json")
+        body = BODIES[route.name](objects or {}) if route.name in BODIES else {}
+        return getattr(client, route.method)(url, data=json.dumps(body), content_type="application/json")
     return getattr(client, route.method)(url)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -11,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from zongheng.core.errors import ActionError
+from zongheng.orgs.models import Post
 
 from .actions import do_change_password, do_create_token, do_revoke_token
 from .models import User
@@ -45,10 +48,11 @@ def _demo_password() -> str:
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = SetPasswordForm(request.user, request.POST or None)
+    user = cast(User, request.user)
+    form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        do_change_password(request.user, form.cleaned_data["new_password1"])  # type: ignore[arg-type]
-        update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+        do_change_password(user, form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)
         messages.success(request, "密码已修改。")
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/password_change.html", {"form": form})
@@ -65,7 +69,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
     posts = []
     if user.person_id:
-        posts = list(user.person.posts.active().select_related("org"))  # type: ignore[union-attr]
+        posts = list(Post.objects.filter(person_id=user.person_id).active().select_related("org"))
     tokens = user.api_tokens.filter(revoked_at__isnull=True)
     return render(request, "accounts/profile.html", {"posts": posts, "tokens": tokens, "new_key": new_key})
 

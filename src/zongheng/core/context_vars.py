@@ -12,6 +12,5 @@ class RequestInfo:
     ip: str | None = None
 
 
-current_request: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar(
-    "zongheng_request", default=RequestInfo()
-)
+_NO_REQUEST = RequestInfo()
+current_request: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar("zongheng_request", default=_NO_REQUEST)

@@ -69,7 +69,9 @@ class Org(MP_Node):
             ),
             models.CheckConstraint(
                 name="org_closes_after_opening",
-                condition=Q(closed_on__isnull=True) | Q(opened_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+                condition=(
+                    Q(closed_on__isnull=True) | Q(opened_on__isnull=True) | Q(closed_on__gte=models.F("opened_on"))
+                ),
             ),
             models.CheckConstraint(
                 name="org_functional_has_bond",
@@ -187,7 +189,9 @@ class Post(models.Model):
 class LinkedHousehold(models.Model):
     """联系户: a household linked to a party-member central household (5–15 each)."""
 
-    central = models.ForeignKey(Org, verbose_name="党员中心户", on_delete=models.CASCADE, related_name="linked_households")
+    central = models.ForeignKey(
+        Org, verbose_name="党员中心户", on_delete=models.CASCADE, related_name="linked_households"
+    )
     address = models.CharField("住址", max_length=200)
     contact_name = models.CharField("户主", max_length=50, blank=True)
 

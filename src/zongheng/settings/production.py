@@ -4,8 +4,8 @@ import os
 
 os.environ.pop("ZONGHENG_DEMO", None)
 
-from .base import *  # noqa: E402,F403
-from .base import env_bool  # noqa: E402
+from .base import *  # noqa: F403
+from .base import env_bool
 
 DEBUG = False
 DEMO_MODE = False

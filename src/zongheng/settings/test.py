@@ -2,17 +2,18 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("ZONGHENG_TESTING", "1")
 
-from .base import *  # noqa: E402,F403
-from .base import DATABASES  # noqa: E402
+from .base import *  # noqa: F403
+from .base import DATABASES
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
-MEDIA_ROOT = tempfile.mkdtemp(prefix="zongheng-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="zongheng-media-"))
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
