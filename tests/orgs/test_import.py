@@ -20,7 +20,8 @@ from zongheng.core.permissions import Role
 from zongheng.orgs import importer
 from zongheng.orgs.models import ImportJob, ImportStatus, Org, Person
 
-HEADERS = ["姓名", "性别", "出生年份", "手机号码", "身份证号码", "是否党员", "党员类型", "入党日期", "所在组织", "报到社区"]
+HEADERS = ["姓名", "性别", "出生年份", "手机号码", "身份证号码",
+           "是否党员", "党员类型", "入党日期", "所在组织", "报到社区"]
 _ids = itertools.count(1)
 
 
@@ -36,8 +37,8 @@ def member_row(org: Org, **kw: Any) -> dict[str, Any]:
     n = next(_ids)
     row = {
         "姓名": f"导入{n}", "性别": "女" if n % 2 else "男", "出生年份": 1990, "手机号码": f"139{n:08d}",
-        "身份证号码": new_id(), "是否党员": "是", "党员类型": "在职党员", "入党日期": "2015-07-01", "所在组织": org.name,
-        "报到社区": "",
+        "身份证号码": new_id(), "是否党员": "是", "党员类型": "在职党员", "入党日期": "2015-07-01",
+        "所在组织": org.name, "报到社区": "",
     }
     row.update(kw)
     return row
@@ -214,7 +215,8 @@ def test_an_org_in_scope_but_outside_the_chosen_target_is_refused(tree, dept):
 
     upload(login(dept), tree.streets[0], xlsx(rows))
 
-    assert messages_by_row(last_job()) == {3: [f"组织“{tree.grids[4].name}”不属于所选的导入组织“{tree.streets[0].name}”"]}
+    reason = f"组织“{tree.grids[4].name}”不属于所选的导入组织“{tree.streets[0].name}”"
+    assert messages_by_row(last_job()) == {3: [reason]}
 
 
 def test_a_target_org_out_of_scope_is_refused_and_nothing_is_stored(tree):
@@ -232,7 +234,7 @@ def test_a_target_org_out_of_scope_is_refused_and_nothing_is_stored(tree):
 # ---------------------------------------------------------------- accepted input
 
 
-@pytest.mark.parametrize("joined", [dt.datetime(2018, 7, 1), "2018-07-01", "2018/7/1", "2018年7月1日", "2018.7.1"])
+@pytest.mark.parametrize("joined", [dt.date(2018, 7, 1), "2018-07-01", "2018/7/1", "2018年7月1日", "2018.7.1"])
 def test_dates_are_read_from_excel_dates_and_common_chinese_formats(tree, dept, joined):
     row = member_row(tree.grids[0], 入党日期=joined)
 
@@ -394,3 +396,19 @@ def test_the_error_list_downloads_as_xlsx(tree, dept):
     ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert [c.value for c in ws[1]] == ["行号", "列", "原因"]
     assert [c.value for c in ws[2]] == [2, "性别", "性别“?”无法识别，应填“男”或“女”"]
+
+
+def test_the_upload_page_offers_only_the_orgs_in_the_importers_scope(tree):
+    secretary = user_with_post(tree.communities[0], Role.SECRETARY)
+
+    page = login(secretary).get(reverse("orgs:import")).content.decode()
+
+    assert tree.communities[0].name in page and tree.grids[0].name in page
+    assert tree.communities[1].name not in page and tree.district.name not in page
+    assert reverse("orgs:import_template") in page
+
+
+def test_an_empty_post_asks_for_the_org_and_the_file(tree, dept):
+    page = login(dept).post(reverse("orgs:import"), {}).content.decode()
+
+    assert "请选择导入到哪个组织" in page and "请选择要上传的文件" in page

@@ -66,8 +66,9 @@ def _jobs(user: Any) -> Any:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.PERSON_IMPORT)
-    form = ImportForm(request.user, request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ImportForm(request.user, request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         try:
             job = importer.do_create_job(request.user, form.cleaned_data["org"], form.cleaned_data["file"],
                                          form.data_rows)
