@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from zongheng.core.access import in_scope, require
+from zongheng.core.access import has_perm, in_scope, require
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 
@@ -213,6 +213,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "org_options": org_options,
         "member_types": MemberType.choices,
         "can_add": bool(selectors.scope_roots(request.user, Perm.PERSON_CHANGE).exists()),
+        "can_import": has_perm(request.user, Perm.PERSON_IMPORT),
     }
     return render(request, "orgs/people.html", context)
 
