@@ -632,8 +632,8 @@ def reset() -> None:
     from zongheng.accounts.models import User
     from zongheng.core.models import AuditLog
 
-    ours = {Org, Person, Post, LinkedHousehold, ActivityTeam, ActivityTeam.participants.through, User, AuditLog,
-            Level}
+    ours: set[type[models.Model]] = {Org, Person, Post, LinkedHousehold, ActivityTeam, User, AuditLog, Level}
+    ours.add(ActivityTeam.participants.through)
     with transaction.atomic():
         ActivityTeam.participants.through.objects.all().delete()
         ActivityTeam.objects.all().delete()
@@ -642,7 +642,11 @@ def reset() -> None:
         Post.objects.all().delete()
         User.objects.exclude(person=None).update(person=None)
         named = AuditLog.objects.filter(actor__isnull=False).values("actor_id")
-        User.objects.filter(is_superuser=False).exclude(pk__in=named).delete()
+        try:
+            with transaction.atomic():
+                User.objects.filter(is_superuser=False).exclude(pk__in=named).delete()
+        except (ProtectedError, RestrictedError):
+            pass  # other records name them: they are deactivated below instead
         User.objects.filter(is_superuser=False).update(is_active=False)
         Person.objects.all().delete()
         Org.objects.filter(depth=1).delete()
