@@ -30,12 +30,15 @@ SEEDS = [7, 2018]
 
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
 def built(request, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    outer = transaction.atomic()
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            result = demo.build(seed=request.param)
-            result.seed = request.param  # type: ignore[attr-defined]
-            yield result
-            transaction.set_rollback(True)
+        outer.__enter__()
+        result = demo.build(seed=request.param)
+        result.seed = request.param  # type: ignore[attr-defined]
+    yield result  # tests still need the db fixture: each runs in a savepoint inside ``outer``
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 def regular(level: str) -> int:
@@ -218,7 +221,7 @@ def test_the_same_seed_builds_the_same_district(built, db, monkeypatch):
         o.name for o in again.orgs if o.level.code == "household"]
 
 
-def test_a_city_of_several_districts_gets_unique_paths_and_codes():
+def test_a_city_of_several_districts_gets_unique_paths_and_codes(db):
     builder = demo._Builder(1, 2, 2018, lambda _m: None)
     root, copies = builder.tree()
     assert root.name == "安庆市" and root.level.code == "city" and root.numchild == 2
