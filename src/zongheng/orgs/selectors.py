@@ -99,11 +99,14 @@ def filter_people(qs: QuerySet[Person], params: dict[str, Any]) -> QuerySet[Pers
 
 
 def ancestors_in_scope(user: Any, org: Org, perm: str = Perm.ORG_VIEW) -> list[Org]:
-    """Breadcrumbs: the ancestors of ``org`` that the user may see, top first (one query)."""
-    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth)]
-    if not paths:
-        return []
-    return list(Org.objects.restrict(user, perm).filter(path__in=paths).order_by("depth"))
+    """Breadcrumbs: the ancestors of ``org`` that the user may see, top first.
+
+    Exactly one query at every depth (the org itself is fetched and dropped), so a page
+    runs as many queries under a city node as it does at the root.
+    """
+    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth + 1)]
+    rows = Org.objects.restrict(user, perm).filter(path__in=paths).order_by("depth")
+    return [row for row in rows if row.pk != org.pk]
 
 
 def people_managed(user: Any, perm: str) -> QuerySet[Person]:
