@@ -20,6 +20,10 @@ class Perm(models.TextChoices):
     PERSON_IMPORT = "person.import", "导入党员名册"
     POST_CHANGE = "post.change", "任免职务"
     AUDIT_VIEW = "audit.view", "查阅审计日志"
+    DEMAND_VIEW = "demand.view", "查看居民诉求"
+    DEMAND_ENTER = "demand.enter", "登记居民诉求"
+    DEMAND_HANDLE = "demand.handle", "承办居民诉求"
+    DEMAND_DISPATCH = "demand.dispatch", "派单、上报、吹哨、合并诉求"
 
 
 class Role(models.TextChoices):
@@ -33,19 +37,24 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "审计员"
 
 
+_DEMANDS = {Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE, Perm.DEMAND_DISPATCH}
 _MANAGE = {
     Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
-    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE,
+    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.ORG_DEPT: frozenset(_MANAGE),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
-    Role.COMMITTEE_MEMBER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE}),
-    Role.SECRETARY_ASSISTANT: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT}),
-    Role.GRID_LEADER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE}),
-    Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW}),
+    Role.COMMITTEE_MEMBER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS}),
+    Role.SECRETARY_ASSISTANT: frozenset(
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT, *_DEMANDS}
+    ),
+    Role.GRID_LEADER: frozenset(
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE}
+    ),
+    Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.DEMAND_ENTER}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
 }
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "zongheng.core",
     "zongheng.accounts",
     "zongheng.orgs",
+    "zongheng.demands",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,15 @@ TASKS = {
 }
 # Imports with more rows than this run in the background worker.
 IMPORT_INLINE_MAX_ROWS = int(os.environ.get("ZONGHENG_IMPORT_INLINE_MAX_ROWS", "2000"))
+
+# 民心零距离 (demands)
+DEMAND_GRID_LEVELS = ("grid",)
+DEMAND_SATISFIED_RATING = 3  # a rating at or above this closes the demand
+DEMAND_REOPEN_DAYS = int(os.environ.get("ZONGHENG_DEMAND_REOPEN_DAYS", "7"))
+DEMAND_RATING_DAYS = int(os.environ.get("ZONGHENG_DEMAND_RATING_DAYS", "7"))
+WORKDAY_START = "08:30"
+WORKDAY_END = "17:30"
+SMS_BACKEND = os.environ.get("ZONGHENG_SMS_BACKEND", "zongheng.demands.sms.log_backend")
 
 LOGGING = {
     "version": 1,

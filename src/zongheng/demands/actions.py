@@ -1,0 +1,489 @@
+"""Every write on demands: atomic, audited, one ``DemandEvent`` per transition.
+
+Staff actions take the acting user; resident actions (rate, reopen) take the tracking code;
+system actions (escalation sweep, rating timeout) take ``actor=None``. Notifications and
+SMS are queued with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from zongheng.core import audit, crypto
+from zongheng.core.access import in_scope
+from zongheng.core.errors import ActionError
+from zongheng.core.masking import mask_phone, normalize_phone, validate_phone
+from zongheng.core.permissions import Perm
+from zongheng.orgs.models import Org, Post
+
+from . import sms
+from .choices import Status, Urgency
+from .models import Category, DeadlineRule, Demand, DemandEvent, DemandFollower, Notification, Summons
+from .workflow import TRANSITIONS, TransitionRefused, target
+from .worktime import add_time
+
+log = logging.getLogger(__name__)
+
+RESIDENT = "居民"
+SYSTEM = "系统"
+AUDIT_FIELDS = ["status", "org", "category", "urgency", "answer", "rating", "escalations", "reopens"]
+
+
+def new_code() -> str:
+    """An unguessable tracking code (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _rule(category: Category, urgency: str) -> DeadlineRule:
+    rule = DeadlineRule.objects.filter(category=category, urgency=urgency).first()
+    if rule is None:
+        raise ActionError(f"类别“{category.name}”没有“{Urgency(urgency).label}”的办理时限，请联系管理员配置")
+    return rule
+
+
+def _set_deadlines(demand: Demand, start: dt.datetime, *, first: bool = False) -> None:
+    rule = _rule(demand.category, demand.urgency)
+    demand.response_due_at = add_time(start, rule.response_minutes, rule.clock)
+    demand.resolution_due_at = add_time(start, rule.resolution_minutes, rule.clock)
+    if first:
+        demand.first_response_due_at = demand.response_due_at
+
+
+def _label(actor: Any) -> str:
+    if actor is None:
+        return SYSTEM
+    if isinstance(actor, str):
+        return actor
+    return actor.display_name() if hasattr(actor, "display_name") else actor.get_username()
+
+
+def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: dt.datetime | None = None,
+                expected_version: int | None = None) -> DemandEvent:
+    """Apply ``action`` to a locked demand: check the table, bump the version, write history and audit."""
+    if expected_version is not None and expected_version != demand.version:
+        raise TransitionRefused("该诉求已被他人更新，请刷新页面后再试")
+    before = audit.snapshot(demand, AUDIT_FIELDS) if demand.pk else None
+    from_status = demand.status if demand.pk else ""
+    demand.status = target(action, from_status)
+    demand.version += 1
+    when = at or timezone.now()
+    demand.save()
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    event = DemandEvent.objects.create(
+        demand=demand, seq=demand.version, at=when, action=action, from_status=from_status,
+        to_status=demand.status, actor=user, actor_label=_label(actor), org=demand.org, note=note,
+    )
+    audit.record(user or _label(actor), f"demand.{action}", demand, before=before,
+                 after=audit.snapshot(demand, AUDIT_FIELDS))
+    return event
+
+
+def _lock(demand: Demand | int) -> Demand:
+    pk = demand.pk if isinstance(demand, Demand) else demand
+    return Demand.objects.select_for_update().select_related("category", "org", "grid").get(pk=pk)
+
+
+def _require_scope(user: Any, perm: str, demand: Demand) -> None:
+    if not (in_scope(user, perm, demand.org_path) or in_scope(user, perm, demand.grid_path)):
+        raise ActionError("该诉求不在您的办理范围内")
+
+
+def _holders(org: Org) -> list[Any]:
+    """Users holding an active post at ``org`` (they receive its notifications)."""
+    from zongheng.accounts.models import User
+
+    person_ids = Post.objects.active().filter(org=org).values("person_id")
+    return list(User.objects.filter(person_id__in=person_ids, is_active=True))
+
+
+def _notify(demand: Demand, org: Org, text: str) -> None:
+    def send() -> None:
+        Notification.objects.bulk_create(
+            [Notification(user=u, demand=demand, text=text[:200]) for u in _holders(org)]
+        )
+
+    transaction.on_commit(send)
+
+
+def _sms_followers(demand: Demand, text: str) -> None:
+    phones = [crypto.decrypt(p) for p in demand.followers.exclude(phone_enc="").values_list("phone_enc", flat=True)]
+
+    def send() -> None:
+        for phone in phones:
+            sms.send(phone, f"【纵横】您的诉求 {demand.ref} {text}")
+
+    if phones:
+        transaction.on_commit(send)
+
+
+# ---------------------------------------------------------------- intake
+
+
+@transaction.atomic
+def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | None = None) -> tuple[Demand, str]:
+    """A new demand from any channel: received, then assigned to its grid at once.
+
+    ``data``: channel, category, urgency, description, address, grid, optional phone,
+    contact_name, lat, long, station, listening_session. Returns the demand and the
+    resident's tracking code (shown once; the resident keeps it).
+    """
+    now = now or timezone.now()
+    data = dict(data)
+    phone = normalize_phone(data.pop("phone", "") or "")
+    if msg := validate_phone(phone):
+        raise ActionError(msg)
+    grid: Org = data["grid"]
+    if grid.level.code not in settings.DEMAND_GRID_LEVELS:
+        raise ActionError("请选择诉求所在的网格")
+    if not data.get("description", "").strip():
+        raise ActionError("请填写诉求内容")
+    if not data.get("address", "").strip():
+        raise ActionError("请填写地址")
+    code = new_code()
+    demand = Demand(
+        **data, code=code, ref=f"tmp-{code[:14]}", org=grid, org_path=grid.path, grid_path=grid.path,
+        received_at=now, created_by=actor if actor is not None and not isinstance(actor, str) else None,
+    )
+    if phone:
+        demand.phone_enc, demand.phone_masked = crypto.encrypt(phone), mask_phone(phone)
+    _set_deadlines(demand, now, first=True)
+    _transition(demand, "receive", actor or RESIDENT, at=now, note=f"来源：{demand.get_channel_display()}")
+    demand.ref = f"MX{now.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
+    demand.save(update_fields=["ref"])
+    DemandFollower.objects.create(demand=demand, code=code, phone_enc=demand.phone_enc,
+                                  phone_masked=demand.phone_masked)
+    _transition(demand, "assign", SYSTEM, at=now, note=f"自动派至{grid.name}")
+    _notify(demand, grid, f"新诉求 {demand.ref}：{demand.description[:40]}")
+    _sms_followers(demand, "已受理，查询码请妥善保存。")
+    return demand, code
+
+
+@transaction.atomic
+def do_follow_demand(demand: Demand, phone: str = "") -> str:
+    """A resident adds themselves to an open demand (the same problem): returns their own tracking code."""
+    demand = _lock(demand)
+    if not demand.is_open:
+        raise ActionError("该诉求已办结，无法加入，请提交新的诉求")
+    phone = normalize_phone(phone)
+    if msg := validate_phone(phone):
+        raise ActionError(msg)
+    code = new_code()
+    DemandFollower.objects.create(demand=demand, code=code, phone_enc=crypto.encrypt(phone) if phone else "",
+                                  phone_masked=mask_phone(phone))
+    audit.record(RESIDENT, "demand.follow", demand)
+    return code
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _move_holder(demand: Demand, org: Org) -> None:
+    demand.org = org
+    demand.org_path = org.path
+
+
+@transaction.atomic
+def do_assign(user: Any, demand: Demand, org: Org, *, note: str = "", expected_version: int | None = None) -> Demand:
+    demand = _lock(demand)
+    _require_scope(user, Perm.DEMAND_DISPATCH, demand)
+    if not in_scope(user, Perm.DEMAND_DISPATCH, org.path):
+        raise ActionError("只能派给您管辖范围内的组织")
+    _move_holder(demand, org)
+    _transition(demand, "assign", user, note=note or f"派至{org.name}", expected_version=expected_version)
+    _notify(demand, org, f"诉求 {demand.ref} 已派给{org.name}")
+    return demand
+
+
+@transaction.atomic
+def do_bulk_assign(user: Any, demands: Iterable[Demand], org: Org) -> int:
+    count = 0
+    for demand in demands:
+        do_assign(user, demand, org)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def do_return(user: Any, demand: Demand, reason: str, *, expected_version: int | None = None) -> Demand:
+    """The holder returns a demand for reassignment: it goes up to the parent, which re-dispatches."""
+    if not reason.strip():
+        raise ActionError("退回须说明理由")
+    demand = _lock(demand)
+    _require_scope(user, Perm.DEMAND_HANDLE, demand)
+    parent = _parent(demand.org)
+    if parent is None:
+        raise ActionError("最上级组织不能退回")
+    _move_holder(demand, parent)
+    _transition(demand, "return", user, note=reason, expected_version=expected_version)
+    _notify(demand, parent, f"诉求 {demand.ref} 被退回，请重新派单：{reason[:60]}")
+    return demand
+
+
+@transaction.atomic
+def do_accept(user: Any, demand: Demand, *, expected_version: int | None = None, now: dt.datetime | None = None
+              ) -> Demand:
+    demand = _lock(demand)
+    _require_scope(user, Perm.DEMAND_HANDLE, demand)
+    now = now or timezone.now()
+    demand.accepted_at = now
+    if demand.first_accepted_at is None:
+        demand.first_accepted_at = now
+    _transition(demand, "accept", user, at=now, expected_version=expected_version)
+    return demand
+
+
+@transaction.atomic
+def do_start(user: Any, demand: Demand, *, note: str = "", expected_version: int | None = None) -> Demand:
+    demand = _lock(demand)
+    _require_scope(user, Perm.DEMAND_HANDLE, demand)
+    _transition(demand, "start", user, note=note, expected_version=expected_version)
+    return demand
+
+
+@transaction.atomic
+def do_answer(user: Any, demand: Demand, answer: str, *, expected_version: int | None = None,
+              now: dt.datetime | None = None) -> Demand:
+    if not answer.strip():
+        raise ActionError("请填写答复内容")
+    demand = _lock(demand)
+    _require_scope(user, Perm.DEMAND_HANDLE, demand)
+    now = now or timezone.now()
+    demand.answer, demand.answered_at = answer.strip(), now
+    _transition(demand, "answer", user, at=now, note=answer.strip(), expected_version=expected_version)
+    _sms_followers(demand, "已答复，请用查询码查看并评价。")
+    return demand
+
+
+def _parent(org: Org) -> Org | None:
+    if org.depth <= 1:
+        return None
+    return Org.objects.get(path=org.path[: -Org.steplen])
+
+
+@transaction.atomic
+def do_escalate(user: Any, demand: Demand, *, reason: str = "", expected_version: int | None = None,
+                now: dt.datetime | None = None) -> Demand:
+    """Up to the parent organisation, by hand (beyond this level's power) or by the sweep (overdue)."""
+    demand = _lock(demand)
+    if user is not None:
+        _require_scope(user, Perm.DEMAND_HANDLE, demand)
+    return _escalate_locked(demand, user, reason or "超出本级办理能力", expected_version, now)
+
+
+def _escalate_locked(demand: Demand, actor: Any, reason: str, expected_version: int | None,
+                     now: dt.datetime | None) -> Demand:
+    parent = _parent(demand.org)
+    if parent is None:
+        raise ActionError("已是最上级组织，不能再上报")
+    now = now or timezone.now()
+    _move_holder(demand, parent)
+    demand.escalations += 1
+    _set_deadlines(demand, now)
+    _transition(demand, "escalate", actor, at=now, note=reason, expected_version=expected_version)
+    _notify(demand, parent, f"诉求 {demand.ref} 已上报至{parent.name}：{reason[:60]}")
+    return demand
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Open demands past the deadline that applies to their status, held below the top of the tree."""
+    return (
+        (Q(status__in=[Status.RECEIVED, Status.ASSIGNED]) & Q(response_due_at__lt=now))
+        | (Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS]) & Q(resolution_due_at__lt=now))
+    )
+
+
+def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None) -> int:
+    """The escalation sweep: each overdue demand climbs one level, in its own transaction.
+
+    Idempotent and crash-safe: escalation resets the deadline from ``now``, so a demand that
+    was escalated no longer matches; a demand locked by another sweep is skipped
+    (SKIP LOCKED) and re-checked under the lock before it moves.
+    """
+    now = now or timezone.now()
+    ids = list(
+        Demand.objects.filter(overdue_q(now)).exclude(org__depth__lte=1).order_by("id").values_list("id", flat=True)
+    )
+    if limit is not None:
+        ids = ids[:limit]
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            qs = Demand.objects.select_for_update(skip_locked=True).filter(overdue_q(now), pk=pk)
+            demand = qs.select_related("category", "org", "grid").first()
+            if demand is None or demand.org.depth <= 1:
+                continue
+            _escalate_locked(demand, None, "超过办理时限，自动上报", None, now)
+            done += 1
+    return done
+
+
+@transaction.atomic
+def do_whistle(user: Any, demand: Demand, orgs: list[Org], *, note: str = "",
+               expected_version: int | None = None) -> list[Summons]:
+    """街道吹哨、部门报到: summon departments or units to handle the demand together."""
+    if not orgs:
+        raise ActionError("请选择至少一个报到单位")
+    demand = _lock(demand)
+    _require_scope(user, Perm.DEMAND_DISPATCH, demand)
+    now = timezone.now()
+    existing = set(demand.summons.values_list("org_id", flat=True))
+    new = [o for o in orgs if o.pk not in existing]
+    if not new:
+        raise ActionError("所选单位都已吹哨报到")
+    summons = Summons.objects.bulk_create(
+        [Summons(demand=demand, org=o, requested_at=now, requested_by=user) for o in new]
+    )
+    names = "、".join(o.name for o in new)
+    _transition(demand, "whistle", user, at=now, note=f"吹哨：{names}。{note}".strip(),
+                expected_version=expected_version)
+    for o in new:
+        _notify(demand, o, f"街道吹哨：请到诉求 {demand.ref} 报到")
+    return summons
+
+
+@transaction.atomic
+def do_report(user: Any, summons: Summons, report: str) -> Summons:
+    """A summoned unit reports back on what it did."""
+    if not report.strip():
+        raise ActionError("请填写报到情况")
+    summons = Summons.objects.select_for_update().select_related("org").get(pk=summons.pk)
+    if not in_scope(user, Perm.DEMAND_HANDLE, summons.org.path):
+        raise ActionError("您不是该报到单位的人员")
+    if summons.reported_at is not None:
+        raise ActionError("该单位已经报到")
+    summons.reported_at, summons.report = timezone.now(), report.strip()
+    summons.save(update_fields=["reported_at", "report"])
+    demand = _lock(summons.demand_id)
+    _transition(demand, "report", user, note=f"{summons.org.name}报到：{report.strip()}")
+    return summons
+
+
+@transaction.atomic
+def do_reject(user: Any, demand: Demand, reason: str, *, expected_version: int | None = None) -> Demand:
+    """Outside the platform's remit: the reason is shown to the resident."""
+    if not reason.strip():
+        raise ActionError("不予受理须说明理由（居民可以看到）")
+    demand = _lock(demand)
+    _require_scope(user, Perm.DEMAND_DISPATCH, demand)
+    demand.reject_reason = reason.strip()
+    demand.closed_at = timezone.now()
+    _transition(demand, "reject", user, note=reason.strip(), expected_version=expected_version)
+    _sms_followers(demand, f"不予受理：{reason.strip()[:40]}")
+    return demand
+
+
+@transaction.atomic
+def do_merge(user: Any, duplicate: Demand, into: Demand) -> Demand:
+    """Merge a duplicate into another open demand; its residents follow (and rate) the kept one."""
+    if duplicate.pk == into.pk:
+        raise ActionError("不能把诉求合并到它自己")
+    first, second = sorted([duplicate.pk, into.pk])
+    locked = {d.pk: d for d in Demand.objects.select_for_update().filter(pk__in=[first, second])}
+    duplicate, into = locked[duplicate.pk], locked[into.pk]
+    _require_scope(user, Perm.DEMAND_DISPATCH, duplicate)
+    _require_scope(user, Perm.DEMAND_DISPATCH, into)
+    if not into.is_open:
+        raise ActionError("只能合并到尚未答复的诉求")
+    duplicate.merged_into = into
+    duplicate.closed_at = timezone.now()
+    _transition(duplicate, "merge", user, note=f"合并到 {into.ref}")
+    DemandFollower.objects.filter(demand=duplicate).update(demand=into)
+    return into
+
+
+# ---------------------------------------------------------------- residents
+
+
+def follower_by_code(code: str) -> DemandFollower | None:
+    """The follower row of a tracking code (constant-time enough: a unique index lookup on 128-bit codes)."""
+    if not code or len(code) > 64:
+        return None
+    return DemandFollower.objects.select_related("demand").filter(code=code).first()
+
+
+@transaction.atomic
+def do_rate(code: str, rating: int, comment: str = "", *, now: dt.datetime | None = None) -> Demand:
+    """One-tap rating by a resident; a satisfied rating (≥ 3) closes the demand."""
+    follower = follower_by_code(code)
+    if follower is None:
+        raise ActionError("查询码不正确")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ActionError("评分应为 1 到 5 星")
+    demand = _lock(follower.demand_id)
+    now = now or timezone.now()
+    demand.rating, demand.rating_comment, demand.rated_at = rating, comment.strip()[:500], now
+    _transition(demand, "rate", RESIDENT, at=now, note=f"{rating} 星 {comment.strip()[:200]}".strip())
+    if rating >= settings.DEMAND_SATISFIED_RATING:
+        demand.closed_at = now
+        _transition(demand, "close", SYSTEM, at=now, note="居民评价满意")
+    return demand
+
+
+@transaction.atomic
+def do_reopen(code: str, reason: str, *, now: dt.datetime | None = None) -> Demand:
+    """Not satisfied: the demand goes back to its holder with fresh deadlines, within the reopen window."""
+    follower = follower_by_code(code)
+    if follower is None:
+        raise ActionError("查询码不正确")
+    if not reason.strip():
+        raise ActionError("请说明哪里不满意")
+    demand = _lock(follower.demand_id)
+    now = now or timezone.now()
+    window = dt.timedelta(days=settings.DEMAND_REOPEN_DAYS)
+    if demand.answered_at is None or now - demand.answered_at > window:
+        raise ActionError(f"答复超过 {settings.DEMAND_REOPEN_DAYS} 天，不能再要求重办，请提交新的诉求")
+    demand.reopens += 1
+    demand.answer, demand.answered_at, demand.closed_at = "", None, None
+    demand.rating, demand.rating_comment, demand.rated_at = None, "", None
+    _set_deadlines(demand, now)
+    _transition(demand, "reopen", RESIDENT, at=now, note=reason.strip()[:500])
+    _notify(demand, demand.org, f"居民不满意，诉求 {demand.ref} 重新办理")
+    return demand
+
+
+def close_rated(now: dt.datetime | None = None) -> int:
+    """Rated but unsatisfied demands whose reopen window has passed are closed (idempotent)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.DEMAND_REOPEN_DAYS)
+    done = 0
+    for pk in Demand.objects.filter(status=Status.RATED, answered_at__lt=cutoff).values_list("id", flat=True):
+        with transaction.atomic():
+            demand = Demand.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Status.RATED).first()
+            if demand is None:
+                continue
+            demand.closed_at = now
+            _transition(demand, "close", SYSTEM, at=now, note="重办期限已过")
+            done += 1
+    return done
+
+
+def close_unrated(now: dt.datetime | None = None) -> int:
+    """Answered demands not rated within DEMAND_RATING_DAYS close as 'rating timeout' (idempotent)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.DEMAND_RATING_DAYS)
+    done = 0
+    for pk in Demand.objects.filter(status=Status.ANSWERED, answered_at__lt=cutoff).values_list("id", flat=True):
+        with transaction.atomic():
+            demand = Demand.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Status.ANSWERED).first()
+            if demand is None:
+                continue
+            demand.closed_at = now
+            _transition(demand, "rating_timeout", SYSTEM, at=now)
+            done += 1
+    return done
+
+
+def mark_read(user: Any, ids: Iterable[int]) -> int:
+    return Notification.objects.filter(user=user, pk__in=list(ids), read_at__isnull=True).update(read_at=timezone.now())
+
+
+__all__ = ["TRANSITIONS"]

@@ -1,0 +1,68 @@
+"""Deadlines in working time: Monday–Friday, WORKDAY_START–WORKDAY_END, holidays and 调休 as data.
+
+``due_at`` is computed once, when a demand is received (or escalated / reopened), and stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from .choices import Clock
+from .models import CalendarDay
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _bounds() -> tuple[dt.time, dt.time]:
+    start = dt.time.fromisoformat(getattr(settings, "WORKDAY_START", "08:30"))
+    end = dt.time.fromisoformat(getattr(settings, "WORKDAY_END", "17:30"))
+    return start, end
+
+
+class WorkCalendar:
+    """Working-day rules for a window of dates, read in one query."""
+
+    def __init__(self, first: dt.date, days: int = 120):
+        last = first + dt.timedelta(days=days)
+        self.first, self.last = first, last
+        self.exceptions = dict(
+            CalendarDay.objects.filter(date__gte=first, date__lte=last).values_list("date", "is_workday")
+        )
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return day.weekday() < 5
+
+    def add_working_minutes(self, start: dt.datetime, minutes: int) -> dt.datetime:
+        """The moment ``minutes`` of working time after ``start`` (aware datetime, returned in Asia/Shanghai)."""
+        open_t, close_t = _bounds()
+        now = start.astimezone(TZ)
+        remaining = dt.timedelta(minutes=minutes)
+        day = now.date()
+        while True:
+            if day > self.last:
+                raise ValueError("办理时限超出工作日历范围")
+            if self.is_workday(day):
+                day_open = dt.datetime.combine(day, open_t, TZ)
+                day_close = dt.datetime.combine(day, close_t, TZ)
+                begin = max(now, day_open)
+                if begin < day_close:
+                    available = day_close - begin
+                    if remaining <= available:
+                        return begin + remaining
+                    remaining -= available
+            day += dt.timedelta(days=1)
+            now = dt.datetime.combine(day, open_t, TZ)
+
+
+def add_time(start: dt.datetime, minutes: int, clock: str) -> dt.datetime:
+    """``minutes`` after ``start`` in natural time, or in working time."""
+    if clock == Clock.NATURAL:
+        return (start + dt.timedelta(minutes=minutes)).astimezone(TZ)
+    # A working day holds 9 hours; leave room for the longest holiday (春节, 9 days) and weekends.
+    days = 30 + minutes // (9 * 60) * 2
+    return WorkCalendar(start.astimezone(TZ).date(), days=days).add_working_minutes(start, minutes)
