@@ -11,4 +11,6 @@ urlpatterns = [
     path("accounts/", include("zongheng.accounts.urls")),
     path("", include("zongheng.core.urls")),
     path("", include("zongheng.orgs.urls")),
+    path("", include("zongheng.demands.urls")),
+    path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]
