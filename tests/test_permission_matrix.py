@@ -18,7 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.factories import Tree, make_person, make_post, make_user, user_with_post
 from zongheng.accounts.actions import do_create_token
 from zongheng.core.permissions import Role
-from zongheng.orgs.models import ImportJob
+from zongheng.orgs.choices import OrgKind
+from zongheng.orgs.models import ActivityTeam, ImportJob, LinkedHousehold, Org
 
 
 @dataclass
@@ -38,7 +39,14 @@ def _objects(tree: Tree, community_index: int, owner: Any) -> dict[str, Any]:
     post = make_post(person, grid, Role.GRID_LEADER)
     job = ImportJob.objects.create(created_by=owner, org=community, file_name="x.xlsx", status="failed")
     token, _ = do_create_token(owner, "t")
-    return {"org": community, "grid": grid, "person": person, "post": post, "job": job, "token": token}
+    functional = Org.objects.add_child(community, instance=Org(
+        name=f"{community.name}书画党支部", level=tree.levels["grid"], kind=OrgKind.FUNCTIONAL, bond="interest"))
+    team = ActivityTeam.objects.create(org=functional, name="书画社")
+    team.participants.add(person)
+    central = tree.households[community_index * 2]
+    linked = LinkedHousehold.objects.create(central=central, address="幸福里1号")
+    return {"org": community, "grid": grid, "person": person, "post": post, "job": job, "token": token,
+            "functional": functional, "team": team, "central": central, "linked": linked}
 
 
 @pytest.fixture
@@ -100,6 +108,19 @@ ROUTES = [
     Route("orgs:import_job", lambda o: {"pk": o["job"].pk}),
     Route("orgs:import_status", lambda o: {"pk": o["job"].pk}),
     Route("orgs:import_errors", lambda o: {"pk": o["job"].pk}),
+    Route("orgs:team_create", lambda o: {"pk": o["functional"].pk}),
+    Route("orgs:team", lambda o: {"pk": o["team"].pk}),
+    Route("orgs:team_export", lambda o: {"pk": o["team"].pk}),
+    Route("orgs:team_edit", lambda o: {"pk": o["team"].pk}),
+    Route("orgs:team_delete", lambda o: {"pk": o["team"].pk}, method="post", in_scope=None),
+    Route("orgs:team_participant_add", lambda o: {"pk": o["team"].pk}),
+    Route("orgs:team_resident_create", lambda o: {"pk": o["team"].pk}),
+    Route("orgs:team_participant_remove", lambda o: {"pk": o["team"].pk, "person_pk": o["person"].pk},
+          method="post", in_scope=None),
+    Route("orgs:household_create", lambda o: {"pk": o["central"].pk}),
+    Route("orgs:households_export", lambda o: {"pk": o["central"].pk}),
+    Route("orgs:household_edit", lambda o: {"pk": o["linked"].pk}),
+    Route("orgs:household_delete", lambda o: {"pk": o["linked"].pk}, method="post", in_scope=None),
     Route("api:openapi-json", api=True, public=True),
     Route("api:openapi-view", api=True, public=True),
     Route("api:api-root", api=True, public=True, in_scope=None),  # ninja's index: no data, 404 without DEBUG
@@ -115,12 +136,27 @@ ROUTES = [
     Route("api:reveal_person", lambda o: {"id": o["person"].pk}, method="post", api=True),
     Route("api:list_posts", api=True),
     Route("api:end_post", lambda o: {"id": o["post"].pk}, method="post", api=True, in_scope=None),
+    Route("api:list_teams", lambda o: {"id": o["functional"].pk}, api=True),
+    Route("api:create_team", lambda o: {"id": o["functional"].pk}, method="post", api=True, in_scope=None),
+    Route("api:get_team", lambda o: {"id": o["team"].pk}, api=True),
+    Route("api:update_team", lambda o: {"id": o["team"].pk}, method="patch", api=True, in_scope=None),
+    Route("api:delete_team", lambda o: {"id": o["team"].pk}, method="delete", api=True, in_scope=None),
+    Route("api:add_team_participant", lambda o: {"id": o["team"].pk, "person_id": o["person"].pk},
+          method="post", api=True, in_scope=None),
+    Route("api:remove_team_participant", lambda o: {"id": o["team"].pk, "person_id": o["person"].pk},
+          method="delete", api=True, in_scope=None),
+    Route("api:list_households", lambda o: {"id": o["central"].pk}, api=True),
+    Route("api:create_household", lambda o: {"id": o["central"].pk}, method="post", api=True, in_scope=None),
+    Route("api:update_household", lambda o: {"id": o["linked"].pk}, method="patch", api=True, in_scope=None),
+    Route("api:delete_household", lambda o: {"id": o["linked"].pk}, method="delete", api=True, in_scope=None),
 ]
 # Operations that share a path with a GET row above (same URL, other method).
 SHARED_PATH = {"api:create_person": "api:list_people", "api:create_post": "api:list_posts"}
 BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "api:reveal_person": lambda o: {"field": "phone"},
     "api:move_org": lambda o: {"new_parent": o["org"].pk},
+    "api:create_team": lambda o: {"name": "新队伍"},
+    "api:create_household": lambda o: {"address": "幸福里2号"},
 }
 
 

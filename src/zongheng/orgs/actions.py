@@ -21,7 +21,7 @@ from zongheng.core.masking import mask_id_number, mask_phone, validate_id_number
 from zongheng.core.permissions import Perm
 
 from .choices import OrgKind
-from .models import Level, Org, Person, Post
+from .models import ActivityTeam, Level, LinkedHousehold, Org, Person, Post
 
 ORG_FIELDS = ["name", "level", "kind", "code", "address", "purpose", "opened_on", "closed_on", "bond", "description"]
 PERSON_FIELDS = [
@@ -245,3 +245,210 @@ def do_end_post(user: Any, post: Post, ends_on: dt.date | None = None) -> Post:
 
 def level(code: str) -> Level:
     return Level.objects.get(code=code)
+
+
+# ---------------------------------------------------------------- 活动队伍 (teams of a functional org)
+
+TEAM_FIELDS = ["org", "name", "activity", "founded_on"]
+
+
+def _team_data(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+        if not data["name"]:
+            raise ActionError("请填写活动队伍名称")
+    if "activity" in data:
+        data["activity"] = (data["activity"] or "").strip()
+    founded = data.get("founded_on")
+    if founded and founded > timezone.localdate():
+        raise ActionError("成立日期不能晚于今天")
+    return data
+
+
+def _check_team_name(team: ActivityTeam) -> None:
+    if ActivityTeam.objects.filter(org_id=team.org_id, name=team.name).exclude(pk=team.pk).exists():
+        raise ActionError(f"该组织已有名为“{team.name}”的活动队伍")
+
+
+def _team_snapshot(team: ActivityTeam) -> dict[str, Any]:
+    return audit.snapshot(team, TEAM_FIELDS)
+
+
+@transaction.atomic
+def do_create_team(user: Any, org: Org, data: dict[str, Any]) -> ActivityTeam:
+    """新增活动队伍 of a functional party organisation (功能型党组织)."""
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    _check_scope(user, Perm.ORG_CHANGE, org)
+    if org.kind != OrgKind.FUNCTIONAL:
+        raise ActionError("只有功能型党组织可以设立活动队伍")
+    data = _team_data(data)
+    team = ActivityTeam(org=org, name=data.get("name", ""), activity=data.get("activity", ""),
+                        founded_on=data.get("founded_on"))
+    if not team.name:
+        raise ActionError("请填写活动队伍名称")
+    _check_team_name(team)
+    team.save()
+    audit.record(user, "team.create", team, after=_team_snapshot(team))
+    return team
+
+
+def _locked_team(team: ActivityTeam) -> ActivityTeam:
+    return ActivityTeam.objects.select_for_update().select_related("org").get(pk=team.pk)
+
+
+@transaction.atomic
+def do_update_team(user: Any, team: ActivityTeam, data: dict[str, Any]) -> ActivityTeam:
+    team = _locked_team(team)
+    _check_scope(user, Perm.ORG_CHANGE, team.org)
+    data = _team_data({k: v for k, v in data.items() if k in ("name", "activity", "founded_on")})
+    before = _team_snapshot(team)
+    for key, value in data.items():
+        setattr(team, key, value)
+    _check_team_name(team)
+    team.save()
+    audit.record(user, "team.update", team, before=before, after=_team_snapshot(team))
+    return team
+
+
+@transaction.atomic
+def do_delete_team(user: Any, team: ActivityTeam) -> None:
+    """撤销活动队伍: the team and its participant links go; the people stay."""
+    team = _locked_team(team)
+    _check_scope(user, Perm.ORG_CHANGE, team.org)
+    before = _team_snapshot(team) | {"participants": sorted(team.participants.values_list("pk", flat=True))}
+    audit.record(user, "team.delete", team, before=before)
+    team.delete()
+
+
+def _check_participant_scope(user: Any, person: Person) -> None:
+    if user is not None and not Person.objects.restrict(user, Perm.PERSON_VIEW).filter(pk=person.pk).exists():
+        raise ActionError("该人员不存在或不在您的管辖范围内")
+
+
+@transaction.atomic
+def do_add_team_participant(user: Any, team: ActivityTeam, person: Person) -> ActivityTeam:
+    team = _locked_team(team)
+    _check_scope(user, Perm.ORG_CHANGE, team.org)
+    _check_participant_scope(user, person)
+    if team.participants.filter(pk=person.pk).exists():
+        raise ActionError(f"{person.name}已在“{team.name}”中")
+    team.participants.add(person)
+    audit.record(user, "team.participant.add", team, after={"person": person.pk})
+    return team
+
+
+@transaction.atomic
+def do_remove_team_participant(user: Any, team: ActivityTeam, person: Person) -> ActivityTeam:
+    team = _locked_team(team)
+    _check_scope(user, Perm.ORG_CHANGE, team.org)
+    if not team.participants.filter(pk=person.pk).exists():
+        raise ActionError(f"{person.name}不在“{team.name}”中")
+    team.participants.remove(person)
+    audit.record(user, "team.participant.remove", team, before={"person": person.pk})
+    return team
+
+
+def resident_home(org: Org) -> Org:
+    """Where a resident drawn in by a functional org is managed: its parent (the community)."""
+    parent = Org.objects.filter(path=org.path[: -Org.steplen]).first() if org.depth > 1 else None
+    return parent or org
+
+
+@transaction.atomic
+def do_add_team_resident(user: Any, team: ActivityTeam, data: dict[str, Any]) -> Person:
+    """新建居民并加入队伍: a non-member Person managed by the functional org's parent community.
+
+    ``data``: name, gender, phone (optional, clear), birth_year (optional).
+    """
+    team = _locked_team(team)
+    _check_scope(user, Perm.ORG_CHANGE, team.org)
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ActionError("请填写居民姓名")
+    person = build_person({
+        "name": name, "gender": data.get("gender") or "", "birth_year": data.get("birth_year"),
+        "phone": data.get("phone") or "", "id_number": "", "is_party_member": False, "member_type": "",
+        "org": resident_home(team.org), "registered_org": None,
+    })
+    if person.gender not in ("M", "F"):
+        raise ActionError("请选择性别")
+    _check_person(person)
+    person.save()
+    audit.record(user, "person.create", person, after=audit.snapshot(person, PERSON_FIELDS))
+    team.participants.add(person)
+    audit.record(user, "team.participant.add", team, after={"person": person.pk})
+    return person
+
+
+# ---------------------------------------------------------------- 联系户 (households linked to a central household)
+
+HOUSEHOLD_FIELDS = ["central", "address", "contact_name"]
+MAX_LINKED_HOUSEHOLDS = 15  # PRODUCT.md: a central household links 5–15 households
+MIN_LINKED_HOUSEHOLDS = 5
+
+
+def linked_households_warning(count: int) -> str:
+    """The page's (and API's) advice when a central household links too few households."""
+    if count < MIN_LINKED_HOUSEHOLDS:
+        return f"目前联系 {count} 户，少于建议的 {MIN_LINKED_HOUSEHOLDS} 户（每个党员中心户宜联系 5–15 户）"
+    return ""
+
+
+def _household_data(data: dict[str, Any]) -> dict[str, Any]:
+    data = {k: (v or "").strip() for k, v in data.items() if k in ("address", "contact_name")}
+    if "address" in data and not data["address"]:
+        raise ActionError("请填写联系户住址")
+    return data
+
+
+def _check_household_address(household: LinkedHousehold) -> None:
+    clash = LinkedHousehold.objects.filter(central_id=household.central_id, address=household.address)
+    if clash.exclude(pk=household.pk).exists():
+        raise ActionError(f"住址“{household.address}”已登记为联系户")
+
+
+@transaction.atomic
+def do_add_linked_household(user: Any, central: Org, data: dict[str, Any]) -> LinkedHousehold:
+    """登记联系户: at most 15 per central household (the 16th is refused)."""
+    # Locking the central household serialises concurrent additions, so the cap holds.
+    central = Org.objects.select_for_update().select_related("level").get(pk=central.pk)
+    _check_scope(user, Perm.ORG_CHANGE, central)
+    if central.level.code != "household":
+        raise ActionError("只有党员中心户可以登记联系户")
+    data = _household_data(data)
+    if not data.get("address"):
+        raise ActionError("请填写联系户住址")
+    if LinkedHousehold.objects.filter(central=central).count() >= MAX_LINKED_HOUSEHOLDS:
+        raise ActionError(f"每个党员中心户最多联系 {MAX_LINKED_HOUSEHOLDS} 户，“{central.name}”已满，不能再添加")
+    household = LinkedHousehold(central=central, **data)
+    _check_household_address(household)
+    household.save()
+    audit.record(user, "household.create", household, after=audit.snapshot(household, HOUSEHOLD_FIELDS))
+    return household
+
+
+def _locked_household(household: LinkedHousehold) -> LinkedHousehold:
+    return LinkedHousehold.objects.select_for_update().select_related("central").get(pk=household.pk)
+
+
+@transaction.atomic
+def do_update_linked_household(user: Any, household: LinkedHousehold, data: dict[str, Any]) -> LinkedHousehold:
+    household = _locked_household(household)
+    _check_scope(user, Perm.ORG_CHANGE, household.central)
+    data = _household_data(data)
+    before = audit.snapshot(household, HOUSEHOLD_FIELDS)
+    for key, value in data.items():
+        setattr(household, key, value)
+    _check_household_address(household)
+    household.save()
+    audit.record(user, "household.update", household, before=before, after=audit.snapshot(household, HOUSEHOLD_FIELDS))
+    return household
+
+
+@transaction.atomic
+def do_remove_linked_household(user: Any, household: LinkedHousehold) -> None:
+    household = _locked_household(household)
+    _check_scope(user, Perm.ORG_CHANGE, household.central)
+    audit.record(user, "household.delete", household, before=audit.snapshot(household, HOUSEHOLD_FIELDS))
+    household.delete()

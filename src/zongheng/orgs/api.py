@@ -1,4 +1,4 @@
-"""一纵 in the JSON API: organisations, people and posts.
+"""一纵 in the JSON API: organisations, people, posts, activity teams and linked households.
 
 Same doors as the pages: ``require`` (no right anywhere → 403), reads through
 ``restrict``-ed querysets (out of scope → 404, like a missing row), writes through one
@@ -30,7 +30,7 @@ from zongheng.core.permissions import Perm, Role
 
 from . import actions, selectors
 from .choices import Bond, Gender, MemberType, OrgKind, TempPurpose
-from .models import Org, Person, Post
+from .models import ActivityTeam, LinkedHousehold, Org, Person, Post
 
 router = Router(tags=["一纵"])
 
@@ -518,3 +518,223 @@ def end_post(request: HttpRequest, payload: EndPostIn, id: int = PathId) -> Any:
         raise PermissionDenied("您无权任免该组织的职务")
     actions.do_end_post(_user(request), post, payload.ends_on)
     return _post(_posts_qs(_user(request)).get(pk=post.pk))
+
+
+# ---------------------------------------------------------------- 活动队伍 (teams of a functional org)
+
+TeamName = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL), AfterValidator(_stripped)]
+Activity = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
+Address = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL), AfterValidator(_stripped)]
+ContactName = Annotated[str, Field(max_length=50, pattern=NO_NUL)]
+
+
+class ParticipantOut(Schema):
+    id: int
+    name: str
+    is_party_member: bool
+    phone_masked: str = Field(description="脱敏电话")
+    org: OrgRef
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    activity: str
+    founded_on: dt.date | None
+    org: OrgRef = Field(description="所属功能型党组织")
+    participants_count: int
+
+
+class TeamDetailOut(TeamOut):
+    participants: list[ParticipantOut]
+
+
+class TeamPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[TeamOut]
+
+
+class TeamIn(Schema):
+    name: TeamName
+    activity: Activity = ""
+    founded_on: dt.date | None = None
+
+
+class TeamPatchIn(Schema):
+    """Only the fields sent are changed."""
+
+    name: TeamName = None  # type: ignore[assignment]
+    activity: Activity = None  # type: ignore[assignment]
+    founded_on: dt.date | None = None
+
+
+def _team(team: ActivityTeam) -> dict[str, Any]:
+    return {
+        "id": team.pk, "name": team.name, "activity": team.activity, "founded_on": team.founded_on,
+        "org": _ref(team.org), "participants_count": getattr(team, "n_participants", 0),
+    }
+
+
+def _team_detail(user: Any, pk: int) -> dict[str, Any]:
+    """A team with its participants: three queries (team, participants with their orgs, none per row)."""
+    team = get_object_or_404(_teams_qs(user), pk=pk)
+    people = list(selectors.team_participants(team))
+    return _team(team) | {"participants_count": len(people), "participants": [
+        {"id": p.pk, "name": p.name, "is_party_member": p.is_party_member, "phone_masked": p.phone_masked,
+         "org": _ref(p.org)} for p in people
+    ]}
+
+
+def _teams_qs(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[ActivityTeam]:
+    from django.db.models import Count
+
+    return selectors.teams_in_scope(user, perm).annotate(n_participants=Count("participants"))
+
+
+def _changeable_team(request: HttpRequest, pk: int) -> ActivityTeam:
+    """In view scope (else 404) and in change scope (else 403)."""
+    user = _user(request)
+    require(user, Perm.ORG_CHANGE)
+    team = get_object_or_404(selectors.teams_in_scope(user), pk=pk)
+    if not in_scope(user, Perm.ORG_CHANGE, team.org.path):
+        raise PermissionDenied("您无权维护该活动队伍")
+    return team
+
+
+def _changeable_org(request: HttpRequest, pk: int) -> Org:
+    require(_user(request), Perm.ORG_CHANGE)
+    org = _get_org(request, pk)
+    if not in_scope(_user(request), Perm.ORG_CHANGE, org.path):
+        raise PermissionDenied("您无权维护该组织")
+    return org
+
+
+@router.get("/orgs/{id}/teams", response={200: TeamPage, **ONE}, summary="功能型党组织的活动队伍")
+def list_teams(request: HttpRequest, id: int = PathId, limit: int = Limit, offset: int = Offset) -> Any:
+    org = _get_org(request, id)
+    qs = _teams_qs(_user(request)).filter(org=org).order_by("id")
+    return _page(qs, limit, offset, _team)
+
+
+@router.post("/orgs/{id}/teams", response={201: TeamOut, **WRITE}, summary="新增活动队伍（功能型党组织）")
+def create_team(request: HttpRequest, payload: TeamIn, id: int = PathId) -> Any:
+    org = _changeable_org(request, id)
+    team = actions.do_create_team(_user(request), org, payload.dict())
+    return Status(201, _team(_teams_qs(_user(request)).get(pk=team.pk)))
+
+
+@router.get("/teams/{id}", response={200: TeamDetailOut, **ONE}, summary="活动队伍详情（含参与居民，号码脱敏）")
+def get_team(request: HttpRequest, id: int = PathId) -> Any:
+    require(_user(request), Perm.ORG_VIEW)
+    return _team_detail(_user(request), id)
+
+
+@router.patch("/teams/{id}", response={200: TeamDetailOut, **WRITE}, summary="修改活动队伍（只改提交的字段）")
+def update_team(request: HttpRequest, payload: TeamPatchIn, id: int = PathId) -> Any:
+    team = _changeable_team(request, id)
+    actions.do_update_team(_user(request), team, payload.dict(exclude_unset=True))
+    return _team_detail(_user(request), team.pk)
+
+
+@router.delete("/teams/{id}", response={204: None, **WRITE}, summary="撤销活动队伍（人员保留）")
+def delete_team(request: HttpRequest, id: int = PathId) -> Any:
+    team = _changeable_team(request, id)
+    actions.do_delete_team(_user(request), team)
+    return Status(204, None)
+
+
+def _participant(user: Any, person_id: int) -> Person:
+    """A person referenced in the path: missing and out of scope look the same (404)."""
+    return get_object_or_404(Person.objects.restrict(user, Perm.PERSON_VIEW), pk=person_id)
+
+
+@router.post("/teams/{id}/participants/{person_id}", response={200: TeamDetailOut, **WRITE},
+             summary="把管辖范围内的人员加入活动队伍")
+def add_team_participant(request: HttpRequest, id: int = PathId, person_id: int = PathId) -> Any:
+    team = _changeable_team(request, id)
+    actions.do_add_team_participant(_user(request), team, _participant(_user(request), person_id))
+    return _team_detail(_user(request), team.pk)
+
+
+@router.delete("/teams/{id}/participants/{person_id}", response={204: None, **WRITE}, summary="人员退出活动队伍")
+def remove_team_participant(request: HttpRequest, id: int = PathId, person_id: int = PathId) -> Any:
+    team = _changeable_team(request, id)
+    person = get_object_or_404(team.participants.all(), pk=person_id)
+    actions.do_remove_team_participant(_user(request), team, person)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- 联系户 (households of a central household)
+
+
+class HouseholdOut(Schema):
+    id: int
+    address: str
+    contact_name: str
+    central: OrgRef = Field(description="党员中心户")
+
+
+class HouseholdPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[HouseholdOut]
+    warning: str = Field(description="联系户少于 5 户时的提示（每个党员中心户宜联系 5–15 户，最多 15 户）；否则为空")
+
+
+class HouseholdIn(Schema):
+    address: Address
+    contact_name: ContactName = ""
+
+
+class HouseholdPatchIn(Schema):
+    """Only the fields sent are changed."""
+
+    address: Address = None  # type: ignore[assignment]
+    contact_name: ContactName = None  # type: ignore[assignment]
+
+
+def _household(h: LinkedHousehold) -> dict[str, Any]:
+    return {"id": h.pk, "address": h.address, "contact_name": h.contact_name, "central": _ref(h.central)}
+
+
+def _changeable_household(request: HttpRequest, pk: int) -> LinkedHousehold:
+    user = _user(request)
+    require(user, Perm.ORG_CHANGE)
+    household = get_object_or_404(selectors.households_in_scope(user), pk=pk)
+    if not in_scope(user, Perm.ORG_CHANGE, household.central.path):
+        raise PermissionDenied("您无权维护该中心户的联系户")
+    return household
+
+
+@router.get("/orgs/{id}/households", response={200: HouseholdPage, **ONE}, summary="党员中心户的联系户")
+def list_households(request: HttpRequest, id: int = PathId, limit: int = Limit, offset: int = Offset) -> Any:
+    org = _get_org(request, id)
+    qs = LinkedHousehold.objects.filter(central=org).select_related("central").order_by("id")
+    page = _page(qs, limit, offset, _household)
+    warning = actions.linked_households_warning(page["count"]) if org.level.code == "household" else ""
+    return page | {"warning": warning}
+
+
+@router.post("/orgs/{id}/households", response={201: HouseholdOut, **WRITE},
+             summary="登记联系户（每个党员中心户最多 15 户）")
+def create_household(request: HttpRequest, payload: HouseholdIn, id: int = PathId) -> Any:
+    org = _changeable_org(request, id)
+    household = actions.do_add_linked_household(_user(request), org, payload.dict())
+    return Status(201, _household(household))
+
+
+@router.patch("/households/{id}", response={200: HouseholdOut, **WRITE}, summary="修改联系户（只改提交的字段）")
+def update_household(request: HttpRequest, payload: HouseholdPatchIn, id: int = PathId) -> Any:
+    household = _changeable_household(request, id)
+    household = actions.do_update_linked_household(_user(request), household, payload.dict(exclude_unset=True))
+    return _household(household)
+
+
+@router.delete("/households/{id}", response={204: None, **WRITE}, summary="移除联系户")
+def delete_household(request: HttpRequest, id: int = PathId) -> Any:
+    household = _changeable_household(request, id)
+    actions.do_remove_linked_household(_user(request), household)
+    return Status(204, None)

@@ -48,3 +48,26 @@ def people_rows(qs: QuerySet[Person]) -> Iterator[list[Any]]:
 def people_xlsx(qs: QuerySet[Person]) -> HttpResponse:
     """人员名单: every row of ``qs`` (already scoped and filtered), masked numbers only."""
     return xlsx_response("人员名单.xlsx", "人员名单", PEOPLE_HEADERS, people_rows(qs))
+
+
+TEAM_HEADERS = ["姓名", "性别", "是否党员", "所在（管理）组织", "电话"]
+
+
+def team_xlsx(team: Any, participants: QuerySet[Person]) -> HttpResponse:
+    """活动队伍参与居民: one row per participant, masked phone only."""
+    rows = (
+        [name, _GENDERS.get(gender, gender), "是" if is_member else "否", org, phone]
+        for name, gender, is_member, org, phone in participants.values_list(
+            "name", "gender", "is_party_member", "org__name", "phone_masked"
+        )
+    )
+    return xlsx_response(f"{team.name}-参与居民.xlsx", "参与居民", TEAM_HEADERS, rows)
+
+
+HOUSEHOLD_HEADERS = ["住址", "户主"]
+
+
+def households_xlsx(central: Org, households: QuerySet[Any]) -> HttpResponse:
+    """联系户: the households linked to a central household (no phone or ID numbers are kept for them)."""
+    rows = ([address, contact] for address, contact in households.values_list("address", "contact_name"))
+    return xlsx_response(f"{central.name}-联系户.xlsx", "联系户", HOUSEHOLD_HEADERS, rows)

@@ -197,3 +197,65 @@ class PostForm(forms.Form):
 
 class EndPostForm(forms.Form):
     ends_on = forms.DateField(label="离任日期", required=False, widget=_DATE)
+
+
+# ---------------------------------------------------------------- 活动队伍 and 联系户
+
+
+class TeamForm(forms.Form):
+    """新增/编辑活动队伍."""
+
+    name = forms.CharField(label="名称", max_length=100, error_messages={"required": "请填写活动队伍名称"})
+    activity = forms.CharField(label="活动内容", max_length=200, required=False)
+    founded_on = forms.DateField(label="成立日期", required=False, widget=_DATE,
+                                 error_messages={"invalid": "请填写有效的日期，如 2018-07-01"})
+
+    def __init__(self, *args: Any, instance: Any = None, **kwargs: Any) -> None:
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"name": instance.name, "activity": instance.activity,
+                                 "founded_on": instance.founded_on}
+        super().__init__(*args, **kwargs)
+
+
+class ParticipantForm(forms.Form):
+    """加入队伍: a person in the user's scope (the select lists only the people found)."""
+
+    person = forms.ModelChoiceField(label="人员", queryset=Person.objects.none(),
+                                    error_messages={"invalid_choice": "所选人员不存在或不在您的管辖范围内",
+                                                    "required": "请选择要加入队伍的人员"})
+
+    def __init__(self, *args: Any, person_qs: QuerySet[Person], person_shown: list[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        field.queryset = person_qs  # type: ignore[attr-defined]
+        field.widget.choices = [("", "——请选择——")] + [
+            (p.pk, f"{p.name}（{p.org.name}{'，' + p.phone_masked if p.phone_masked else ''}）")
+            for p in person_shown
+        ]
+
+
+class ResidentForm(forms.Form):
+    """新建居民并加入队伍: a non-member resident, managed by the functional org's community."""
+
+    name = forms.CharField(label="姓名", max_length=50, error_messages={"required": "请填写居民姓名"})
+    gender = forms.ChoiceField(label="性别", choices=Gender.choices)
+    birth_year = forms.IntegerField(label="出生年份", required=False, min_value=1900, max_value=2100)
+    phone = forms.CharField(label="电话", max_length=20, required=False)
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data.get("phone") or "")
+        if msg := validate_phone(phone):
+            raise forms.ValidationError(msg)
+        return phone
+
+
+class LinkedHouseholdForm(forms.Form):
+    """登记/编辑联系户."""
+
+    address = forms.CharField(label="住址", max_length=200, error_messages={"required": "请填写联系户住址"})
+    contact_name = forms.CharField(label="户主", max_length=50, required=False)
+
+    def __init__(self, *args: Any, instance: Any = None, **kwargs: Any) -> None:
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"address": instance.address, "contact_name": instance.contact_name}
+        super().__init__(*args, **kwargs)

@@ -232,3 +232,29 @@ def public_households(grid: Org) -> QuerySet[Org]:
         .prefetch_related(Prefetch("posts", queryset=heads, to_attr="public_posts"))
         .order_by("path")
     )
+
+
+# --- 活动队伍 and 联系户: scoped reads (orgs/views.py, orgs/api.py) -------------------
+
+
+def teams_in_scope(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Any]:
+    """Activity teams (活动队伍) whose functional org lies in the user's scope for ``perm``."""
+    from zongheng.core.access import path_q
+
+    from .models import ActivityTeam
+
+    return ActivityTeam.objects.filter(path_q("org__path", scope_paths(user, perm))).select_related("org")
+
+
+def households_in_scope(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Any]:
+    """Linked households (联系户) whose central household lies in the user's scope for ``perm``."""
+    from zongheng.core.access import path_q
+
+    from .models import LinkedHousehold
+
+    return LinkedHousehold.objects.filter(path_q("central__path", scope_paths(user, perm))).select_related("central")
+
+
+def team_participants(team: Any) -> QuerySet[Person]:
+    """The people of a team, in name order, with their managing org (no per-row queries)."""
+    return team.participants.select_related("org").order_by("name", "id")

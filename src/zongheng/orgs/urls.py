@@ -22,6 +22,23 @@ urlpatterns = [
     path("people/<int:pk>/reveal/<str:field>/", views.person_reveal, name="person_reveal"),
 ]
 
+# 活动队伍 of functional orgs and 联系户 of central households (views.py).
+urlpatterns += [
+    path("orgs/<int:pk>/teams/new/", views.team_create, name="team_create"),
+    path("teams/<int:pk>/", views.team_detail, name="team"),
+    path("teams/<int:pk>/export.xlsx", views.team_export, name="team_export"),
+    path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/delete/", views.team_delete, name="team_delete"),
+    path("teams/<int:pk>/participants/add/", views.team_participant_add, name="team_participant_add"),
+    path("teams/<int:pk>/participants/new/", views.team_resident_create, name="team_resident_create"),
+    path("teams/<int:pk>/participants/<int:person_pk>/remove/", views.team_participant_remove,
+         name="team_participant_remove"),
+    path("orgs/<int:pk>/households/new/", views.household_create, name="household_create"),
+    path("orgs/<int:pk>/households/export.xlsx", views.households_export, name="households_export"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/delete/", views.household_delete, name="household_delete"),
+]
+
 # Member import (views_import.py).
 urlpatterns += [
     path("people/import/", views_import.upload, name="import"),

@@ -6,9 +6,11 @@ writes go through one ``do_*`` action each, whose ``ActionError`` is shown in Ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,8 +25,18 @@ from zongheng.core.permissions import Perm
 
 from . import actions, exports, selectors
 from .choices import Gender, MemberType, OrgKind
-from .forms import EndPostForm, OrgForm, OrgMoveForm, PersonForm, PostForm
-from .models import Level, LinkedHousehold, Org, Person, Post
+from .forms import (
+    EndPostForm,
+    LinkedHouseholdForm,
+    OrgForm,
+    OrgMoveForm,
+    ParticipantForm,
+    PersonForm,
+    PostForm,
+    ResidentForm,
+    TeamForm,
+)
+from .models import ActivityTeam, Level, LinkedHousehold, Org, Person, Post
 
 # Counted columns of the children table after the lower levels: (label, count keys).
 _EXTRA_COLUMNS: list[tuple[str, tuple[str, ...]]] = [
@@ -72,6 +84,39 @@ def _children_table(org: Org) -> ChildrenTable:
     return table
 
 
+T = TypeVar("T")
+
+
+def _write(
+    request: HttpRequest,
+    form: forms.Form | None,
+    call: Callable[[], T],
+    success: str | Callable[[T], str],
+    then: str | Callable[[T], str],
+) -> HttpResponse | None:
+    """Runs one ``do_*`` action for a page.
+
+    On ``ActionError`` (nothing was written) its Chinese message becomes a non-field error
+    of ``form`` (or an error message when there is no form) and None is returned, so the
+    view renders the page again. Otherwise ``success`` is flashed and the answer is a
+    redirect to ``then``; both may be functions of the action's result.
+    """
+    try:
+        result = call()
+    except ActionError as e:
+        if form is None:
+            messages.error(request, e.message)
+        else:
+            form.add_error(None, e.message)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(then(result) if callable(then) else then)
+
+
+def _org_url(org: Any) -> str:
+    return reverse("orgs:org", kwargs={"pk": org.pk})
+
+
 def _query_string(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -116,6 +161,10 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "members": list(members[:MEMBERS_SHOWN]),
         "members_total": members.count(),
         "households": households,
+        "households_warning": (
+            actions.linked_households_warning(len(households)) if households is not None else ""
+        ),
+        "households_full": households is not None and len(households) >= actions.MAX_LINKED_HOUSEHOLDS,
         "can_change": in_scope(user, Perm.ORG_CHANGE, org.path),
         "can_move": in_scope(user, Perm.ORG_MOVE, org.path) and org.depth > 1,
         "can_post": in_scope(user, Perm.POST_CHANGE, org.path),
@@ -139,13 +188,10 @@ def org_create(request: HttpRequest, pk: int) -> HttpResponse:
     parent = get_object_or_404(Org.objects.restrict(request.user, Perm.ORG_CHANGE).select_related("level"), pk=pk)
     form = OrgForm(request.POST or None, parent=parent, initial={"kind": request.GET.get("kind", OrgKind.REGULAR)})
     if request.method == "POST" and form.is_valid():
-        try:
-            org = actions.do_create_org(request.user, parent, form.action_data())
-        except ActionError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, f"已新建组织“{org.name}”")
-            return redirect("orgs:org", pk=org.pk)
+        done = _write(request, form, lambda: actions.do_create_org(request.user, parent, form.action_data()),
+                      lambda org: f"已新建组织“{org.name}”", _org_url)
+        if done is not None:
+            return done
     return render(request, "orgs/org_form.html", {"form": form, "parent": parent, "org": None})
 
 
@@ -155,13 +201,10 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_object_or_404(Org.objects.restrict(request.user, Perm.ORG_CHANGE).select_related("level"), pk=pk)
     form = OrgForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_org(request.user, org, form.action_data())
-        except ActionError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, "组织信息已保存")
-            return redirect("orgs:org", pk=org.pk)
+        done = _write(request, form, lambda: actions.do_update_org(request.user, org, form.action_data()),
+                      "组织信息已保存", _org_url(org))
+        if done is not None:
+            return done
     return render(request, "orgs/org_form.html", {"form": form, "parent": None, "org": org})
 
 
@@ -181,13 +224,11 @@ def org_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = OrgMoveForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_move_org(request.user, org, form.cleaned_data["new_parent"])
-        except ActionError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, f"已将“{org.name}”调整到“{form.cleaned_data['new_parent'].name}”之下")
-            return redirect("orgs:org", pk=org.pk)
+        new_parent = form.cleaned_data["new_parent"]
+        done = _write(request, form, lambda: actions.do_move_org(request.user, org, new_parent),
+                      f"已将“{org.name}”调整到“{new_parent.name}”之下", _org_url(org))
+        if done is not None:
+            return done
     parent = Org.objects.filter(path=parent_path).first()
     return render(request, "orgs/org_move.html", {"form": form, "org": org, "parent": parent})
 
@@ -229,6 +270,10 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Perm.PERSON_VIEW)
     person = get_object_or_404(selectors.people_in_scope(request.user), pk=pk)
     return _person_page(request, person)
+
+
+def _person_url(person: Any) -> str:
+    return reverse("orgs:person", kwargs={"pk": person.pk})
 
 
 def _person_page(request: HttpRequest, person: Person, revealed: dict[str, str] | None = None) -> HttpResponse:
@@ -278,13 +323,10 @@ def person_create(request: HttpRequest) -> HttpResponse:
         initial["org"] = int(org_id)
     form = _person_form(request, None, initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            person = actions.do_create_person(request.user, form.action_data())
-        except ActionError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, f"已新增人员“{person.name}”")
-            return redirect("orgs:person", pk=person.pk)
+        done = _write(request, form, lambda: actions.do_create_person(request.user, form.action_data()),
+                      lambda person: f"已新增人员“{person.name}”", _person_url)
+        if done is not None:
+            return done
     return render(request, "orgs/person_form.html", {"form": form, "person": None})
 
 
@@ -294,13 +336,10 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(selectors.people_managed(request.user, Perm.PERSON_CHANGE), pk=pk)
     form = _person_form(request, person)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_person(request.user, person, form.action_data())
-        except ActionError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, "人员信息已保存")
-            return redirect("orgs:person", pk=person.pk)
+        done = _write(request, form, lambda: actions.do_update_person(request.user, person, form.action_data()),
+                      "人员信息已保存", _person_url(person))
+        if done is not None:
+            return done
     return render(request, "orgs/person_form.html", {"form": form, "person": person})
 
 
@@ -321,13 +360,10 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = PostForm(request.POST or None, person_qs=person_qs, person_shown=shown, sent_from_choices=sent_from)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_create_post(request.user, form.cleaned_data | {"org": org})
-        except ActionError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, "任职已登记")
-            return redirect("orgs:org", pk=org.pk)
+        done = _write(request, form, lambda: actions.do_create_post(request.user, form.cleaned_data | {"org": org}),
+                      "任职已登记", _org_url(org))
+        if done is not None:
+            return done
     return render(request, "orgs/post_form.html", {"form": form, "org": org, "q": q})
 
 
@@ -337,13 +373,189 @@ def post_end(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Perm.POST_CHANGE)
     post = get_object_or_404(Post.objects.restrict(request.user, Perm.POST_CHANGE).select_related("person"), pk=pk)
     form = EndPostForm(request.POST)
+    back = reverse("orgs:org", kwargs={"pk": post.org_id})
     if not form.is_valid():
         messages.error(request, "离任日期格式不正确")
-    else:
-        try:
-            actions.do_end_post(request.user, post, form.cleaned_data.get("ends_on"))
-        except ActionError as e:
-            messages.error(request, e.message)
-        else:
-            messages.success(request, f"{post.person.name}的{post.get_role_display()}职务已结束")
-    return redirect(reverse("orgs:org", kwargs={"pk": post.org_id}))
+        return redirect(back)
+    done = _write(request, None, lambda: actions.do_end_post(request.user, post, form.cleaned_data.get("ends_on")),
+                  f"{post.person.name}的{post.get_role_display()}职务已结束", back)
+    return done or redirect(back)
+
+
+# ---------------------------------------------------------------- 活动队伍 (teams of a functional org)
+
+PARTICIPANTS_PER_PAGE = 50
+
+
+def _team_url(team: Any) -> str:
+    return reverse("orgs:team", kwargs={"pk": team.pk})
+
+
+def _changeable_team(request: HttpRequest, pk: int) -> ActivityTeam:
+    require(request.user, Perm.ORG_CHANGE)
+    return get_object_or_404(selectors.teams_in_scope(request.user, Perm.ORG_CHANGE), pk=pk)
+
+
+@login_required
+def team_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """新增活动队伍 of a functional org."""
+    require(request.user, Perm.ORG_CHANGE)
+    org = get_object_or_404(
+        Org.objects.restrict(request.user, Perm.ORG_CHANGE).filter(kind=OrgKind.FUNCTIONAL), pk=pk
+    )
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _write(request, form, lambda: actions.do_create_team(request.user, org, form.cleaned_data),
+                      lambda team: f"已新增活动队伍“{team.name}”", _team_url)
+        if done is not None:
+            return done
+    return render(request, "orgs/team_form.html", {"form": form, "org": org, "team": None})
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """活动队伍: its facts and its participants (paginated), with add / remove for who may change it."""
+    require(request.user, Perm.ORG_VIEW)
+    team = get_object_or_404(selectors.teams_in_scope(request.user), pk=pk)
+    page = Paginator(selectors.team_participants(team), PARTICIPANTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "team": team,
+        "org": team.org,
+        "crumbs": selectors.ancestors_in_scope(request.user, team.org),
+        "page": page,
+        "query": "",
+        "can_change": in_scope(request.user, Perm.ORG_CHANGE, team.org.path),
+    }
+    return render(request, "orgs/team_detail.html", context)
+
+
+@login_required
+def team_export(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Perm.ORG_VIEW)
+    team = get_object_or_404(selectors.teams_in_scope(request.user), pk=pk)
+    return exports.team_xlsx(team, selectors.team_participants(team))
+
+
+@login_required
+def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    team = _changeable_team(request, pk)
+    form = TeamForm(request.POST or None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        done = _write(request, form, lambda: actions.do_update_team(request.user, team, form.cleaned_data),
+                      "活动队伍已保存", _team_url(team))
+        if done is not None:
+            return done
+    return render(request, "orgs/team_form.html", {"form": form, "org": team.org, "team": team})
+
+
+@login_required
+@require_POST
+def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤销活动队伍 (the people stay)."""
+    team = _changeable_team(request, pk)
+    done = _write(request, None, lambda: actions.do_delete_team(request.user, team),
+                  f"活动队伍“{team.name}”已撤销", _org_url(team.org))
+    return done or redirect(_team_url(team))
+
+
+@login_required
+def team_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """加入队伍: find a person in scope (name or phone tail), then add them."""
+    team = _changeable_team(request, pk)
+    person_qs = selectors.people_in_scope(request.user)
+    q = request.GET.get("q", "").strip()
+    home = actions.resident_home(team.org)
+    shown_qs = selectors.filter_people(person_qs, {"q": q}) if q else person_qs.filter(org_path__startswith=home.path)
+    shown_qs = shown_qs.exclude(teams=team)
+    shown = list(shown_qs.order_by("name", "id")[:50])
+    form = ParticipantForm(request.POST or None, person_qs=person_qs, person_shown=shown)
+    if request.method == "POST" and form.is_valid():
+        person = form.cleaned_data["person"]
+        done = _write(request, form, lambda: actions.do_add_team_participant(request.user, team, person),
+                      f"{person.name}已加入“{team.name}”", _team_url(team))
+        if done is not None:
+            return done
+    return render(request, "orgs/team_participant_form.html", {"form": form, "team": team, "q": q, "home": home})
+
+
+@login_required
+def team_resident_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """新建居民并加入队伍: a non-member resident managed by the functional org's community."""
+    team = _changeable_team(request, pk)
+    form = ResidentForm(request.POST or None, initial={"gender": Gender.FEMALE})
+    if request.method == "POST" and form.is_valid():
+        done = _write(request, form, lambda: actions.do_add_team_resident(request.user, team, form.cleaned_data),
+                      lambda person: f"已新建居民“{person.name}”并加入“{team.name}”", _team_url(team))
+        if done is not None:
+            return done
+    home = actions.resident_home(team.org)
+    return render(request, "orgs/team_resident_form.html", {"form": form, "team": team, "home": home})
+
+
+@login_required
+@require_POST
+def team_participant_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    team = _changeable_team(request, pk)
+    person = get_object_or_404(team.participants.all(), pk=person_pk)
+    done = _write(request, None, lambda: actions.do_remove_team_participant(request.user, team, person),
+                  f"{person.name}已退出“{team.name}”", _team_url(team))
+    return done or redirect(_team_url(team))
+
+
+# ---------------------------------------------------------------- 联系户 (households of a central household)
+
+
+def _central_household(request: HttpRequest, pk: int, perm: str) -> Org:
+    require(request.user, perm)
+    return get_object_or_404(
+        Org.objects.restrict(request.user, perm).filter(level__code="household").select_related("level"), pk=pk
+    )
+
+
+@login_required
+def household_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """登记联系户 (at most 15 per central household)."""
+    central = _central_household(request, pk, Perm.ORG_CHANGE)
+    form = LinkedHouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _write(request, form, lambda: actions.do_add_linked_household(request.user, central, form.cleaned_data),
+                      lambda h: f"已登记联系户“{h.address}”", _org_url(central))
+        if done is not None:
+            return done
+    count = LinkedHousehold.objects.filter(central=central).count()
+    context = {"form": form, "central": central, "household": None, "count": count,
+               "max": actions.MAX_LINKED_HOUSEHOLDS}
+    return render(request, "orgs/household_form.html", context)
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Perm.ORG_CHANGE)
+    household = get_object_or_404(selectors.households_in_scope(request.user, Perm.ORG_CHANGE), pk=pk)
+    form = LinkedHouseholdForm(request.POST or None, instance=household)
+    if request.method == "POST" and form.is_valid():
+        done = _write(
+            request, form, lambda: actions.do_update_linked_household(request.user, household, form.cleaned_data),
+            "联系户已保存", _org_url(household.central),
+        )
+        if done is not None:
+            return done
+    context = {"form": form, "central": household.central, "household": household}
+    return render(request, "orgs/household_form.html", context)
+
+
+@login_required
+@require_POST
+def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Perm.ORG_CHANGE)
+    household = get_object_or_404(selectors.households_in_scope(request.user, Perm.ORG_CHANGE), pk=pk)
+    back = _org_url(household.central)
+    done = _write(request, None, lambda: actions.do_remove_linked_household(request.user, household),
+                  f"联系户“{household.address}”已移除", back)
+    return done or redirect(back)
+
+
+@login_required
+def households_export(request: HttpRequest, pk: int) -> HttpResponse:
+    central = _central_household(request, pk, Perm.ORG_VIEW)
+    return exports.households_xlsx(central, LinkedHousehold.objects.filter(central=central).order_by("id"))
