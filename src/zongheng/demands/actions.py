@@ -28,7 +28,7 @@ from zongheng.orgs.models import Org, Post
 from . import sms
 from .choices import Status, Urgency
 from .models import Category, DeadlineRule, Demand, DemandEvent, DemandFollower, Notification, Summons
-from .workflow import TRANSITIONS, TransitionRefused, target
+from .workflow import TransitionRefused, target
 from .worktime import add_time
 
 log = logging.getLogger(__name__)
@@ -485,5 +485,3 @@ def close_unrated(now: dt.datetime | None = None) -> int:
 def mark_read(user: Any, ids: Iterable[int]) -> int:
     return Notification.objects.filter(user=user, pk__in=list(ids), read_at__isnull=True).update(read_at=timezone.now())
 
-
-__all__ = ["TRANSITIONS"]
