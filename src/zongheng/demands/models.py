@@ -271,3 +271,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ClientHit(models.Model):
+    """One public submission (new demand or "add to this one") by a client, for the per-client rate limit.
+
+    ``client`` is a keyed hash of the client's address (the address itself is never stored);
+    the limit counts rows in the database, so it holds across processes and machines.
+    """
+
+    client = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "at"], name="demand_clienthit_client_at")]
+
+    def __str__(self) -> str:
+        return f"{self.client[:8]} {self.at}"
