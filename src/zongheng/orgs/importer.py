@@ -519,6 +519,8 @@ def do_import_people(user: Any, job: ImportJob, rows: list[tuple[int, dict[str, 
     if not in_scope(user, Perm.PERSON_IMPORT, job.org.path):
         raise ActionError("所选导入组织不在您的管辖范围内")
     if rows is None:
+        if not job.file:
+            raise ActionError("该任务的名册文件已在导入结束后删除，请重新上传")
         with job.file.open("rb") as fh:
             result = validate(user, job.org, read_sheet(fh))
         if result.errors:
@@ -551,6 +553,7 @@ def do_import_people(user: Any, job: ImportJob, rows: list[tuple[int, dict[str, 
     job.errors = []
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "created_count", "processed_rows", "total_rows", "errors", "finished_at"])
+    transaction.on_commit(lambda: discard_upload(job.pk))
     audit.record(
         user, "person.import", job,
         after={"created": len(created_ids), "file": job.file_name, "org": job.org_id, "people": _ranges(created_ids)},
@@ -581,6 +584,26 @@ def _set(job: ImportJob, **fields: Any) -> None:
 
 def _fail(job: ImportJob, errors: list[dict[str, Any]]) -> None:
     _set(job, status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now())
+    transaction.on_commit(lambda: discard_upload(job.pk))
+
+
+def discard_upload(job_id: int) -> None:
+    """Personal-data retention: a finished job (done or failed) keeps no copy of the roster.
+
+    The uploaded file is deleted from storage; the job row, its ``file_name`` and its
+    ``errors`` (row, column, reason — what the error page and its .xlsx show) remain.
+    Runs after the job's final state is committed, so a rolled-back finish keeps the file.
+    """
+    job = ImportJob.objects.filter(pk=job_id, status__in=[ImportStatus.DONE, ImportStatus.FAILED]).first()
+    if job is None or not job.file:
+        return
+    name = job.file.name
+    try:
+        job.file.storage.delete(name)
+    except OSError:
+        log.exception("import job %s: could not delete the uploaded file %s", job_id, name)
+        return
+    ImportJob.objects.filter(pk=job_id).update(file="")
 
 
 def run_job(job_id: int) -> ImportJob:
