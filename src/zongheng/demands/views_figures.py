@@ -1,1 +1,149 @@
-"""(in progress)"""
+"""Pages of the figures: the three rates for an org and its children, and the list behind each number.
+
+Definitions live in ``figures.py`` (and ``docs/demands.md``). Reads: ``require(demand.view)``
+(no right anywhere → 403), the org picked from ``Org.objects.restrict`` (outside the
+scope → 404). Every number links to ``figures_list``, which shows exactly the rows it counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from zongheng.core.access import require
+from zongheng.core.exports import xlsx_response
+from zongheng.core.permissions import Perm
+from zongheng.orgs import selectors as org_selectors
+from zongheng.orgs.models import Org
+
+from . import figures
+from .figures import FIGURE_LABELS, FIGURES, Figures, Period
+
+PER_PAGE = 50
+COLUMNS = ["组织", "诉求数", "响应率", "解决率", "满意率", "平均办理时长（小时）", "超时"]
+
+
+def _org(request: HttpRequest) -> Org:
+    """The org asked for (in the user's scope, else 404), or the user's first top scope."""
+    user = request.user
+    pk = request.GET.get("org", "").strip()
+    if pk:
+        if not pk.isdigit() or len(pk) > 18:
+            raise Http404
+        return get_object_or_404(Org.objects.restrict(user, Perm.DEMAND_VIEW).select_related("level"), pk=int(pk))
+    root = org_selectors.scope_roots(user, Perm.DEMAND_VIEW).order_by("path").first()
+    if root is None:  # require() has passed, so this cannot normally happen
+        raise Http404
+    return root
+
+
+def _period(request: HttpRequest) -> tuple[Period, str]:
+    """The period asked for (default: this year) and an error message for a malformed one."""
+    text = request.GET.get("period", "").strip()
+    if not text:
+        return Period.current("year"), ""
+    try:
+        return Period.parse(text), ""
+    except ValueError as exc:
+        return Period.current("year"), str(exc)
+
+
+def list_url(org: Org, period: Period, figure: str) -> str:
+    return reverse("demands:figures_list") + "?" + urlencode({"org": org.pk, "period": str(period), "figure": figure})
+
+
+def _cells(org: Org, period: Period, f: Figures) -> dict[str, Any]:
+    """One table row: each number with the list it counts."""
+    def link(figure: str) -> str:
+        return list_url(org, period, figure)
+
+    return {
+        "org": org, "f": f,
+        "counted": (f.counted, link("counted")),
+        "response": (figures.percent(f.response_rate), f"{f.responded}/{f.counted}", link("responded")),
+        "resolution": (figures.percent(f.resolution_rate), f"{f.resolved}/{f.counted}", link("resolved")),
+        "satisfaction": (figures.percent(f.satisfaction_rate), f"{f.satisfied}/{f.rated}", link("satisfied")),
+        "handling": (figures.hours(f.avg_handling_hours), link("answered")),
+        "overdue": (f.overdue, link("overdue")),
+        "drill": reverse("demands:figures") + "?" + urlencode({"org": org.pk, "period": str(period)}),
+    }
+
+
+def _period_choices(period: Period) -> list[tuple[str, str]]:
+    year = period.year
+    out = [(str(year), f"{year}年")]
+    out += [(f"{year}-Q{q}", f"{year}年第{q}季度") for q in range(1, 5)]
+    out += [(f"{year}-{m:02d}", f"{year}年{m}月") for m in range(1, 13)]
+    return out
+
+
+@login_required
+def figures_page(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.DEMAND_VIEW)
+    org = _org(request)
+    period, error = _period(request)
+    roll = figures.roll_up(org, period)
+    orgs = Org.objects.restrict(request.user, Perm.DEMAND_VIEW).exclude(level__code="household")
+    org_list = list(orgs.filter(kind="regular").only("pk", "name", "depth").order_by("path")[:500])
+    top = min((o.depth for o in org_list), default=1)
+    context = {
+        "org": org, "period": period, "error": error,
+        "total": _cells(org, period, roll.total),
+        "rows": [_cells(child, period, f) for child, f in roll.children],
+        "org_options": [(str(o.pk), "　" * (o.depth - top) + o.name) for o in org_list],
+        "period_choices": _period_choices(period),
+        "export_query": urlencode({"org": org.pk, "period": str(period)}),
+        "satisfied_rating": figures.settings.DEMAND_SATISFIED_RATING,
+    }
+    return render(request, "demands/figures.html", context)
+
+
+@login_required
+def figures_export(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.DEMAND_VIEW)
+    org = _org(request)
+    period, _ = _period(request)
+    roll = figures.roll_up(org, period)
+
+    def row(o: Org, f: Figures) -> list[Any]:
+        def pct(r: float | None) -> float | None:
+            return None if r is None else round(r * 100, 1)
+
+        hours = f.avg_handling_hours
+        return [o.name, f.counted, pct(f.response_rate), pct(f.resolution_rate), pct(f.satisfaction_rate),
+                None if hours is None else round(hours, 1), f.overdue]
+
+    rows = [row(org, roll.total)] + [row(c, f) for c, f in roll.children]
+    headers = [COLUMNS[0], COLUMNS[1], "响应率（%）", "解决率（%）", "满意率（%）", COLUMNS[5], COLUMNS[6]]
+    return xlsx_response(f"诉求统计-{org.name}-{period}.xlsx", f"诉求统计 {period}", headers, rows)
+
+
+@login_required
+def figures_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.DEMAND_VIEW)
+    org = _org(request)
+    period, error = _period(request)
+    figure = request.GET.get("figure", "counted").strip() or "counted"
+    if figure not in FIGURES:
+        error = error or f"未知的统计项：{figure[:20]}（可选：{'、'.join(FIGURES)}）"
+        figure = "counted"
+    qs = (
+        figures.figure_filter(org, period, figure)
+        .select_related("category", "grid", "org")
+        .order_by("-received_at", "-id")
+    )
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "org": org, "period": period, "figure": figure, "figure_label": FIGURE_LABELS[figure],
+        "error": error, "page": page,
+        "query": urlencode({"org": org.pk, "period": str(period), "figure": figure}),
+        "back": reverse("demands:figures") + "?" + urlencode({"org": org.pk, "period": str(period)}),
+        "figure_links": [(name, FIGURE_LABELS[name], list_url(org, period, name)) for name in FIGURES],
+    }
+    return render(request, "demands/figures_list.html", context)

@@ -1,0 +1,276 @@
+"""The figures of 民心零距离 — 响应率, 解决率, 满意率 and the rest — defined once, here.
+
+See ``docs/demands.md`` for the same definitions in words. For an organisation ``org``
+and a period (a month, quarter or year in Asia/Shanghai):
+
+- **counted** (诉求数): demands received in the period whose grid lies in ``org``'s
+  subtree, excluding rejected (不予受理) and merged (已合并) ones;
+- **responded**: counted demands first accepted no later than their first response
+  deadline (``first_accepted_at <= first_response_due_at``); 响应率 = responded / counted;
+- **resolved**: counted demands closed with an answer (status ``closed``); 解决率 = resolved / counted;
+- **rated**: counted demands with a rating; **satisfied**: rated ones with
+  ``rating >= settings.DEMAND_SATISFIED_RATING``; 满意率 = satisfied / rated;
+- **answered**: counted demands with an answer time; 平均办理时长 = mean of
+  ``answered_at - received_at`` over them, in hours;
+- **overdue** (超时): counted demands still open whose current deadline has passed at ``now``.
+
+A rate with an empty denominator is ``None`` (shown as "—"). Every figure has a filter
+(``figure_q``) so that each number links to exactly the rows it counts. Roll-ups use one
+grouped query for all children of an organisation (``GROUP BY substr(grid_path, 1, n)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from zongheng.orgs.choices import OrgKind
+from zongheng.orgs.models import Org
+
+from .actions import overdue_q
+from .choices import Status
+from .models import Demand
+
+TZ = ZoneInfo("Asia/Shanghai")
+EXCLUDED = (Status.REJECTED, Status.MERGED)
+FIGURES = ("counted", "responded", "resolved", "rated", "satisfied", "answered", "overdue")
+FIGURE_LABELS = {
+    "counted": "诉求数", "responded": "按时响应", "resolved": "已办结", "rated": "已评价",
+    "satisfied": "满意", "answered": "已答复", "overdue": "超时未办",
+}
+
+
+# ---------------------------------------------------------------- periods
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month ("2018-03"), quarter ("2018-Q1") or year ("2018") in Asia/Shanghai."""
+
+    kind: str  # month | quarter | year
+    year: int
+    number: int = 0  # month 1–12 or quarter 1–4; 0 for a year
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        text = (text or "").strip()
+        if m := _MONTH.match(text):
+            year, month = int(m[1]), int(m[2])
+            if 1 <= month <= 12 and 1900 <= year <= 2999:
+                return cls("month", year, month)
+        elif m := _QUARTER.match(text):
+            if 1900 <= int(m[1]) <= 2999:
+                return cls("quarter", int(m[1]), int(m[2]))
+        elif m := _YEAR.match(text):
+            if 1900 <= int(m[1]) <= 2999:
+                return cls("year", int(m[1]))
+        raise ValueError("统计期间格式应为 2018-03（月）、2018-Q1（季度）或 2018（年）")
+
+    @classmethod
+    def current(cls, kind: str = "year", now: dt.datetime | None = None) -> Period:
+        local = (now or timezone.now()).astimezone(TZ)
+        if kind == "month":
+            return cls("month", local.year, local.month)
+        if kind == "quarter":
+            return cls("quarter", local.year, (local.month - 1) // 3 + 1)
+        return cls("year", local.year)
+
+    def _months(self) -> tuple[int, int]:
+        """(first month, month count)."""
+        if self.kind == "month":
+            return self.number, 1
+        if self.kind == "quarter":
+            return 3 * (self.number - 1) + 1, 3
+        return 1, 12
+
+    @property
+    def start(self) -> dt.datetime:
+        first, _ = self._months()
+        return dt.datetime(self.year, first, 1, tzinfo=TZ)
+
+    @property
+    def end(self) -> dt.datetime:
+        """Exclusive end."""
+        first, n = self._months()
+        month0 = first - 1 + n
+        return dt.datetime(self.year + month0 // 12, month0 % 12 + 1, 1, tzinfo=TZ)
+
+    def __str__(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}-{self.number:02d}"
+        if self.kind == "quarter":
+            return f"{self.year}-Q{self.number}"
+        return str(self.year)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}年{self.number}月"
+        if self.kind == "quarter":
+            return f"{self.year}年第{self.number}季度"
+        return f"{self.year}年"
+
+
+# ---------------------------------------------------------------- the definitions
+
+
+def counted_q(org: Org, period: Period) -> Q:
+    """The counted set: received in the period, grid in the org's subtree, not rejected or merged."""
+    return (
+        Q(grid_path__startswith=org.path, received_at__gte=period.start, received_at__lt=period.end)
+        & ~Q(status__in=EXCLUDED)
+    )
+
+
+def figure_q(figure: str, now: dt.datetime | None = None) -> Q:
+    """The rows of a figure within the counted set."""
+    if figure == "counted":
+        return Q()
+    if figure == "responded":
+        return Q(first_accepted_at__isnull=False, first_accepted_at__lte=F("first_response_due_at"))
+    if figure == "resolved":
+        return Q(status=Status.CLOSED)
+    if figure == "rated":
+        return Q(rating__isnull=False)
+    if figure == "satisfied":
+        return Q(rating__isnull=False, rating__gte=settings.DEMAND_SATISFIED_RATING)
+    if figure == "answered":
+        return Q(answered_at__isnull=False)
+    if figure == "overdue":
+        return overdue_q(now or timezone.now())
+    raise ValueError(f"未知的统计项：{figure}")
+
+
+def figure_filter(org: Org, period: Period, figure: str, now: dt.datetime | None = None) -> QuerySet[Demand]:
+    """Exactly the demands a figure counts (the list each number links to)."""
+    return Demand.objects.filter(counted_q(org, period) & figure_q(figure, now))
+
+
+@dataclass
+class Figures:
+    counted: int = 0
+    responded: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    answered: int = 0
+    overdue: int = 0
+    handling: dt.timedelta = dt.timedelta(0)  # total answered_at − received_at over answered ones
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @staticmethod
+    def _rate(n: int, d: int) -> float | None:
+        return n / d if d else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded, self.counted)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._rate(self.resolved, self.counted)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+    @property
+    def avg_handling_hours(self) -> float | None:
+        return self.handling.total_seconds() / 3600 / self.answered if self.answered else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "counted": self.counted, "responded": self.responded, "resolved": self.resolved,
+            "rated": self.rated, "satisfied": self.satisfied, "answered": self.answered, "overdue": self.overdue,
+            "response_rate": self.response_rate, "resolution_rate": self.resolution_rate,
+            "satisfaction_rate": self.satisfaction_rate, "avg_handling_hours": self.avg_handling_hours,
+            "by_status": dict(self.by_status),
+        }
+
+
+def _aggregates(now: dt.datetime) -> dict[str, Any]:
+    duration = ExpressionWrapper(F("answered_at") - F("received_at"), output_field=DurationField())
+    out: dict[str, Any] = {name: Count("id", filter=figure_q(name, now)) for name in FIGURES if name != "counted"}
+    out["counted"] = Count("id")
+    out["handling"] = Sum(duration, filter=figure_q("answered"))
+    for status in Status.values:
+        out[f"status_{status}"] = Count("id", filter=Q(status=status))
+    return out
+
+
+def _figures(row: dict[str, Any]) -> Figures:
+    handling = row.get("handling") or dt.timedelta(0)
+    if not isinstance(handling, dt.timedelta):  # some backends return microseconds
+        handling = dt.timedelta(microseconds=int(handling))
+    return Figures(
+        **{name: int(row.get(name) or 0) for name in FIGURES}, handling=handling,
+        by_status={s: int(row.get(f"status_{s}") or 0) for s in Status.values if row.get(f"status_{s}")},
+    )
+
+
+def grouped_figures(within: Org, period: Period, prefix_len: int, now: dt.datetime | None = None
+                    ) -> dict[str, Figures]:
+    """Figures for every node whose path has length ``prefix_len`` inside ``within``: one grouped query."""
+    now = now or timezone.now()
+    rows = (
+        Demand.objects.filter(counted_q(within, period))
+        .annotate(node=Substr("grid_path", 1, prefix_len))
+        .values("node")
+        .annotate(**_aggregates(now))
+        .order_by()
+    )
+    return {row["node"]: _figures(row) for row in rows}
+
+
+def org_figures(org: Org, period: Period, now: dt.datetime | None = None) -> Figures:
+    """The figures of one organisation (its whole subtree): one query."""
+    return grouped_figures(org, period, len(org.path), now).get(org.path, Figures())
+
+
+def figure_children(org: Org) -> list[Org]:
+    """The children shown in a roll-up: regular orgs above the household level (demands sit in grids)."""
+    return list(
+        Org.objects.filter(path__startswith=org.path, depth=org.depth + 1, kind=OrgKind.REGULAR)
+        .exclude(level__code="household")
+        .select_related("level")
+        .order_by("path")
+    )
+
+
+@dataclass
+class RollUp:
+    org: Org
+    period: Period
+    total: Figures
+    children: list[tuple[Org, Figures]]
+
+
+def roll_up(org: Org, period: Period, now: dt.datetime | None = None) -> RollUp:
+    """The org and each of its children: three queries whatever the number of children or demands."""
+    now = now or timezone.now()
+    children = figure_children(org)
+    by_child = grouped_figures(org, period, len(org.path) + Org.steplen, now) if children else {}
+    return RollUp(
+        org=org, period=period, total=org_figures(org, period, now),
+        children=[(c, by_child.get(c.path, Figures())) for c in children],
+    )
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def hours(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
