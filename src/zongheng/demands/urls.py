@@ -11,4 +11,8 @@ urlpatterns: list = []
 urlpatterns += []
 
 # Figures: the three rates (views_figures.py).
-urlpatterns += []
+urlpatterns += [
+    path("demands/figures/", views_figures.figures_page, name="figures"),
+    path("demands/figures/export.xlsx", views_figures.figures_export, name="figures_export"),
+    path("demands/figures/list/", views_figures.figures_list, name="figures_list"),
+]
