@@ -27,7 +27,17 @@ from zongheng.orgs.models import Org, Post
 
 from . import sms
 from .choices import Status, Urgency
-from .models import Category, DeadlineRule, Demand, DemandEvent, DemandFollower, Notification, Summons
+from .models import (
+    Category,
+    DeadlineRule,
+    Demand,
+    DemandEvent,
+    DemandFollower,
+    ListeningSession,
+    Notification,
+    Station,
+    Summons,
+)
 from .workflow import TransitionRefused, target
 from .worktime import add_time
 
@@ -485,3 +495,68 @@ def close_unrated(now: dt.datetime | None = None) -> int:
 def mark_read(user: Any, ids: Iterable[int]) -> int:
     return Notification.objects.filter(user=user, pk__in=list(ids), read_at__isnull=True).update(read_at=timezone.now())
 
+
+# ---------------------------------------------------------------- workbench (staff pages)
+
+
+def _check_version(demand_pk: int, expected_version: int | None) -> None:
+    """Under the row lock: refuse a stale form (someone changed the demand since the page was shown)."""
+    if expected_version is None:
+        return
+    current = Demand.objects.select_for_update().values_list("version", flat=True).get(pk=demand_pk)
+    if current != expected_version:
+        raise TransitionRefused("该诉求已被他人更新，请刷新页面后再试")
+
+
+@transaction.atomic
+def do_merge_checked(user: Any, duplicate: Demand, into: Demand, *, expected_version: int | None = None) -> Demand:
+    """``do_merge`` from a page: the duplicate's form carries its version; a stale form is refused."""
+    if duplicate.pk != into.pk:
+        # Lock both rows in pk order (as do_merge does) before checking, so merges cannot deadlock.
+        list(Demand.objects.select_for_update().filter(pk__in=[duplicate.pk, into.pk]).order_by("pk")
+             .values_list("pk", flat=True))
+    _check_version(duplicate.pk, expected_version)
+    return do_merge(user, duplicate, into)
+
+
+@transaction.atomic
+def do_report_checked(user: Any, summons: Summons, report: str, *, expected_version: int | None = None) -> Summons:
+    """``do_report`` from a page: refused when the demand changed since the form was shown."""
+    Summons.objects.select_for_update().filter(pk=summons.pk).exists()
+    _check_version(summons.demand_id, expected_version)
+    return do_report(user, summons, report)
+
+
+@transaction.atomic
+def do_create_station(user: Any, org: Org, name: str, address: str = "") -> Station:
+    """New 民心驿站 of an org the user may dispatch for."""
+    if not in_scope(user, Perm.DEMAND_DISPATCH, org.path):
+        raise ActionError("只能为您管辖范围内的组织设立民心驿站")
+    if not name.strip():
+        raise ActionError("请填写驿站名称")
+    if Station.objects.filter(org=org, name=name.strip()).exists():
+        raise ActionError(f"{org.name}已有名为“{name.strip()}”的民心驿站")
+    station = Station.objects.create(org=org, name=name.strip(), address=address.strip())
+    audit.record(user, "demand.station_create", station, after=audit.snapshot(station, ["org", "name", "address"]))
+    return station
+
+
+@transaction.atomic
+def do_create_listening_session(user: Any, org: Org, data: dict[str, Any]) -> ListeningSession:
+    """Record a 每月一听 session (date, place, attendees, summary) of an org in the user's entry scope."""
+    if not in_scope(user, Perm.DEMAND_ENTER, org.path):
+        raise ActionError("只能登记您管辖范围内组织的每月一听")
+    if not data.get("held_on"):
+        raise ActionError("请填写日期")
+    if not (data.get("place") or "").strip():
+        raise ActionError("请填写地点")
+    if data["held_on"] > timezone.localdate():
+        raise ActionError("每月一听的日期不能晚于今天")
+    session = ListeningSession.objects.create(
+        org=org, held_on=data["held_on"], place=data["place"].strip(),
+        attendees=(data.get("attendees") or "").strip(), summary=(data.get("summary") or "").strip(),
+        created_by=user,
+    )
+    audit.record(user, "demand.listening_create", session,
+                 after=audit.snapshot(session, ["org", "held_on", "place", "attendees", "summary"]))
+    return session

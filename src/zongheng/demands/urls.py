@@ -8,7 +8,20 @@ app_name = "demands"
 urlpatterns: list = []
 
 # Staff workbench (views.py).
-urlpatterns += []
+urlpatterns += [
+    path("demands/", views.queue, name="queue"),
+    path("demands/export.xlsx", views.export, name="export"),
+    path("demands/bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("demands/<int:pk>/", views.detail, name="detail"),
+    path("demands/<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("demands/<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
+    path("demands/new/staff/", views.staff_create, name="staff_create"),
+    path("demands/stations/", views.stations, name="stations"),
+    path("demands/listening/", views.listening, name="listening"),
+    path("demands/listening/<int:pk>/", views.listening_detail, name="listening_detail"),
+    path("demands/notifications/", views.notifications, name="notifications"),
+    path("demands/notifications/read/", views.notifications_read, name="notifications_read"),
+]
 
 # Figures: the three rates (views_figures.py).
 urlpatterns += [

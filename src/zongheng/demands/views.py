@@ -1,1 +1,432 @@
-"""(in progress)"""
+"""Staff workbench of 民心零距离: queue, detail with the actions allowed now, staff entry,
+stations, listening sessions and notifications.
+
+Reads go through restricted querysets (out of scope → 404, no right → 403); every write is
+one ``do_*`` action whose ``ActionError`` is shown in Chinese and changes nothing.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms as djforms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from zongheng.core.access import has_perm, in_scope, require
+from zongheng.core.errors import ActionError
+from zongheng.core.permissions import Perm
+from zongheng.orgs.models import Org
+
+from . import actions, exports, selectors
+from .choices import Channel, Status
+from .forms import (
+    AnswerForm,
+    AssignForm,
+    BulkAssignForm,
+    ListeningSessionForm,
+    MergeForm,
+    NoteForm,
+    ReasonForm,
+    ReportForm,
+    StaffDemandForm,
+    StationForm,
+    VersionForm,
+    WhistleForm,
+    merge_target,
+)
+from .models import Demand, DemandPhoto, ListeningSession, Notification, Summons
+from .workflow import TRANSITIONS
+
+PAGE_SIZE = 50
+
+# action: (permission on the demand, form class, button label, needs a parent org)
+HANDLE_ACTIONS = ["accept", "start", "answer", "return", "escalate"]
+DISPATCH_ACTIONS = ["assign", "whistle", "reject", "merge"]
+FORMS: dict[str, type[djforms.Form]] = {
+    "accept": VersionForm, "start": NoteForm, "answer": AnswerForm, "return": ReasonForm, "escalate": ReasonForm,
+    "assign": AssignForm, "whistle": WhistleForm, "reject": ReasonForm, "merge": MergeForm, "report": ReportForm,
+}
+HINTS = {
+    "return": "退回给上级组织重新派单，请说明理由",
+    "escalate": "超出本级办理能力时上报上级组织",
+    "reject": "不属于平台受理范围；理由会展示给居民",
+    "merge": "与另一件尚未答复的诉求重复时合并，居民会继续关注并评价保留的诉求",
+    "whistle": "街道吹哨、部门报到：召集同一区内街道、社区及以下的组织共同办理",
+}
+
+
+def _query_string(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _detail_url(demand: Demand) -> str:
+    return reverse("demands:detail", kwargs={"pk": demand.pk})
+
+
+# ---------------------------------------------------------------- queue
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """诉求工作台: demands of the user's scope with filters, countdowns and bulk assignment."""
+    user = request.user
+    require(user, Perm.DEMAND_VIEW)
+    now = timezone.now()
+    page = Paginator(selectors.queue(user, request.GET, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(d, selectors.countdown(d, now), d.is_open and d.current_due_at < now) for d in page]
+    can_dispatch = has_perm(user, Perm.DEMAND_DISPATCH)
+    context = {
+        "page": page,
+        "rows": rows,
+        "query": _query_string(request),
+        "statuses": Status.choices,
+        "channels": Channel.choices,
+        "categories": list(selectors.categories()),
+        "grids": list(selectors.grids_in_scope(user).order_by("path")),
+        "can_dispatch": can_dispatch,
+        "can_enter": has_perm(user, Perm.DEMAND_ENTER),
+        "targets": list(selectors.dispatch_targets(user)) if can_dispatch else [],
+    }
+    return render(request, "demands/queue.html", context)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The queue with the same filters as .xlsx (phones masked)."""
+    require(request.user, Perm.DEMAND_VIEW)
+    now = timezone.now()
+    return exports.queue_xlsx(selectors.queue(request.user, request.GET, now=now), now)
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """批量派单: all the ticked demands to one org, in one transaction (all or nothing)."""
+    user = request.user
+    require(user, Perm.DEMAND_DISPATCH)
+    back = reverse("demands:queue")
+    query = request.POST.get("query", "")
+    if query:
+        back += "?" + query.lstrip("?")
+    form = BulkAssignForm(request.POST, targets=selectors.dispatch_targets(user))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect(back)
+    ids = set(form.cleaned_data["ids"])
+    demands = list(selectors.demands_in_scope(user, Perm.DEMAND_DISPATCH).filter(pk__in=ids).order_by("pk"))
+    if len(demands) != len(ids):
+        messages.error(request, f"所选诉求中有 {len(ids) - len(demands)} 件不在您的派单范围内，未作任何改动")
+        return redirect(back)
+    refused = [d.ref for d in demands if d.status not in TRANSITIONS["assign"][0]]
+    if refused:
+        messages.error(request, f"以下诉求当前状态不能派单：{'、'.join(refused)}。未作任何改动")
+        return redirect(back)
+    org = form.cleaned_data["org"]
+    try:
+        count = actions.do_bulk_assign(user, demands, org)
+    except ActionError as e:
+        messages.error(request, f"批量派单未完成，未作任何改动：{e.message}")
+        return redirect(back)
+    messages.success(request, f"已将 {count} 件诉求派至{org.name}")
+    return redirect(back)
+
+
+# ---------------------------------------------------------------- detail and actions
+
+
+@dataclass
+class Rights:
+    handle: bool
+    dispatch: bool
+
+
+def _rights(user: Any, demand: Demand) -> Rights:
+    def can(perm: str) -> bool:
+        return in_scope(user, perm, demand.org_path) or in_scope(user, perm, demand.grid_path)
+
+    return Rights(handle=can(Perm.DEMAND_HANDLE), dispatch=can(Perm.DEMAND_DISPATCH))
+
+
+def _allowed(action: str, demand: Demand) -> bool:
+    if demand.status not in TRANSITIONS[action][0]:
+        return False
+    if action in ("return", "escalate"):
+        return demand.org.depth > 1
+    return True
+
+
+def allowed_actions(user: Any, demand: Demand) -> list[str]:
+    """The staff actions this user may take on this demand now (table × rights)."""
+    rights = _rights(user, demand)
+    out = [a for a in HANDLE_ACTIONS if rights.handle and _allowed(a, demand)]
+    out += [a for a in DISPATCH_ACTIONS if rights.dispatch and _allowed(a, demand)]
+    return out
+
+
+def _reportable(user: Any, demand: Demand, summons: list[Summons]) -> list[Summons]:
+    if demand.status not in TRANSITIONS["report"][0]:
+        return []
+    return [s for s in summons if s.reported_at is None and in_scope(user, Perm.DEMAND_HANDLE, s.org.path)]
+
+
+def _demand(user: Any, pk: int) -> Demand:
+    qs = selectors.demands_in_scope(user).select_related(
+        "category", "grid", "org", "station", "listening_session", "merged_into")
+    return get_object_or_404(qs, pk=pk)
+
+
+def _action_forms(user: Any, demand: Demand, names: list[str]) -> list[dict[str, Any]]:
+    initial = {"version": demand.version}
+    out = []
+    for name in names:
+        cls = FORMS[name]
+        kw: dict[str, Any] = {"initial": initial, "prefix": name}
+        if cls is AssignForm:
+            kw["targets"] = selectors.dispatch_targets(user)
+        elif cls is WhistleForm:
+            kw["targets"] = selectors.whistle_targets(demand)
+        out.append({"name": name, "label": TRANSITIONS[name][2], "hint": HINTS.get(name, ""), "form": cls(**kw)})
+    return out
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    require(user, Perm.DEMAND_VIEW)
+    demand = _demand(user, pk)
+    summons = list(demand.summons.select_related("org", "requested_by").order_by("requested_at", "id"))
+    reports = [
+        {"summons": s, "form": ReportForm(initial={"version": demand.version, "summons": s.pk}, prefix="report")}
+        for s in _reportable(user, demand, summons)
+    ]
+    now = timezone.now()
+    context = {
+        "demand": demand,
+        "countdown": selectors.countdown(demand, now),
+        "overdue": demand.is_open and demand.current_due_at < now,
+        "photos": list(demand.photos.order_by("id")),
+        "events": [(e, TRANSITIONS[e.action][2] if e.action in TRANSITIONS else e.action)
+                   for e in demand.events.order_by("seq")],
+        "summons": summons,
+        "followers": demand.followers.count(),
+        "merged": list(demand.merged.order_by("id").values_list("ref", flat=True)),
+        "forms": _action_forms(user, demand, allowed_actions(user, demand)),
+        "reports": reports,
+    }
+    return render(request, "demands/detail.html", context)
+
+
+@login_required
+def photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+    """A demand's photo, served only to staff who may see the demand (never a public MEDIA URL)."""
+    require(request.user, Perm.DEMAND_VIEW)
+    demand = _demand(request.user, pk)
+    item = get_object_or_404(DemandPhoto, pk=photo_pk, demand=demand)
+    content_type = mimetypes.guess_type(item.image.name)[0] or "application/octet-stream"
+    response = FileResponse(item.image.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _run(request: HttpRequest, demand: Demand, name: str) -> str:
+    """Validate the posted form of action ``name`` and call its action; returns the success message."""
+    user = request.user
+    kw: dict[str, Any] = {"prefix": name}
+    if name == "assign":
+        kw["targets"] = selectors.dispatch_targets(user)
+    elif name == "whistle":
+        kw["targets"] = selectors.whistle_targets(demand)
+    form = FORMS[name](request.POST, **kw)
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        raise ActionError(str(first))
+    d = form.cleaned_data
+    v = d["version"]
+    calls: dict[str, Callable[[], Any]] = {
+        "accept": lambda: actions.do_accept(user, demand, expected_version=v),
+        "start": lambda: actions.do_start(user, demand, note=d.get("note", ""), expected_version=v),
+        "answer": lambda: actions.do_answer(user, demand, d.get("answer", ""), expected_version=v),
+        "return": lambda: actions.do_return(user, demand, d.get("reason", ""), expected_version=v),
+        "escalate": lambda: actions.do_escalate(user, demand, reason=d.get("reason", ""), expected_version=v),
+        "assign": lambda: actions.do_assign(user, demand, d["org"], note=d.get("note", ""), expected_version=v),
+        "whistle": lambda: actions.do_whistle(user, demand, list(d["orgs"]), note=d.get("note", ""),
+                                              expected_version=v),
+        "reject": lambda: actions.do_reject(user, demand, d.get("reason", ""), expected_version=v),
+    }
+    if name == "merge":
+        into = merge_target(user, d["into"])
+        if into is None:
+            raise ActionError("未找到该编号的诉求，或该诉求不在您的范围内")
+        actions.do_merge_checked(user, demand, into, expected_version=v)
+        return f"已合并到 {into.ref}"
+    if name == "report":
+        summons = get_object_or_404(Summons.objects.select_related("org"), pk=d["summons"], demand=demand)
+        actions.do_report_checked(user, summons, d["report"], expected_version=v)
+        return f"{summons.org.name}已报到"
+    calls[name]()
+    return f"已{TRANSITIONS[name][2]}"
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST one action's form from the detail page: no right → 403; refused → message, nothing changes."""
+    user = request.user
+    require(user, Perm.DEMAND_VIEW)
+    if action not in FORMS:
+        raise Http404
+    demand = _demand(user, pk)
+    rights = _rights(user, demand)
+    if action in HANDLE_ACTIONS and not rights.handle:
+        raise PermissionDenied("您不能办理该诉求")
+    if action in DISPATCH_ACTIONS and not rights.dispatch:
+        raise PermissionDenied("您不能为该诉求派单、吹哨、合并或不予受理")
+    if action == "report":
+        summons_pk = request.POST.get("report-summons", "")
+        mine = [s for s in demand.summons.select_related("org") if str(s.pk) == summons_pk]
+        if not mine or not in_scope(user, Perm.DEMAND_HANDLE, mine[0].org.path):
+            raise PermissionDenied("您不是该报到单位的人员")
+    try:
+        done = _run(request, demand, action)
+    except ActionError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, done)
+    return redirect(_detail_url(demand))
+
+
+# ---------------------------------------------------------------- staff entry
+
+
+@login_required
+def staff_create(request: HttpRequest) -> HttpResponse:
+    """登记诉求: received at a 民心驿站, by phone or at a 每月一听 session."""
+    user = request.user
+    require(user, Perm.DEMAND_ENTER)
+    initial: dict[str, Any] = {"channel": Channel.PHONE}
+    if request.GET.get("session", "").isdigit():
+        initial.update(channel=Channel.LISTENING, listening_session=int(request.GET["session"]))
+    elif request.GET.get("station", "").isdigit():
+        initial.update(channel=Channel.STATION, station=int(request.GET["station"]))
+    form = StaffDemandForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            demand, code = actions.do_submit_demand(user, form.action_data())
+        except ActionError as e:
+            form.add_error(None, e.message)
+        else:
+            # The tracking code is shown once, on this page, for the staff member to hand to the resident.
+            return render(request, "demands/staff_created.html", {
+                "demand": demand, "code": code,
+                "can_view": selectors.demands_in_scope(user).filter(pk=demand.pk).exists(),
+            })
+    return render(request, "demands/staff_form.html", {"form": form})
+
+
+# ---------------------------------------------------------------- stations
+
+
+@login_required
+def stations(request: HttpRequest) -> HttpResponse:
+    """民心驿站: the stations of the user's scope; dispatchers may set one up."""
+    user = request.user
+    require(user, Perm.DEMAND_ENTER)
+    can_create = has_perm(user, Perm.DEMAND_DISPATCH)
+    form = StationForm(request.POST or None, targets=selectors.dispatch_targets(user)) if can_create else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("您不能设立民心驿站")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                station = actions.do_create_station(user, d["org"], d["name"], d["address"])
+            except ActionError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, f"已设立民心驿站“{station.name}”")
+                return redirect("demands:stations")
+    rows = selectors.stations_in_scope(user).annotate(demand_count=Count("demands")).order_by("org__path", "id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/stations.html", {"page": page, "query": "", "form": form})
+
+
+# ---------------------------------------------------------------- 每月一听
+
+
+def _session_targets(user: Any) -> Any:
+    return Org.objects.restrict(user, Perm.DEMAND_ENTER).exclude(level__code="household").order_by("path")
+
+
+@login_required
+def listening(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(user, Perm.DEMAND_ENTER)
+    form = ListeningSessionForm(request.POST or None, targets=_session_targets(user))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            session = actions.do_create_listening_session(user, d["org"], d)
+        except ActionError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, f"已登记{session.held_on:%Y年%m月%d日}的每月一听")
+            return redirect("demands:listening_detail", pk=session.pk)
+    rows = selectors.sessions_in_scope(user).annotate(demand_count=Count("demands")).order_by("-held_on", "-id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/listening.html", {"page": page, "query": "", "form": form})
+
+
+@login_required
+def listening_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    require(user, Perm.DEMAND_ENTER)
+    session: ListeningSession = get_object_or_404(selectors.sessions_in_scope(user).select_related("created_by"),
+                                                  pk=pk)
+    demands = list(
+        selectors.demands_in_scope(user).filter(listening_session=session).select_related("category", "grid", "org")
+        .order_by("received_at", "id")
+    )
+    return render(request, "demands/listening_detail.html", {"session": session, "demands": demands})
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's in-app notifications, unread first."""
+    rows = (
+        Notification.objects.filter(user=request.user).select_related("demand")
+        .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "demands/notifications.html", {"page": page, "query": ""})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one, several or all of the user's notifications read."""
+    if request.POST.get("all") == "1":
+        ids = list(Notification.objects.filter(user=request.user, read_at__isnull=True).values_list("pk", flat=True))
+    else:
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    count = actions.mark_read(request.user, ids)
+    messages.success(request, f"已将 {count} 条通知标为已读")
+    return redirect("demands:notifications")

@@ -1,0 +1,177 @@
+"""Forms of the staff workbench: they validate, then the view calls one ``do_*`` action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from zongheng.core.masking import normalize_phone, validate_phone
+from zongheng.orgs.models import Org
+
+from . import selectors
+from .choices import Channel, Urgency
+from .models import Category, Demand, ListeningSession, Station
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return "　" * max(obj.depth - 1, 0) + obj.name
+
+
+class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return "　" * max(obj.depth - 1, 0) + obj.name
+
+
+class VersionForm(forms.Form):
+    """Every action form carries the version the page was rendered at (a stale form is refused)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class NoteForm(VersionForm):
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class AnswerForm(VersionForm):
+    answer = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+                             error_messages={"required": "请填写答复内容"})
+
+
+class ReasonForm(VersionForm):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=500,
+                             error_messages={"required": "请说明理由"})
+
+
+class AssignForm(VersionForm):
+    org = OrgChoiceField(label="派至", queryset=Org.objects.none(), error_messages={
+        "required": "请选择承办组织", "invalid_choice": "只能派给您管辖范围内的组织"})
+    note = forms.CharField(label="说明", required=False, max_length=500)
+
+    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+
+
+class WhistleForm(VersionForm):
+    orgs = OrgMultipleChoiceField(label="报到单位（可多选）", queryset=Org.objects.none(),
+                                  widget=forms.SelectMultiple(attrs={"size": 8}),
+                                  error_messages={"required": "请选择至少一个报到单位",
+                                                  "invalid_choice": "所选单位不能吹哨报到"})
+    note = forms.CharField(label="说明", required=False, max_length=500)
+
+    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["orgs"].queryset = targets  # type: ignore[attr-defined]
+
+
+class ReportForm(VersionForm):
+    summons = forms.IntegerField(widget=forms.HiddenInput)
+    report = forms.CharField(label="报到情况", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
+                             error_messages={"required": "请填写报到情况"})
+
+
+class MergeForm(VersionForm):
+    into = forms.CharField(label="合并到（诉求编号）", max_length=20, error_messages={"required": "请填写诉求编号"})
+
+
+class BulkAssignForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={"required": "请勾选要派单的诉求"})
+    org = OrgChoiceField(label="派至", queryset=Org.objects.none(), error_messages={
+        "required": "请选择承办组织", "invalid_choice": "只能派给您管辖范围内的组织"})
+
+    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+        ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(i, i) for i in ids]  # type: ignore[attr-defined]
+        self.fields["ids"].error_messages["invalid_choice"] = "诉求编号不正确"
+
+
+STAFF_CHANNELS = [(Channel.STATION, Channel.STATION.label), (Channel.PHONE, Channel.PHONE.label),
+                  (Channel.LISTENING, Channel.LISTENING.label)]
+
+
+class StaffDemandForm(forms.Form):
+    """A demand received at a 民心驿站, by phone or at a 每月一听 session."""
+
+    channel = forms.ChoiceField(label="来源", choices=STAFF_CHANNELS)
+    station = forms.ModelChoiceField(label="民心驿站", queryset=Station.objects.none(), required=False,
+                                     help_text="来源为民心驿站时必选")
+    listening_session = forms.ModelChoiceField(label="每月一听", queryset=ListeningSession.objects.none(),
+                                               required=False, help_text="来源为每月一听时必选")
+    grid = OrgChoiceField(label="所属网格", queryset=Org.objects.none(),
+                          error_messages={"required": "请选择诉求所在的网格", "invalid_choice": "请选择您范围内的网格"})
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.none(),
+                                      error_messages={"required": "请选择类别"})
+    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
+    description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+                                  error_messages={"required": "请填写诉求内容"})
+    address = forms.CharField(label="地址", max_length=200, error_messages={"required": "请填写地址"})
+    contact_name = forms.CharField(label="联系人", max_length=50, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            help_text="选填；只用于短信告知办理进度，页面上只显示部分数字")
+
+    def __init__(self, *args: Any, user: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["station"].queryset = selectors.stations_in_scope(user)  # type: ignore[attr-defined]
+        self.fields["listening_session"].queryset = selectors.sessions_in_scope(user)  # type: ignore[attr-defined]
+        self.fields["grid"].queryset = selectors.entry_grids(user)  # type: ignore[attr-defined]
+        self.fields["category"].queryset = selectors.categories()  # type: ignore[attr-defined]
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data.get("phone") or "")
+        if msg := validate_phone(phone):
+            raise forms.ValidationError(msg)
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        channel = data.get("channel")
+        if channel == Channel.STATION and not data.get("station"):
+            self.add_error("station", "来源为民心驿站时，请选择驿站")
+        if channel == Channel.LISTENING and not data.get("listening_session"):
+            self.add_error("listening_session", "来源为每月一听时，请选择是哪一次")
+        if channel != Channel.STATION:
+            data["station"] = None
+        if channel != Channel.LISTENING:
+            data["listening_session"] = None
+        return data
+
+    def action_data(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {k: d[k] for k in ("channel", "station", "listening_session", "grid", "category", "urgency",
+                                  "description", "address", "contact_name", "phone")}
+
+
+class StationForm(forms.Form):
+    org = OrgChoiceField(label="所属组织", queryset=Org.objects.none(),
+                         error_messages={"required": "请选择所属组织", "invalid_choice": "请选择您管辖范围内的组织"})
+    name = forms.CharField(label="驿站名称", max_length=100, error_messages={"required": "请填写驿站名称"})
+    address = forms.CharField(label="地址", max_length=200, required=False)
+
+    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+
+
+class ListeningSessionForm(forms.Form):
+    org = OrgChoiceField(label="组织", queryset=Org.objects.none(),
+                         error_messages={"required": "请选择组织", "invalid_choice": "请选择您管辖范围内的组织"})
+    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"required": "请填写日期", "invalid": "日期格式应为 2018-03-05"})
+    place = forms.CharField(label="地点", max_length=200, error_messages={"required": "请填写地点"})
+    attendees = forms.CharField(label="参加人员", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+
+
+def merge_target(user: Any, ref: str) -> Demand | None:
+    from zongheng.core.permissions import Perm
+
+    return selectors.demands_in_scope(user, Perm.DEMAND_DISPATCH).filter(ref=ref.strip()).first()
