@@ -407,3 +407,43 @@ def test_the_household_cap_holds_when_checked_through_the_action(tree, secretary
     with pytest.raises(ActionError, match="最多联系 15 户"):
         actions.do_add_linked_household(secretary, central, {"address": "幸福里16号"})
     assert LinkedHousehold.objects.filter(central=central).count() == actions.MAX_LINKED_HOUSEHOLDS
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_households_added_at_once_never_exceed_fifteen(tree):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent row locks need PostgreSQL; SQLite serialises writers")
+    import threading
+
+    from django.db import connections
+
+    central = tree.households[0]
+    secretary = user_with_post(tree.communities[0], Role.SECRETARY)
+    for i in range(actions.MAX_LINKED_HOUSEHOLDS - 2):
+        actions.do_add_linked_household(secretary, central, {"address": f"幸福里{i}号"})
+    attempts = 6
+    barrier = threading.Barrier(attempts)
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def add(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            actions.do_add_linked_household(secretary, central, {"address": f"同时{i}号"})
+        except ActionError as exc:
+            refused.append(exc.message)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert not errors
+    assert LinkedHousehold.objects.filter(central=central).count() == actions.MAX_LINKED_HOUSEHOLDS
+    assert len(refused) == attempts - 2 and all("最多联系 15 户" in m for m in refused)
