@@ -45,8 +45,27 @@ def _objects(tree: Tree, community_index: int, owner: Any) -> dict[str, Any]:
     team.participants.add(person)
     central = tree.households[community_index * 2]
     linked = LinkedHousehold.objects.create(central=central, address="幸福里1号")
-    return {"org": community, "grid": grid, "person": person, "post": post, "job": job, "token": token,
-            "functional": functional, "team": team, "central": central, "linked": linked}
+    objects = {"org": community, "grid": grid, "person": person, "post": post, "job": job, "token": token,
+               "functional": functional, "team": team, "central": central, "linked": linked}
+    objects.update(_workbench_objects(community, grid, owner))
+    return objects
+
+
+def _workbench_objects(community: Org, grid: Org, owner: Any) -> dict[str, Any]:
+    """A demand (with a photo), a 民心驿站 and a 每月一听 session in ``community``."""
+    from django.core.files.base import ContentFile
+
+    from zongheng.demands.actions import do_submit_demand
+    from zongheng.demands.models import Category, DemandPhoto, ListeningSession, Station
+
+    demand, _ = do_submit_demand(None, {"channel": "web", "category": Category.objects.order_by("id").first(),
+                                        "urgency": "normal", "description": "路灯不亮", "address": "幸福里",
+                                        "grid": grid})
+    photo = DemandPhoto(demand=demand)
+    photo.image.save("lamp.jpg", ContentFile(b"\xff\xd8\xff\xe0 fake jpeg"), save=True)
+    station = Station.objects.create(org=community, name=f"{community.name}民心驿站")
+    session = ListeningSession.objects.create(org=community, held_on="2018-03-05", place="活动室", created_by=owner)
+    return {"demand": demand, "photo": photo, "station": station, "session": session}
 
 
 @pytest.fixture
@@ -146,6 +165,18 @@ ROUTES = [
     Route("api:remove_team_participant", lambda o: {"id": o["team"].pk, "person_id": o["person"].pk},
           method="delete", api=True, in_scope=None),
     Route("api:list_households", lambda o: {"id": o["central"].pk}, api=True),
+    Route("demands:queue"),
+    Route("demands:export"),
+    Route("demands:bulk_assign", method="post", in_scope=None),
+    Route("demands:detail", lambda o: {"pk": o["demand"].pk}),
+    Route("demands:act", lambda o: {"pk": o["demand"].pk, "action": "accept"}, method="post", in_scope=None),
+    Route("demands:photo", lambda o: {"pk": o["demand"].pk, "photo_pk": o["photo"].pk}),
+    Route("demands:staff_create"),
+    Route("demands:stations"),
+    Route("demands:listening"),
+    Route("demands:listening_detail", lambda o: {"pk": o["session"].pk}),
+    Route("demands:notifications", any_user=True),
+    Route("demands:notifications_read", method="post", any_user=True, in_scope=None),
     Route("api:create_household", lambda o: {"id": o["central"].pk}, method="post", api=True, in_scope=None),
     Route("api:update_household", lambda o: {"id": o["linked"].pk}, method="patch", api=True, in_scope=None),
     Route("api:delete_household", lambda o: {"id": o["linked"].pk}, method="delete", api=True, in_scope=None),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.demands.conftest import MONDAY, TZ
+from tests.demands.conftest import TZ
 from zongheng.demands import actions
 from zongheng.demands.choices import Channel, Status
 from zongheng.demands.models import Category, Demand, DemandPhoto, ListeningSession, Notification, Station, Summons

@@ -126,7 +126,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
         return redirect(back)
     ids = set(form.cleaned_data["ids"])
     demands = list(selectors.demands_in_scope(user, Perm.DEMAND_DISPATCH).filter(pk__in=ids).order_by("pk"))
@@ -411,8 +411,9 @@ def listening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's in-app notifications, unread first."""
+    user: Any = request.user
     rows = (
-        Notification.objects.filter(user=request.user).select_related("demand")
+        Notification.objects.filter(user=user).select_related("demand")
         .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -423,8 +424,10 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark one, several or all of the user's notifications read."""
+    user: Any = request.user
     if request.POST.get("all") == "1":
-        ids = list(Notification.objects.filter(user=request.user, read_at__isnull=True).values_list("pk", flat=True))
+        unread = Notification.objects.filter(user=user, read_at__isnull=True)
+        ids = list(unread.values_list("pk", flat=True))
     else:
         ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     count = actions.mark_read(request.user, ids)
