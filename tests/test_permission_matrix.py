@@ -180,14 +180,28 @@ ROUTES = [
     Route("api:create_household", lambda o: {"id": o["central"].pk}, method="post", api=True, in_scope=None),
     Route("api:update_household", lambda o: {"id": o["linked"].pk}, method="patch", api=True, in_scope=None),
     Route("api:delete_household", lambda o: {"id": o["linked"].pk}, method="delete", api=True, in_scope=None),
+    Route("demands:figures"),
+    Route("demands:figures_export"),
+    Route("demands:figures_list"),
+    Route("api:list_demands", api=True),
+    Route("api:demand_figures", api=True),
+    Route("api:get_demand", lambda o: {"id": o["demand"].pk}, api=True),
+    Route("api:demand_transition", lambda o: {"id": o["demand"].pk}, method="post", api=True, in_scope=None),
+    Route("open311:discovery", lambda o: {"fmt": "json"}, public=True),
+    Route("open311:services", lambda o: {"fmt": "xml"}, public=True),
+    Route("open311:service", lambda o: {"fmt": "json", "code": "sanitation"}, public=True),
+    Route("open311:requests", lambda o: {"fmt": "json"}, public=True),
+    Route("open311:request", lambda o: {"fmt": "xml", "ref": o["demand"].ref}, public=True),
 ]
 # Operations that share a path with a GET row above (same URL, other method).
 SHARED_PATH = {"api:create_person": "api:list_people", "api:create_post": "api:list_posts"}
+SHARED_PATH["api:create_demand"] = "api:list_demands"
 BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "api:reveal_person": lambda o: {"field": "phone"},
     "api:move_org": lambda o: {"new_parent": o["org"].pk},
     "api:create_team": lambda o: {"name": "新队伍"},
     "api:create_household": lambda o: {"address": "幸福里2号"},
+    "api:demand_transition": lambda o: {"action": "accept"},
 }
 
 

@@ -311,7 +311,8 @@ def _grid(data: Any) -> Org:
         found = suggest_grid(address) if suggest_grid else None
         if found is not None:
             return found
-    raise Open311Error(400, "无法确定诉求所在网格：请在 attribute[grid] 中提供网格编号，或在 address_string 中写明网格或社区名称")
+    raise Open311Error(
+        400, "无法确定诉求所在网格：请在 attribute[grid] 中提供网格编号，或在 address_string 中写明网格或社区名称")
 
 
 @transaction.atomic
