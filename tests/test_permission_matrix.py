@@ -102,6 +102,11 @@ ROUTES = [
     Route("accounts:login", public=True),
     Route("orgs:directory", public=True),
     Route("orgs:directory_org", lambda o: {"pk": o["grid"].pk}, public=True),
+    Route("demands:submit", public=True),
+    Route("demands:track", public=True),
+    Route("demands:track_code", lambda o: {"code": o["demand"].followers.first().code}, public=True),
+    Route("demands:rate", method="post", public=True, in_scope=302),  # no code: back to the tracking form
+    Route("demands:reopen", method="post", public=True, in_scope=302),
     Route("accounts:logout", method="post", public=True, in_scope=302),
     Route("accounts:password_change", any_user=True),
     Route("accounts:profile", any_user=True),

@@ -1,11 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
 from . import open311, views, views_figures, views_public  # noqa: F401
 
 app_name = "demands"
 
 # Residents: public form, tracking, rating (views_public.py).
-urlpatterns: list = []
+urlpatterns: list = [
+    path("demands/new/", views_public.submit, name="submit"),
+    path("demands/track/", views_public.track, name="track"),
+    path("demands/track/<str:code>/", views_public.track_code, name="track_code"),
+    path("demands/rate/", views_public.rate, name="rate"),
+    path("demands/reopen/", views_public.reopen, name="reopen"),
+]
 
 # Staff workbench (views.py).
 urlpatterns += [

@@ -1,0 +1,128 @@
+"""Routing help for residents' demands (reads only).
+
+- ``grid_choices``: every grid as "street › community › grid", grouped for a select (two queries).
+- ``suggest_grid``: the grid whose name, community name or address appears in the address text.
+- ``suggest_category``: the category whose keywords occur most in the description.
+- ``similar_open``: open demands of the same grid with the same category or shared words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from zongheng.orgs.choices import OrgKind
+from zongheng.orgs.models import Org
+
+from .choices import OPEN_STATUSES
+from .models import Category, Demand
+
+MIN_NAME = 2  # shorter names (e.g. "一") would match almost any text
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+
+
+def grids() -> QuerySet[Org]:
+    """Grids a resident may choose: regular grid-level orgs that are not closed."""
+    today = timezone.localdate()
+    return (
+        Org.objects.filter(level__code__in=settings.DEMAND_GRID_LEVELS, kind=OrgKind.REGULAR)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=today))
+        .order_by("path")
+    )
+
+
+def grid_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """[(street › community, [(grid id, grid name), …]), …] in tree order."""
+    rows = list(grids().values_list("pk", "name", "path"))
+    parents = {p[: -Org.steplen] for _, _, p in rows}
+    wanted = parents | {p[: -Org.steplen] for p in parents if len(p) > Org.steplen}
+    names = dict(Org.objects.filter(path__in=wanted).values_list("path", "name"))
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for pk, name, path in rows:
+        parent = path[: -Org.steplen]
+        label = " › ".join(n for n in (names.get(parent[: -Org.steplen]), names.get(parent)) if n) or "其他"
+        groups.setdefault(label, []).append((pk, name))
+    return list(groups.items())
+
+
+def suggest_grid(text: str) -> Org | None:
+    """The grid the address text points at: a grid name in it (best), the grid's address, or the only grid
+    of a community or village named in it. None when nothing (or nothing unique) matches."""
+    text = " ".join((text or "").split())[:200]
+    if len(text) < MIN_NAME:
+        return None
+    found = Value(text)
+    named = list(
+        grids().annotate(t=found, n=Length("name")).filter(n__gte=MIN_NAME, t__contains=F("name")).order_by("-n")[:2]
+    )
+    if named and (len(named) == 1 or len(named[0].name) > len(named[1].name)):
+        return named[0]
+    addressed = list(
+        grids().annotate(t=found, n=Length("address")).filter(n__gte=4)
+        .filter(Q(t__contains=F("address")) | Q(address__contains=text))[:2]
+    )
+    if len(addressed) == 1:
+        return addressed[0]
+    parents = list(
+        Org.objects.filter(level__code__in=("community", "village"), kind=OrgKind.REGULAR)
+        .annotate(t=found, n=Length("name")).filter(n__gte=MIN_NAME, t__contains=F("name"))
+        .order_by("-n").values_list("path", flat=True)[:1]
+    )
+    if parents:
+        under = list(grids().filter(path__startswith=parents[0])[:2])
+        if len(under) == 1:
+            return under[0]
+    return None
+
+
+def _keywords(category: Category) -> list[str]:
+    return [w for w in category.keywords.split() if w]
+
+
+def suggest_category(text: str, categories: list[Category] | None = None) -> Category | None:
+    """The active category with the most keywords found in ``text``.
+
+    On a tie, the keyword found later in the text wins: residents name the place first and the
+    thing that is wrong last ("小区 3 栋门口的路灯坏了" is about the lamp, not the estate).
+    """
+    text = text or ""
+    best, score = None, (0, -1)
+    for cat in categories if categories is not None else Category.objects.filter(active=True):
+        found = [text.rfind(w) for w in _keywords(cat) if w in text]
+        if found and (len(found), max(found)) > score:
+            best, score = cat, (len(found), max(found))
+    return best
+
+
+def shared_words(text: str, categories: list[Category]) -> list[str]:
+    """Words worth comparing: known keywords found in the text, and longer runs of the text itself."""
+    words = {w for cat in categories for w in _keywords(cat) if len(w) >= MIN_NAME and w in text}
+    for run in re.split(r"[\s,，。.!！?？;；:：、()（）]+", text):
+        if 2 <= len(run) <= 8:
+            words.add(run)
+    return sorted(words, key=len, reverse=True)[:12]
+
+
+def similar_open(grid: Org, category: Category | None, text: str, *, limit: int = 5,
+                 categories: list[Category] | None = None) -> list[Demand]:
+    """Open demands in ``grid`` that look like the same problem: same category or shared words."""
+    cats = categories if categories is not None else list(Category.objects.filter(active=True))
+    match = Q(category=category) if category is not None else Q()
+    for word in shared_words(text, cats):
+        match |= Q(description__contains=word)
+    if not match:
+        return []
+    return list(
+        Demand.objects.filter(grid=grid, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .filter(match).select_related("category").order_by("-received_at")[:limit]
+    )
+
+
+def excerpt(text: str, length: int = 60) -> str:
+    """The start of a description for other residents to read, with phone numbers in it masked."""
+    text = PHONE_IN_TEXT.sub(r"\1****\2", " ".join((text or "").split()))
+    return text if len(text) <= length else text[:length] + "…"
