@@ -69,7 +69,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
-        return _iso(value)
+        return _iso(value) or ""
     return str(value)
 
 
@@ -304,11 +304,9 @@ def _grid(data: Any) -> Org:
         return grid
     address = (data.get("address_string") or "").strip()
     if address:
-        try:
-            from .suggest import suggest_grid
-        except ImportError:  # pragma: no cover — the resident helper's module is optional
-            suggest_grid = None  # type: ignore[assignment]
-        found = suggest_grid(address) if suggest_grid else None
+        from .suggest import suggest_grid
+
+        found = suggest_grid(address)
         if found is not None:
             return found
     raise Open311Error(
