@@ -85,7 +85,7 @@ def test_a_resident_raises_a_demand_in_three_steps_and_it_lands_in_the_grid_with
     assert done["Referrer-Policy"] == "no-referrer" and done["Cache-Control"] == "no-store"
 
 
-def test_the_grid_is_suggested_from_a_community_named_in_the_address_when_it_has_one_grid(world):
+def test_the_grid_and_category_are_suggested_from_the_address_and_the_description(world):
     from zongheng.demands import suggest
 
     community = world.tree.communities[1]
@@ -95,7 +95,10 @@ def test_the_grid_is_suggested_from_a_community_named_in_the_address_when_it_has
     assert suggest.suggest_grid("月球背面") is None
     Org.objects.filter(pk=world.tree.grids[4].pk).update(address="长江路 88 号")
     assert suggest.suggest_grid("长江路 88 号 2 单元") == world.tree.grids[4]
-    assert suggest.suggest_category("楼下邻居装修噪音太大，夜间施工").code == "noise"
+    assert suggest.suggest_category("工地夜间施工噪音太大，睡不着").code == "noise"
+    assert suggest.suggest_category("小区 3 栋门口的路灯坏了，晚上很黑，老人出门不方便").code == "municipal"
+    assert suggest.suggest_category("楼道里垃圾堆了好几天").code == "sanitation"
+    assert suggest.suggest_category("你好") is None
 
 
 @pytest.mark.parametrize(("case", "message"), [

@@ -84,18 +84,22 @@ def _keywords(category: Category) -> list[str]:
 
 
 def suggest_category(text: str, categories: list[Category] | None = None) -> Category | None:
-    """The active category with the most keywords found in ``text``.
+    """The active category the description is about, from ``Category.keywords``.
 
-    On a tie, the keyword found later in the text wins: residents name the place first and the
-    thing that is wrong last ("小区 3 栋门口的路灯坏了" is about the lamp, not the estate).
+    Residents say the main problem first and add details after ("路灯坏了，晚上很黑，老人出门不方便"),
+    and within a clause they name the place before the thing ("小区 3 栋门口的路灯坏了"). So the
+    first clause with any keyword decides: most keywords there, and on a tie the one found later.
     """
-    text = text or ""
-    best, score = None, (0, -1)
-    for cat in categories if categories is not None else Category.objects.filter(active=True):
-        found = [text.rfind(w) for w in _keywords(cat) if w in text]
-        if found and (len(found), max(found)) > score:
-            best, score = cat, (len(found), max(found))
-    return best
+    cats = list(categories if categories is not None else Category.objects.filter(active=True))
+    for clause in re.split(r"[，。,.!！?？;；\n]+", text or ""):
+        best, score = None, (0, -1)
+        for cat in cats:
+            found = [clause.rfind(w) for w in _keywords(cat) if w in clause]
+            if found and (len(found), max(found)) > score:
+                best, score = cat, (len(found), max(found))
+        if best is not None:
+            return best
+    return None
 
 
 def shared_words(text: str, categories: list[Category]) -> list[str]:
