@@ -82,7 +82,7 @@ def test_a_resident_raises_a_demand_in_three_steps_and_it_lands_in_the_grid_with
     assert demand.response_due_at > demand.received_at and demand.resolution_due_at >= demand.response_due_at
     assert demand.phone_masked == "139****5678" and "13912345678" not in done.content.decode()
     assert reverse("demands:track_code", kwargs={"code": code}) in done.content.decode()
-    assert done["Referrer-Policy"] == "no-referrer" and done["Cache-Control"] == "no-store"
+    assert done["Referrer-Policy"] == "same-origin" and done["Cache-Control"] == "no-store"
 
 
 def test_the_grid_and_category_are_suggested_from_the_address_and_the_description(world):
@@ -216,8 +216,8 @@ def test_the_tracking_page_shows_status_timeline_and_answer_but_no_phone_or_staf
     assert "内部备注" not in html  # a staff working note stays inside
     assert world.grid_leader.display_name() not in html
     assert "13812345678" not in html and "138****5678" not in html
-    assert '<meta name="referrer" content="no-referrer">' in html
-    assert response["Referrer-Policy"] == "no-referrer" and response["Cache-Control"] == "no-store"
+    assert '<meta name="referrer" content="same-origin">' in html
+    assert response["Referrer-Policy"] == "same-origin" and response["Cache-Control"] == "no-store"
     by_link = client.get(reverse("demands:track_code", kwargs={"code": code}))
     assert by_link.status_code == 200 and demand.ref in by_link.content.decode()
 
@@ -284,14 +284,14 @@ def test_the_tracking_page_costs_the_same_queries_however_long_the_history(clien
     assert count(short_code) == count(long_code)
 
 
-def test_the_new_demand_form_needs_the_csrf_token_while_code_forms_rest_on_the_code(world):
+def test_every_resident_form_needs_the_csrf_token(world):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(NEW, fields(world)).status_code == 403
     assert not Demand.objects.exists()
-    # Tracking pages send no Referer, so browsers post them with "Origin: null": the code is the credential.
-    _, code = world.submit()
-    assert strict.post(TRACK, {"code": code}, HTTP_ORIGIN="null").status_code == 200
-    assert strict.post(TRACK, {"code": "x" * 22}, HTTP_ORIGIN="null").status_code == 404
+    demand, code = world.submit()
+    assert strict.post(TRACK, {"code": code}).status_code == 403
+    assert strict.post(reverse("demands:rate"), {"code": code, "rating": "5"}).status_code == 403
+    assert Demand.objects.get(pk=demand.pk).rating is None
 
 
 def test_the_submitted_demand_uses_the_now_of_the_request(client, world):
