@@ -65,3 +65,11 @@ def test_only_auditors_may_read_the_audit_log(client, tree):
     assert client.get(reverse("core:audit")).status_code == 403
     client.force_login(make_user(None, "nobody"))
     assert client.get(reverse("core:audit")).status_code == 403
+
+
+def test_the_large_text_switch_returns_to_the_page_it_was_used_on_but_never_off_site(client, db):
+    response = client.get("/display/", {"large": "1", "next": "/directory/"})
+    assert response.status_code == 302 and response["Location"] == "/directory/"
+    assert response.cookies["zh_large"].value == "1"
+    response = client.get("/display/", {"large": "0", "next": "https://evil.example/"})
+    assert response["Location"] == "/"

@@ -32,7 +32,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def display(request: HttpRequest) -> HttpResponse:
     """Large-text and high-contrast modes (适老化), remembered in a cookie."""
-    back = request.META.get("HTTP_REFERER") or "/"
+    back = request.GET.get("next") or request.META.get("HTTP_REFERER") or "/"
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = "/"
     response = redirect(back)
