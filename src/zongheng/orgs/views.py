@@ -1,7 +1,7 @@
-"""Pages of 一纵: the organisation tree, people and posts.
+"""Pages of 一纵: the organisation tree, people, posts, 活动队伍 and 联系户.
 
 Reads go through restricted querysets / selectors (out of scope → 404, no right → 403);
-writes go through one ``do_*`` action each, whose ``ActionError`` is shown in Chinese.
+writes go through one ``do_*`` action each (via ``_write``), whose ``ActionError`` is shown in Chinese.
 """
 
 from __future__ import annotations
