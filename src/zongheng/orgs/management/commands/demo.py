@@ -28,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="已有组织时不构建")
         parser.add_argument("--accounts", action="store_true", help="只列出演示账号")
         parser.add_argument("--reset", action="store_true", help="先删除全部组织、人员、职务和非超级用户账号")
+        parser.add_argument("--no-demands", action="store_true", help="不生成一年的居民诉求（民心零距离）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["accounts"]:
@@ -47,6 +48,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         built = demo.build(seed=opts["seed"], scale=opts["scale"], year=opts["year"],
                            log=lambda msg: self.stdout.write(f"  {msg}"))
+        if not opts["no_demands"]:
+            from zongheng.demands import demo as demands_demo
+
+            demands_started = time.perf_counter()
+            demands_demo.build(built.districts[0], seed=opts["seed"], year=opts["year"],
+                               log=lambda msg: self.stdout.write(f"  {msg}"))
+            self.stdout.write(f"  一年的居民诉求已生成（{time.perf_counter() - demands_started:.1f} 秒）")
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已建成：{built.root.name}，种子 {opts['seed']}，规模 {opts['scale']}，用时 {elapsed:.1f} 秒"))

@@ -1,0 +1,82 @@
+"""The demo year of demands: built through the real actions, deterministic, with consistent history.
+
+A reduced build (``count``) on the small test tree keeps this fast; the full year runs in
+``manage.py demo`` (and its size is checked by the bench, not here).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.db import transaction
+
+from tests.factories import user_with_post
+from zongheng.core.permissions import Role
+from zongheng.demands import demo
+from zongheng.demands.choices import Status
+from zongheng.demands.models import Demand, DemandEvent, ListeningSession, Station
+from zongheng.demands.workflow import TRANSITIONS
+
+COUNT = 80
+
+
+@pytest.fixture
+def staffed(world):
+    """Every org of the test tree has someone in post (the demo district has; the bare test tree has not)."""
+    t = world.tree
+    user_with_post(t.district, Role.ORG_DEPT)
+    for org in [t.streets[1], t.communities[1], t.communities[3], *t.grids[1:]]:
+        user_with_post(org, Role.GRID_LEADER if org.level.code == "grid" else Role.SECRETARY)
+    return world
+
+
+def fingerprint() -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for d in Demand.objects.order_by("received_at", "ref").select_related("category", "grid", "org"):
+        actions = tuple(d.events.order_by("seq").values_list("action", "at", "actor_label"))
+        rows.append((d.received_at, d.channel, d.category.code, d.grid.name, d.org.name, d.status, d.rating,
+                     d.escalations, d.reopens, actions))
+    return rows
+
+
+def build_and_fingerprint(staffed, seed: int) -> list[tuple[object, ...]]:
+    with transaction.atomic():
+        demo.build(staffed.tree.district, seed=seed, count=COUNT)
+        result = fingerprint()
+        transaction.set_rollback(True)
+    return result
+
+
+def test_the_same_seed_gives_the_same_year_and_another_seed_another(staffed):
+    first = build_and_fingerprint(staffed, 7)
+    assert first == build_and_fingerprint(staffed, 7)
+    assert first != build_and_fingerprint(staffed, 8)
+
+
+def test_a_year_of_demands_has_stations_sessions_every_channel_and_real_history(staffed):
+    built = demo.build(staffed.tree.district, seed=2018, count=COUNT)
+    assert built.demands == Demand.objects.count() == COUNT
+    assert Station.objects.count() == built.stations == len(staffed.tree.communities)
+    assert ListeningSession.objects.count() == built.sessions > 0
+    statuses = set(Demand.objects.values_list("status", flat=True))
+    assert {Status.CLOSED, Status.REJECTED, Status.MERGED} <= statuses
+    assert Demand.objects.filter(status=Status.CLOSED).count() > COUNT * 0.8
+    assert set(Demand.objects.values_list("channel", flat=True)) >= {"web", "station", "phone", "listening"}
+    assert Demand.objects.filter(received_at__year=2018).count() == COUNT
+    events = DemandEvent.objects.all()
+    assert events.filter(action="escalate", actor=None).exists()  # the sweep climbed some
+    assert events.filter(action="rating_timeout").exists()
+    assert events.filter(action="reopen").exists()
+    assert Demand.objects.filter(rating__gte=3).count() > Demand.objects.filter(rating__lt=3).count()
+    for d in Demand.objects.prefetch_related("events"):
+        history = sorted(d.events.all(), key=lambda e: e.seq)
+        assert [e.seq for e in history] == list(range(1, d.version + 1))
+        previous = ""
+        for e in history:
+            assert e.from_status == previous and e.from_status in TRANSITIONS[e.action][0]
+            previous = e.to_status
+        assert previous == d.status
+        assert all(a.at <= b.at for a, b in itertools.pairwise(history))  # simulated time only advances
+        if d.status == Status.CLOSED:
+            assert d.answer and (d.rating is not None or history[-1].action == "rating_timeout")
