@@ -99,7 +99,7 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
 
 def _lock(demand: Demand | int) -> Demand:
     pk = demand.pk if isinstance(demand, Demand) else demand
-    return Demand.objects.select_for_update().select_related("category", "org", "grid").get(pk=pk)
+    return Demand.objects.select_for_update(of=("self",)).select_related("category", "org", "grid").get(pk=pk)
 
 
 def _require_scope(user: Any, perm: str, demand: Demand) -> None:
@@ -327,7 +327,7 @@ def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None
     done = 0
     for pk in ids:
         with transaction.atomic():
-            qs = Demand.objects.select_for_update(skip_locked=True).filter(overdue_q(now), pk=pk)
+            qs = Demand.objects.select_for_update(skip_locked=True, of=("self",)).filter(overdue_q(now), pk=pk)
             demand = qs.select_related("category", "org", "grid").first()
             if demand is None or demand.org.depth <= 1:
                 continue
