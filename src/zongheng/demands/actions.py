@@ -60,10 +60,17 @@ def _rule(category: Category, urgency: str) -> DeadlineRule:
     return rule
 
 
-def _set_deadlines(demand: Demand, start: dt.datetime, *, first: bool = False) -> None:
-    rule = _rule(demand.category, demand.urgency)
-    demand.response_due_at = add_time(start, rule.response_minutes, rule.clock)
-    demand.resolution_due_at = add_time(start, rule.resolution_minutes, rule.clock)
+def _set_deadlines(demand: Demand, start: dt.datetime, *, first: bool = False,
+                   memo: dict[Any, Any] | None = None) -> None:
+    """Stores the deadlines from ``start``. ``memo`` (one sweep run) reuses them per category and urgency."""
+    key = ("due", demand.category_id, demand.urgency, start)
+    if memo is None or key not in memo:
+        rule = _rule(demand.category, demand.urgency)
+        due = (add_time(start, rule.response_minutes, rule.clock), add_time(start, rule.resolution_minutes, rule.clock))
+        if memo is None:
+            memo = {}
+        memo[key] = due
+    demand.response_due_at, demand.resolution_due_at = memo[key]
     if first:
         demand.first_response_due_at = demand.response_due_at
 
@@ -115,11 +122,13 @@ def _holders(org: Org) -> list[Any]:
     return list(User.objects.filter(person_id__in=person_ids, is_active=True))
 
 
-def _notify(demand: Demand, org: Org, text: str) -> None:
+def _notify(demand: Demand, org: Org, text: str, memo: dict[Any, Any] | None = None) -> None:
     def send() -> None:
-        Notification.objects.bulk_create(
-            [Notification(user=u, demand=demand, text=text[:200]) for u in _holders(org)]
-        )
+        key = ("holders", org.pk)
+        holders = memo[key] if memo is not None and key in memo else _holders(org)
+        if memo is not None:
+            memo[key] = holders
+        Notification.objects.bulk_create([Notification(user=u, demand=demand, text=text[:200]) for u in holders])
 
     transaction.on_commit(send)
 
@@ -273,10 +282,16 @@ def do_answer(user: Any, demand: Demand, answer: str, *, expected_version: int |
     return demand
 
 
-def _parent(org: Org) -> Org | None:
+def _parent(org: Org, memo: dict[Any, Any] | None = None) -> Org | None:
     if org.depth <= 1:
         return None
-    return Org.objects.get(path=org.path[: -Org.steplen])
+    key = ("parent", org.path)
+    if memo is not None and key in memo:
+        return memo[key]
+    parent = Org.objects.get(path=org.path[: -Org.steplen])
+    if memo is not None:
+        memo[key] = parent
+    return parent
 
 
 @transaction.atomic
@@ -290,16 +305,17 @@ def do_escalate(user: Any, demand: Demand, *, reason: str = "", expected_version
 
 
 def _escalate_locked(demand: Demand, actor: Any, reason: str, expected_version: int | None,
-                     now: dt.datetime | None) -> Demand:
-    parent = _parent(demand.org)
+                     now: dt.datetime | None, memo: dict[Any, Any] | None = None) -> Demand:
+    """``memo``: lookups shared by one sweep run (parents, deadlines, holders), never across runs."""
+    parent = _parent(demand.org, memo)
     if parent is None:
         raise ActionError("已是最上级组织，不能再上报")
     now = now or timezone.now()
     _move_holder(demand, parent)
     demand.escalations += 1
-    _set_deadlines(demand, now)
+    _set_deadlines(demand, now, memo=memo)
     _transition(demand, "escalate", actor, at=now, note=reason, expected_version=expected_version)
-    _notify(demand, parent, f"诉求 {demand.ref} 已上报至{parent.name}：{reason[:60]}")
+    _notify(demand, parent, f"诉求 {demand.ref} 已上报至{parent.name}：{reason[:60]}", memo)
     return demand
 
 
@@ -325,13 +341,14 @@ def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None
     if limit is not None:
         ids = ids[:limit]
     done = 0
+    memo: dict[Any, Any] = {}
     for pk in ids:
         with transaction.atomic():
             qs = Demand.objects.select_for_update(skip_locked=True, of=("self",)).filter(overdue_q(now), pk=pk)
             demand = qs.select_related("category", "org", "grid").first()
             if demand is None or demand.org.depth <= 1:
                 continue
-            _escalate_locked(demand, None, "超过办理时限，自动上报", None, now)
+            _escalate_locked(demand, None, "超过办理时限，自动上报", None, now, memo)
             done += 1
     return done
 
