@@ -477,36 +477,35 @@ def do_reopen(code: str, reason: str, *, now: dt.datetime | None = None) -> Dema
     return demand
 
 
-def close_rated(now: dt.datetime | None = None) -> int:
-    """Rated but unsatisfied demands whose reopen window has passed are closed (idempotent)."""
+def _close_waiting(status: str, days: int, action: str, note: str, now: dt.datetime | None) -> int:
+    """Closes demands left in ``status`` more than ``days`` after their answer, one transaction each.
+
+    Idempotent: a closed demand no longer matches; rows locked elsewhere are skipped.
+    """
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.DEMAND_REOPEN_DAYS)
+    cutoff = now - dt.timedelta(days=days)
     done = 0
-    for pk in Demand.objects.filter(status=Status.RATED, answered_at__lt=cutoff).values_list("id", flat=True):
+    for pk in Demand.objects.filter(status=status, answered_at__lt=cutoff).values_list("id", flat=True):
         with transaction.atomic():
-            demand = Demand.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Status.RATED).first()
+            demand = (
+                Demand.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk, status=status).first()
+            )
             if demand is None:
                 continue
             demand.closed_at = now
-            _transition(demand, "close", SYSTEM, at=now, note="重办期限已过")
+            _transition(demand, action, SYSTEM, at=now, note=note)
             done += 1
     return done
+
+
+def close_rated(now: dt.datetime | None = None) -> int:
+    """Rated but unsatisfied demands whose reopen window has passed are closed."""
+    return _close_waiting(Status.RATED, settings.DEMAND_REOPEN_DAYS, "close", "重办期限已过", now)
 
 
 def close_unrated(now: dt.datetime | None = None) -> int:
-    """Answered demands not rated within DEMAND_RATING_DAYS close as 'rating timeout' (idempotent)."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.DEMAND_RATING_DAYS)
-    done = 0
-    for pk in Demand.objects.filter(status=Status.ANSWERED, answered_at__lt=cutoff).values_list("id", flat=True):
-        with transaction.atomic():
-            demand = Demand.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Status.ANSWERED).first()
-            if demand is None:
-                continue
-            demand.closed_at = now
-            _transition(demand, "rating_timeout", SYSTEM, at=now)
-            done += 1
-    return done
+    """Answered demands not rated within DEMAND_RATING_DAYS close as 'rating timeout'."""
+    return _close_waiting(Status.ANSWERED, settings.DEMAND_RATING_DAYS, "rating_timeout", "", now)
 
 
 def mark_read(user: Any, ids: Iterable[int]) -> int:
