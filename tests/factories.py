@@ -15,6 +15,7 @@ from typing import Any
 from zongheng.accounts.models import User
 from zongheng.core.masking import id_check_char
 from zongheng.core.permissions import Role
+from zongheng.demands.defaults import ensure_installed
 from zongheng.orgs import actions
 from zongheng.orgs.models import Level, Org, Person, Post
 
@@ -76,7 +77,9 @@ class Tree:
 
 
 def build_tree() -> Tree:
+    # Data migrations' rows are gone after a transactional test flushed the database.
     levels = ensure_levels()
+    ensure_installed()
     district = Org.objects.add_root(instance=Org(name="测试区", level=levels["district"]))
     tree = Tree(levels=levels, district=district)
     for s in range(2):

@@ -47,3 +47,11 @@ def world(tree) -> DemandWorld:
         street_secretary=user_with_post(tree.streets[0], Role.SECRETARY, "streetsec"),
         other_community_secretary=user_with_post(tree.communities[2], Role.SECRETARY, "othersec"),
     )
+
+
+@pytest.fixture
+def demand_defaults(db) -> None:  # type: ignore[no-untyped-def]
+    """Shipped categories, deadline rules and holiday calendar (re-installed after a transactional flush)."""
+    from zongheng.demands.defaults import ensure_installed
+
+    ensure_installed()

@@ -110,7 +110,7 @@ def test_discovery_in_both_formats(client):
     assert data["endpoints"][0]["url"].endswith("/open311/v2")
 
 
-def test_services_are_our_categories_in_both_formats(client, db):
+def test_services_are_our_categories_in_both_formats(client, demand_defaults):
     data = valid("services", client.get(url("services", "json")).json())
     codes = list(Category.objects.filter(active=True).values_list("code", flat=True))
     assert [s["service_code"] for s in data] == codes
@@ -122,7 +122,7 @@ def test_services_are_our_categories_in_both_formats(client, db):
         agree(element, item)
 
 
-def test_a_service_definition_lists_urgency_and_grid(client, db):
+def test_a_service_definition_lists_urgency_and_grid(client, demand_defaults):
     data = valid("service", client.get(url("service", "json", code="sanitation")).json())
     assert [a["code"] for a in data["attributes"]] == ["urgency", "grid"]
     root = xml_root(client.get(url("service", "xml", code="sanitation")))

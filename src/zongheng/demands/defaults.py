@@ -6,6 +6,8 @@ working days; complex: 15 working days. A working day is 9 hours (08:30–17:30)
 
 from __future__ import annotations
 
+from typing import Any
+
 H = 60  # minutes in an hour
 WD = 9 * H  # minutes in a working day
 
@@ -40,3 +42,30 @@ def rule_rows() -> list[tuple[str, str, str, int, int]]:
             clock, response, resolution = OVERRIDES.get((code, urgency), (clock, response, resolution))
             rows.append((code, urgency, clock, response, resolution))
     return rows
+
+
+def install(category_model: Any, rule_model: Any, calendar_model: Any) -> None:
+    """Creates the default categories, rules and calendar where missing (idempotent).
+
+    Takes the model classes so that the data migration can pass its historical models.
+    """
+    from .calendar_data import calendar_rows
+
+    for order, (code, name, keywords) in enumerate(CATEGORIES):
+        category_model.objects.get_or_create(code=code, defaults={"name": name, "keywords": keywords, "order": order})
+    categories = {c.code: c for c in category_model.objects.all()}
+    for code, urgency, clock, response, resolution in rule_rows():
+        rule_model.objects.get_or_create(
+            category=categories[code], urgency=urgency,
+            defaults={"clock": clock, "response_minutes": response, "resolution_minutes": resolution},
+        )
+    for day, is_workday, note in calendar_rows():
+        calendar_model.objects.get_or_create(date=day, defaults={"is_workday": is_workday, "note": note})
+
+
+def ensure_installed() -> None:
+    """The defaults with the current models (tests whose database was flushed call this)."""
+    from .models import CalendarDay, Category, DeadlineRule
+
+    if not Category.objects.exists():
+        install(Category, DeadlineRule, CalendarDay)
