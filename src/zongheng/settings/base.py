@@ -188,6 +188,10 @@ DEMAND_RATING_DAYS = int(os.environ.get("ZONGHENG_DEMAND_RATING_DAYS", "7"))
 WORKDAY_START = "08:30"
 WORKDAY_END = "17:30"
 SMS_BACKEND = os.environ.get("ZONGHENG_SMS_BACKEND", "zongheng.demands.sms.log_backend")
+# Anonymous submissions (web form, Open311 without api_key) per client and hour, counted in the DB.
+DEMAND_PUBLIC_PER_HOUR = int(os.environ.get("ZONGHENG_DEMAND_PUBLIC_PER_HOUR", "5"))
+# Behind a reverse proxy: the META key holding the client address it sets (e.g. HTTP_X_REAL_IP).
+DEMAND_CLIENT_IP_HEADER = os.environ.get("ZONGHENG_CLIENT_IP_HEADER", "")
 
 LOGGING = {
     "version": 1,
