@@ -30,6 +30,7 @@ class World:
     stranger: Any  # logged in, no person, no post
     inside: dict[str, Any]
     outside: dict[str, Any]
+    dept: Any = None  # 组织部干部 of the district: holds demand.configure (district-wide configuration)
 
 
 def _objects(tree: Tree, community_index: int, owner: Any) -> dict[str, Any]:
@@ -74,7 +75,22 @@ def world(tree) -> World:
     other = user_with_post(tree.communities[2], Role.SECRETARY, "other")
     auditor = user_with_post(tree.district, Role.AUDITOR, "auditor")
     stranger = make_user(None, "stranger")
-    return World(tree, holder, auditor, stranger, _objects(tree, 0, holder), _objects(tree, 2, other))
+    world = World(tree, holder, auditor, stranger, _objects(tree, 0, holder), _objects(tree, 2, other))
+    world.dept = user_with_post(tree.district, Role.ORG_DEPT, "dept")
+    _config_objects(world)
+    return world
+
+
+def _config_objects(world: World) -> None:
+    """District-wide configuration rows (the same objects inside and outside: they belong to no org)."""
+    import datetime as dt
+
+    from zongheng.demands.models import CalendarDay, Category
+
+    category = Category.objects.order_by("id").first()
+    day, _ = CalendarDay.objects.get_or_create(date=dt.date(2026, 10, 1), defaults={"is_workday": False})
+    for objects in (world.inside, world.outside):
+        objects.update({"category": category, "rule": category.rules.first(), "calendar_day": day})
 
 
 K = Callable[[dict[str, Any]], dict[str, Any]]
@@ -88,7 +104,10 @@ class Route:
     api: bool = False
     public: bool = False  # no login needed
     any_user: bool = False  # every logged-in user may use it (no "no right" row)
-    holder: str = "holder"  # who is "in scope": holder or auditor
+    holder: str = "holder"  # who is "in scope": holder, auditor or dept
+    # District-wide configuration rows belong to no org: there is no "out of scope" (no 404 row); whoever
+    # holds the right anywhere may change every row, everybody else gets 403 (test_users_without_the_right...).
+    district_wide: bool = False
     self_service: bool = False  # anyone with a person record may list/see their own (so only "stranger" lacks it)
     in_scope: int | None = 200  # None: a write, exercised by its own behaviour tests
 
@@ -197,6 +216,14 @@ ROUTES = [
     Route("open311:service", lambda o: {"fmt": "json", "code": "sanitation"}, public=True),
     Route("open311:requests", lambda o: {"fmt": "json"}, public=True),
     Route("open311:request", lambda o: {"fmt": "xml", "ref": o["demand"].ref}, public=True),
+    # 诉求配置 (demands/views_config.py): demand.configure, held by the district organisation department only.
+    Route("demands:config", holder="dept"),
+    Route("demands:config_category_create", holder="dept"),
+    Route("demands:config_category_edit", lambda o: {"pk": o["category"].pk}, holder="dept", district_wide=True),
+    Route("demands:config_rule_edit", lambda o: {"pk": o["rule"].pk}, holder="dept", district_wide=True),
+    Route("demands:config_calendar", holder="dept"),
+    Route("demands:config_calendar_delete", lambda o: {"pk": o["calendar_day"].pk}, method="post", holder="dept",
+          district_wide=True, in_scope=None),
 ]
 # Operations that share a path with a GET row above (same URL, other method).
 SHARED_PATH = {"api:create_person": "api:list_people", "api:create_post": "api:list_posts"}
@@ -252,6 +279,8 @@ def test_anonymous_visitors_are_sent_to_login(client, world, route):
 @pytest.mark.parametrize("route", [r for r in ROUTES if not r.public and not r.any_user], ids=lambda r: r.name)
 def test_users_without_the_right_are_refused(client, world, route):
     others = [] if route.self_service else [world.auditor if route.holder != "auditor" else world.holder]
+    if route.holder == "dept":  # the community secretary holds every demand right but configuration
+        others.append(world.holder)
     for user in [world.stranger, *others]:
         client.force_login(user)
         assert _call(client, route, world.inside).status_code == 403, user.username
@@ -264,7 +293,7 @@ def test_users_in_scope_are_served(client, world, route):
     assert _call(client, route, world.inside).status_code == route.in_scope
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.kwargs is not None and not r.public],
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.kwargs is not None and not r.public and not r.district_wide],
                          ids=lambda r: r.name)
 def test_rows_out_of_scope_answer_404(client, world, route):
     client.force_login(getattr(world, route.holder))

@@ -14,6 +14,7 @@ NAV = [
     ("orgs:tree", "组织体系", Perm.ORG_VIEW),
     ("orgs:people", "人员", Perm.PERSON_VIEW),
     ("demands:queue", "居民诉求", Perm.DEMAND_VIEW),
+    ("demands:config", "诉求配置", Perm.DEMAND_CONFIGURE),
     ("core:audit", "审计日志", Perm.AUDIT_VIEW),
     ("accounts:profile", "我的账号", None),
 ]

@@ -24,6 +24,7 @@ class Perm(models.TextChoices):
     DEMAND_ENTER = "demand.enter", "登记居民诉求"
     DEMAND_HANDLE = "demand.handle", "承办居民诉求"
     DEMAND_DISPATCH = "demand.dispatch", "派单、上报、吹哨、合并诉求"
+    DEMAND_CONFIGURE = "demand.configure", "配置诉求类别、时限和节假日"
 
 
 class Role(models.TextChoices):
@@ -44,7 +45,7 @@ _MANAGE = {
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.ORG_DEPT: frozenset(_MANAGE),
+    Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE}),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
     Role.COMMITTEE_MEMBER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS}),

@@ -576,3 +576,120 @@ def do_create_listening_session(user: Any, org: Org, data: dict[str, Any]) -> Li
     audit.record(user, "demand.listening_create", session,
                  after=audit.snapshot(session, ["org", "held_on", "place", "attendees", "summary"]))
     return session
+
+
+# ---------------------------------------------------------------- configuration (views_config.py)
+# Categories, deadline rules and the holiday calendar are district-wide data: the right is
+# checked with has_perm (no scope). Stored due dates of existing demands are not recomputed.
+
+CATEGORY_FIELDS = ["code", "name", "keywords", "active", "order"]
+RULE_FIELDS = ["category", "urgency", "clock", "response_minutes", "resolution_minutes"]
+CALENDAR_FIELDS = ["date", "is_workday", "note"]
+
+
+def _require_configure(user: Any) -> None:
+    from zongheng.core.access import has_perm
+
+    if not has_perm(user, Perm.DEMAND_CONFIGURE):
+        raise ActionError("您没有配置诉求类别、时限和节假日的权限")
+
+
+@transaction.atomic
+def do_save_category(user: Any, category: Category | None, data: dict[str, Any]) -> Category:
+    """Create (``category`` None) or change a category. A new category gets the default limits of each urgency."""
+    import re
+
+    from .defaults import RULES
+
+    _require_configure(user)
+    code = (data.get("code") or "").strip()
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ActionError("请填写类别名称")
+    if not re.fullmatch(r"[-a-zA-Z0-9_]{1,32}", code):
+        raise ActionError("类别代码只能由英文字母、数字、连字符和下划线组成（最多32位）")
+    others = Category.objects.exclude(pk=category.pk) if category is not None else Category.objects.all()
+    if others.filter(code=code).exists():
+        raise ActionError(f"已有代码为“{code}”的类别")
+    if others.filter(name=name).exists():
+        raise ActionError(f"已有名为“{name}”的类别")
+    before = None
+    if category is None:
+        category = Category()
+    else:
+        category = Category.objects.select_for_update().get(pk=category.pk)
+        before = audit.snapshot(category, CATEGORY_FIELDS)
+    category.code, category.name = code, name
+    category.keywords = " ".join((data.get("keywords") or "").split())
+    category.active = bool(data.get("active"))
+    category.order = int(data.get("order") or 0)
+    created = category.pk is None
+    category.save()
+    if created:
+        for urgency, (clock, response, resolution) in RULES.items():
+            DeadlineRule.objects.create(category=category, urgency=urgency, clock=clock,
+                                        response_minutes=response, resolution_minutes=resolution)
+    audit.record(user, "demand.category_create" if created else "demand.category_update", category,
+                 before=before, after=audit.snapshot(category, CATEGORY_FIELDS))
+    return category
+
+
+@transaction.atomic
+def do_save_rule(user: Any, rule: DeadlineRule, data: dict[str, Any]) -> DeadlineRule:
+    """Change the clock and the response / resolution limits (minutes) of one category × urgency."""
+    from .choices import Clock
+
+    _require_configure(user)
+    clock = data.get("clock")
+    if clock not in Clock.values:
+        raise ActionError("请选择计时方式")
+    try:
+        response, resolution = int(data.get("response_minutes")), int(data.get("resolution_minutes"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ActionError("响应时限和办结时限应为整数分钟") from None
+    if response <= 0:
+        raise ActionError("响应时限必须大于0")
+    if resolution < response:
+        raise ActionError("办结时限不能短于响应时限")
+    rule = DeadlineRule.objects.select_for_update().select_related("category").get(pk=rule.pk)
+    before = audit.snapshot(rule, RULE_FIELDS)
+    rule.clock, rule.response_minutes, rule.resolution_minutes = clock, response, resolution
+    rule.save(update_fields=["clock", "response_minutes", "resolution_minutes"])
+    audit.record(user, "demand.rule_update", rule, before=before, after=audit.snapshot(rule, RULE_FIELDS))
+    return rule
+
+
+@transaction.atomic
+def do_save_calendar_day(user: Any, date: dt.date, is_workday: bool, note: str = "") -> Any:
+    """Add or change the calendar entry of one day (上班 or 休息 whatever the weekday)."""
+    from .models import CalendarDay
+
+    _require_configure(user)
+    if not isinstance(date, dt.date):
+        raise ActionError("请填写正确的日期，例如 2026-10-01")
+    note = (note or "").strip()
+    if len(note) > 40:
+        raise ActionError("说明最多40个字")
+    day = CalendarDay.objects.select_for_update().filter(date=date).first()
+    before = audit.snapshot(day, CALENDAR_FIELDS) if day is not None else None
+    if day is None:
+        day = CalendarDay(date=date)
+    day.is_workday, day.note = bool(is_workday), note
+    day.save()
+    audit.record(user, "demand.calendar_update" if before else "demand.calendar_create", day,
+                 before=before, after=audit.snapshot(day, CALENDAR_FIELDS))
+    return day
+
+
+@transaction.atomic
+def do_delete_calendar_day(user: Any, day: Any) -> None:
+    """Remove one calendar entry: the day follows the Monday–Friday rule again."""
+    from .models import CalendarDay
+
+    _require_configure(user)
+    day = CalendarDay.objects.select_for_update().filter(pk=day.pk).first()
+    if day is None:
+        raise ActionError("该日期已被删除")
+    before = audit.snapshot(day, CALENDAR_FIELDS)
+    audit.record(user, "demand.calendar_delete", day, before=before)
+    day.delete()

@@ -35,3 +35,15 @@ urlpatterns += [
     path("demands/figures/export.xlsx", views_figures.figures_export, name="figures_export"),
     path("demands/figures/list/", views_figures.figures_list, name="figures_list"),
 ]
+
+# Configuration (views_config.py): categories, deadline rules, holidays and 调休 (district organisation department).
+from . import views_config  # noqa: E402
+
+urlpatterns += [
+    path("demands/config/", views_config.config, name="config"),
+    path("demands/config/categories/new/", views_config.category_create, name="config_category_create"),
+    path("demands/config/categories/<int:pk>/", views_config.category_edit, name="config_category_edit"),
+    path("demands/config/rules/<int:pk>/", views_config.rule_edit, name="config_rule_edit"),
+    path("demands/config/calendar/", views_config.calendar, name="config_calendar"),
+    path("demands/config/calendar/<int:pk>/delete/", views_config.calendar_delete, name="config_calendar_delete"),
+]
