@@ -126,9 +126,22 @@ def test_a_sweep_killed_half_way_and_run_again_ends_as_one_clean_run(world, monk
     crash_after(monkeypatch, killed_after)
     with pytest.raises(Crash):
         tasks.sweep(LATE)
-    assert DemandEvent.objects.filter(action="escalate").count() == killed_after
+    # The batch being written when it died (all of these demands) was rolled back whole.
+    assert DemandEvent.objects.filter(action="escalate").count() == 0 and state() == before
     monkeypatch.undo()
     tasks.sweep(LATE)
+    assert state() == expected
+
+
+def test_batches_written_before_a_crash_stay_and_the_rest_is_done_by_the_next_run(world, monkeypatch):
+    overdue_world(world)
+    expected = swept_once()
+    crash_after(monkeypatch, 3)
+    with pytest.raises(Crash):
+        actions.escalate_overdue(LATE, batch=2)
+    assert DemandEvent.objects.filter(action="escalate").count() == 2  # the first batch of two committed
+    monkeypatch.undo()
+    actions.escalate_overdue(LATE, batch=2)
     assert state() == expected
 
 

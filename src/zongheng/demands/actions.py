@@ -327,12 +327,13 @@ def overdue_q(now: dt.datetime) -> Q:
     )
 
 
-def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None) -> int:
-    """The escalation sweep: each overdue demand climbs one level, in its own transaction.
+def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None, batch: int = 100) -> int:
+    """The escalation sweep: each overdue demand climbs one level.
 
+    Demands are taken ``batch`` at a time, each batch in one transaction (all or nothing).
     Idempotent and crash-safe: escalation resets the deadline from ``now``, so a demand that
-    was escalated no longer matches; a demand locked by another sweep is skipped
-    (SKIP LOCKED) and re-checked under the lock before it moves.
+    was escalated no longer matches, and a batch cut off by a crash left nothing behind;
+    demands locked by another sweep are skipped (SKIP LOCKED) and re-checked under the lock.
     """
     now = now or timezone.now()
     ids = list(
@@ -342,14 +343,19 @@ def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None
         ids = ids[:limit]
     done = 0
     memo: dict[Any, Any] = {}
-    for pk in ids:
+    for start in range(0, len(ids), batch):
         with transaction.atomic():
-            qs = Demand.objects.select_for_update(skip_locked=True, of=("self",)).filter(overdue_q(now), pk=pk)
-            demand = qs.select_related("category", "org", "grid").first()
-            if demand is None or demand.org.depth <= 1:
-                continue
-            _escalate_locked(demand, None, "超过办理时限，自动上报", None, now, memo)
-            done += 1
+            locked = (
+                Demand.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(overdue_q(now), pk__in=ids[start:start + batch])
+                .select_related("category", "org", "grid")
+                .order_by("id")
+            )
+            for demand in locked:
+                if demand.org.depth <= 1:
+                    continue
+                _escalate_locked(demand, None, "超过办理时限，自动上报", None, now, memo)
+                done += 1
     return done
 
 
