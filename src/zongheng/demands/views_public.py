@@ -272,39 +272,34 @@ def track_code(request: HttpRequest, code: str) -> HttpResponse:
     return _missing(request) if follower is None else _status_page(request, follower)
 
 
-@require_POST
-def rate(request: HttpRequest) -> HttpResponse:
-    """One tap on 1–5 stars (and an optional comment)."""
+def _resident_post(request: HttpRequest, form_class: Any, form_name: str, act: Any, notice: str) -> HttpResponse:
+    """A resident's POST on a demand, by tracking code: check the form, call ``act(code, data)``,
+    and show the status page again (with the form's errors, the refusal, or ``notice``)."""
     if not request.POST.get("code"):
         return redirect("demands:track")
-    form = RateForm(request.POST)
+    form = form_class(request.POST)
     follower = _follower(request.POST["code"])
     if follower is None:
         return _missing(request)
     if not form.is_valid():
-        return _status_page(request, follower, rate_form=form, status=400)
+        return _status_page(request, follower, **{form_name: form}, status=400)
     try:
-        actions.do_rate(follower.code, form.cleaned_data["rating"], form.cleaned_data["comment"])
+        act(follower.code, form.cleaned_data)
     except ActionError as e:
         return _status_page(request, _follower(follower.code) or follower, error=str(e), status=400)
-    fresh = _follower(follower.code) or follower
-    return _status_page(request, fresh, notice="感谢您的评价！")
+    return _status_page(request, _follower(follower.code) or follower, notice=notice)
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    """One tap on 1–5 stars (and an optional comment)."""
+    return _resident_post(request, RateForm, "rate_form",
+                          lambda code, data: actions.do_rate(code, data["rating"], data["comment"]), "感谢您的评价！")
 
 
 @require_POST
 def reopen(request: HttpRequest) -> HttpResponse:
     """不满意，要求重新办理: within the reopen window, with a reason."""
-    if not request.POST.get("code"):
-        return redirect("demands:track")
-    form = ReopenForm(request.POST)
-    follower = _follower(request.POST["code"])
-    if follower is None:
-        return _missing(request)
-    if not form.is_valid():
-        return _status_page(request, follower, reopen_form=form, status=400)
-    try:
-        actions.do_reopen(follower.code, form.cleaned_data["reason"])
-    except ActionError as e:
-        return _status_page(request, _follower(follower.code) or follower, error=str(e), status=400)
-    fresh = _follower(follower.code) or follower
-    return _status_page(request, fresh, notice="已要求重新办理，办理单位会尽快处理。")
+    return _resident_post(request, ReopenForm, "reopen_form",
+                          lambda code, data: actions.do_reopen(code, data["reason"]),
+                          "已要求重新办理，办理单位会尽快处理。")
