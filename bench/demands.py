@@ -18,29 +18,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
-import statistics
-import sys
 import time
-from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zongheng.settings.base")
-os.environ.setdefault("ZONGHENG_DEMO", "1")  # development keys; never point this at production
-os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-os.environ.setdefault("LOG_LEVEL", "ERROR")
+from common import setup_django, timed
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries, transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from zongheng.accounts.models import User  # noqa: E402
@@ -53,19 +40,6 @@ from zongheng.orgs.models import Org  # noqa: E402
 TZ = dt.timezone(dt.timedelta(hours=8))
 MIX = [(Status.CLOSED, 80), (Status.ASSIGNED, 5), (Status.ACCEPTED, 4), (Status.IN_PROGRESS, 3),
        (Status.ANSWERED, 3), (Status.REJECTED, 3), (Status.MERGED, 2)]
-
-
-def median_ms(fn: Any, repeat: int = 5) -> tuple[float, int, Any]:
-    result = fn()
-    reset_queries()  # a request resets the log: capture from an empty one
-    with CaptureQueriesContext(connection) as ctx:
-        result = fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, len(ctx.captured_queries), result
 
 
 def bulk_demands(n: int, *, overdue_at: dt.datetime | None = None, seed: int = 1) -> None:
@@ -115,7 +89,7 @@ def pages(label: str) -> None:
         for who, user in users:
             client = Client()
             client.force_login(user)
-            ms, queries, response = median_ms(lambda url=url, client=client: client.get(url))
+            ms, queries, response = timed(lambda url=url, client=client: client.get(url))
             note = "" if response.status_code == 200 else f"  (HTTP {response.status_code})"
             print(f"  {label:>6} {name:<18} as {who:<10} {ms:8.0f} ms {queries:4d} queries{note}")
 

@@ -10,49 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zongheng.settings.base")
-os.environ.setdefault("ZONGHENG_DEMO", "1")  # development keys; never point this at production
-os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-os.environ.setdefault("LOG_LEVEL", "ERROR")
+from common import setup_django, timed
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from zongheng.accounts.models import User  # noqa: E402
 from zongheng.orgs import demo, selectors  # noqa: E402
 from zongheng.orgs.models import Org, Person  # noqa: E402
-
-REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
-
-
-def timed(fn: Any) -> tuple[float, int, Any]:
-    """Median wall time (ms) over REPEAT runs after one warm-up, and the query count of one run."""
-    result = fn()
-    times = []
-    with CaptureQueriesContext(connection) as ctx:
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    queries = len(ctx.captured_queries)
-    for _ in range(REPEAT - 1):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, queries, result
 
 
 def main() -> None:

@@ -1,0 +1,43 @@
+"""What every in-process benchmark script shares: Django set up for the demo, and one timer."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+
+
+def setup_django() -> None:
+    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zongheng.settings.base")
+    os.environ.setdefault("ZONGHENG_DEMO", "1")  # development keys; never point this at production
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+
+
+def timed(fn: Any, repeat: int = REPEAT) -> tuple[float, int, Any]:
+    """Median wall time (ms) over ``repeat`` runs after one warm-up, and the query count of one run."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    result = fn()
+    times = []
+    reset_queries()  # a request resets the query log: capture from an empty one
+    with CaptureQueriesContext(connection) as ctx:
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    for _ in range(repeat - 1):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, len(ctx.captured_queries), result
