@@ -84,7 +84,8 @@ def test_a_new_account_must_change_its_initial_password_before_anything_else(cli
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password_change")
     response = client.post(
         reverse("accounts:password_change"),
-        {"new_password1": "A-much-better-pass-42", "new_password2": "A-much-better-pass-42"},
+        {"old_password": PASSWORD, "new_password1": "A-much-better-pass-42",
+         "new_password2": "A-much-better-pass-42"},
     )
     assert response.status_code == 302
     assert not User.objects.get(username="newbie").must_change_password

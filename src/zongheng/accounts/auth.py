@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from .middleware import MUST_CHANGE_MESSAGE, must_change_password
 from .models import ApiToken
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -37,6 +38,8 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         user = user_for_key(token.strip())
+        if user is not None and must_change_password(user):
+            raise HttpError(403, MUST_CHANGE_MESSAGE)
         if user is not None:
             # Code downstream (audit, scope) reads request.user as on the pages.
             request.user = user

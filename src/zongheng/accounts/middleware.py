@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 
@@ -26,8 +26,20 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+MUST_CHANGE_MESSAGE = "请先登录网页修改初始密码，再使用本账号的会话或 API 令牌。"
+
+
+def must_change_password(user: object) -> bool:
+    """An account still on its initial password (demo accounts excepted)."""
+    return bool(getattr(user, "must_change_password", False)) and not getattr(user, "is_demo", False)
+
+
 class ForcePasswordChangeMiddleware:
-    """Accounts with an initial password may only reach the password-change page."""
+    """Accounts with an initial password may only reach the password-change page.
+
+    The API is not exempt: a session of such an account gets 403 there, and so does its
+    API token (``accounts.auth.TokenAuth``).
+    """
 
     ALLOWED_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/static/", "/healthz")
 
@@ -38,10 +50,10 @@ class ForcePasswordChangeMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and getattr(user, "must_change_password", False)
-            and not getattr(user, "is_demo", False)
+            and must_change_password(user)
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not request.path.startswith("/api/")
         ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": MUST_CHANGE_MESSAGE}, status=403)
             return redirect("accounts:password_change")
         return self.get_response(request)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -46,10 +46,20 @@ def _demo_password() -> str:
     return DEMO_PASSWORD
 
 
+class CurrentPasswordChangeForm(PasswordChangeForm):
+    error_messages = {**PasswordChangeForm.error_messages, "password_incorrect": "当前密码不正确，请重新输入。"}
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "当前密码"
+
+
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    form = SetPasswordForm(user, request.POST or None)
+    # The current password is asked even at the forced first change: a session left open
+    # (or stolen) must not be enough to take the account over.
+    form = CurrentPasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         do_change_password(user, form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)

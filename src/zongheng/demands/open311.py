@@ -38,6 +38,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from zongheng.accounts.auth import user_for_key
+from zongheng.accounts.middleware import MUST_CHANGE_MESSAGE, must_change_password
 from zongheng.core.access import in_scope, path_q, scope_paths
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
@@ -207,6 +208,8 @@ def _key_user(request: HttpRequest, data: Any) -> Any:
     user = user_for_key(key)
     if user is None:
         raise Open311Error(403, "api_key 无效或已撤销")
+    if must_change_password(user):
+        raise Open311Error(403, MUST_CHANGE_MESSAGE)
     return user
 
 

@@ -15,6 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("ZONGHENG_VAR_DIR", BASE_DIR / "var"))
+# var/ holds the SQLite database, uploads and logs: readable by the service account only.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+if VAR_DIR.stat().st_uid == os.getuid():
+    VAR_DIR.chmod(0o700)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -25,7 +29,8 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEMO_MODE = env_bool("ZONGHENG_DEMO")
-DEBUG = env_bool("DJANGO_DEBUG", default=DEMO_MODE)
+# Demo data is not debug mode: the demo serves the same pages (and error pages) as production.
+DEBUG = env_bool("DJANGO_DEBUG")
 
 # Development-only keys: accepted solely in demo mode, never in production.
 _DEV_SECRET = "zongheng-demo-only-secret-key-not-for-production-use-0123456789"
@@ -68,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zongheng.core.uploads.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "zongheng.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,7 +109,6 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'zongheng.sqlite3'}"),
@@ -168,8 +173,20 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "src" / "zongheng" / "static"]
 MEDIA_ROOT = Path(os.environ.get("ZONGHENG_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Uploads: files over 2.5 MB spill to a temporary file instead of memory; no request body
+# may exceed UPLOAD_MAX_BYTES (refused before it is read: core.uploads.UploadLimitMiddleware
+# and core.uploads.LimitedUploadHandler for bodies without a Content-Length).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file form fields and JSON bodies
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+UPLOAD_MAX_BYTES = int(os.environ.get("ZONGHENG_UPLOAD_MAX_BYTES", str(25 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "zongheng.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 TASKS = {
     "default": {

@@ -2,10 +2,17 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
+# Neither demo nor test mode exists in production: both would hand out the development keys.
 os.environ.pop("ZONGHENG_DEMO", None)
+os.environ.pop("ZONGHENG_TESTING", None)
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import _DEV_FIELD_KEY, _DEV_SECRET, FIELD_ENCRYPTION_KEY, SECRET_KEY, env_bool
+
+if SECRET_KEY == _DEV_SECRET or FIELD_ENCRYPTION_KEY == _DEV_FIELD_KEY:
+    raise ImproperlyConfigured("生产环境不能使用演示密钥：请设置新的 DJANGO_SECRET_KEY 和 ZONGHENG_FIELD_KEY")
 
 DEBUG = False
 DEMO_MODE = False
