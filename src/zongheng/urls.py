@@ -6,6 +6,7 @@ from zongheng.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("start/", core_views.start, name="start"),
     path("api/v1/", api.urls),
     path("display/", core_views.display, name="display"),
     path("accounts/", include("zongheng.accounts.urls")),
@@ -14,3 +15,9 @@ urlpatterns = [
     path("", include("zongheng.demands.urls")),
     path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]
+
+handler400 = "zongheng.core.views.bad_request"
+handler403 = "zongheng.core.views.forbidden"
+handler404 = "zongheng.core.views.not_found"
+# 500 stays Django's view: it renders templates/500.html without context processors, so it
+# works even when the database does not answer.

@@ -5,3 +5,12 @@ class DemandsConfig(AppConfig):
     name = "zongheng.demands"
     label = "demands"
     verbose_name = "民心零距离：居民诉求"
+
+    def ready(self) -> None:
+        from .landing import register
+
+        register()
+
+        from .logredact import install
+
+        install()  # tracking codes and api_key values never reach a log line
