@@ -47,3 +47,52 @@ class LoginRequiredMiddleware:
 
             return redirect_to_login(request.get_full_path())
         return None
+
+
+# One policy for every response (pages, API, errors, static files): scripts and styles only from
+# the platform's own files — no inline <script>, no on* handler, no style="", no eval.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+NO_STORE = "no-store, private"
+
+
+class SecurityHeadersMiddleware:
+    """Sends the Content-Security-Policy on every response, and ``Cache-Control: no-store`` on every
+    response that may hold personal data: anything answered to an authenticated user (session or
+    API token) and anything on a path that carries a resident's tracking code
+    (``settings.NO_STORE_PATH_PREFIXES``). Static files are exempt from no-store.
+
+    Placed before WhiteNoise so that static files get the policy too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}"
+        self.no_store_prefixes = tuple(getattr(settings, "NO_STORE_PATH_PREFIXES", ()))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        if not request.path.startswith(self.static_prefix) and (
+            request.path.startswith(self.no_store_prefixes) or _authenticated(request)
+        ):
+            response["Cache-Control"] = NO_STORE
+        return response
+
+
+def _authenticated(request: HttpRequest) -> bool:
+    auth = getattr(request, "auth", None)  # django-ninja: the user behind an API token or session
+    if getattr(auth, "is_authenticated", False):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)

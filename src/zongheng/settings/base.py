@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN, no inline script)
     "treebeard",
     "axes",
     "django_tasks",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zongheng.core.middleware.SecurityHeadersMiddleware",  # outside WhiteNoise: static files get the CSP too
     "zongheng.core.uploads.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "zongheng.core.middleware.RequestContextMiddleware",
@@ -221,3 +223,6 @@ LOGGING = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Pages on these paths show or accept a resident's tracking code: never cached. SecurityHeadersMiddleware
+# (core/middleware.py) also sends no-store to every authenticated user, and the CSP on every response.
+NO_STORE_PATH_PREFIXES = ("/demands/new/", "/demands/track/", "/demands/rate/", "/demands/reopen/", "/open311/")

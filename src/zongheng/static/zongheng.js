@@ -1,0 +1,58 @@
+/* The platform's only script besides htmx. Pages carry no inline script or on* handler (the
+ * Content-Security-Policy forbids them): behaviours are declared with data attributes and wired
+ * here. Values are read as text (dataset, textContent) and never evaluated. */
+(function () {
+  "use strict";
+
+  /* <form data-confirm="确认……？">: ask before submitting; cancel leaves the page as it is.
+   * A submit button may carry its own data-confirm instead. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var button = event.submitter;
+    var text = (button && button.dataset && button.dataset.confirm) || form.dataset.confirm;
+    if (text && !window.confirm(text)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  /* <span class="countdown" data-due="ISO time">: refresh the server-computed countdown every minute. */
+  function span(ms) {
+    var m = Math.floor(ms / 60000);
+    if (m >= 1440) return Math.floor(m / 1440) + " 天";
+    if (m >= 60) return Math.floor(m / 60) + " 小时";
+    return Math.max(m, 1) + " 分钟";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
+      var due = Date.parse(el.dataset.due);
+      if (isNaN(due)) return;
+      if (due >= now) { el.textContent = "剩余 " + span(due - now); el.classList.remove("error"); }
+      else { el.textContent = "已超时 " + span(now - due); el.classList.add("error"); }
+    });
+  }
+  setInterval(tick, 60000);
+
+  /* <button data-copy="id of the element to copy" data-copy-result="id of a status element">. */
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
+    if (!button) return;
+    var source = document.getElementById(button.dataset.copy);
+    var out = document.getElementById(button.dataset.copyResult || "");
+    if (!source) return;
+    function done(ok) { if (out) out.textContent = ok ? "已复制" : "请长按查询码手动复制"; }
+    var text = source.textContent.trim();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+    } else {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      try { done(document.execCommand("copy")); } catch (e) { done(false); }
+    }
+  });
+})();
