@@ -7,29 +7,24 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from .access import has_perm
+from .nav import badges, nav_items, register_nav
 from .permissions import Perm
 
-# (url name, label, permission needed or None for any logged-in user)
-NAV = [
-    ("orgs:tree", "组织体系", Perm.ORG_VIEW),
-    ("orgs:people", "人员", Perm.PERSON_VIEW),
-    ("demands:queue", "居民诉求", Perm.DEMAND_VIEW),
-    ("demands:config", "诉求配置", Perm.DEMAND_CONFIGURE),
-    ("core:audit", "审计日志", Perm.AUDIT_VIEW),
-    ("accounts:profile", "我的账号", None),
-]
+register_nav(80, "core:audit", "审计日志", Perm.AUDIT_VIEW)
+register_nav(90, "accounts:profile", "我的账号", None)
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     nav = []
-    unread = 0
+    counters = []
     if user is not None and user.is_authenticated:
-        from zongheng.demands.models import Notification
-
-        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
-        for name, label, perm in NAV:
-            if perm is None or has_perm(user, perm):
-                url = reverse(name)
-                nav.append({"url": url, "label": label, "active": request.path.startswith(url)})
-    return {"nav": nav, "DEMO_MODE": settings.DEMO_MODE, "unread_notifications": unread}
+        for item in nav_items():
+            if item.perm is None or has_perm(user, item.perm):
+                url = reverse(item.url_name)
+                nav.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
+        for badge in badges():
+            count = badge.count(user)
+            if count:
+                counters.append({"url": reverse(badge.url_name), "label": badge.label, "count": count})
+    return {"nav": nav, "DEMO_MODE": settings.DEMO_MODE, "badges": counters}

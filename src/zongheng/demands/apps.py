@@ -7,7 +7,7 @@ class DemandsConfig(AppConfig):
     verbose_name = "民心零距离：居民诉求"
 
     def ready(self) -> None:
-        from .landing import register
+        from .hooks import register
 
         register()
 

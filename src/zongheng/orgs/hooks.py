@@ -1,7 +1,6 @@
-"""Landings of the tree (registered with ``core.landing`` in ``OrgsConfig.ready``).
-
-A cadre who maintains an organisation lands on its page; a household head on their
-household's page; a member without a post on their own record.
+"""What the tree registers with the ground (``OrgsConfig.ready``): its navigation entries and
+its landings — a cadre who maintains an organisation lands on its page, a household head on
+their household's page, a member without a post on their own record.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from django.urls import reverse
 
 from zongheng.core.access import scope_paths
 from zongheng.core.landing import register_landing
+from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 
 from .models import Org
@@ -30,6 +30,8 @@ def _own_record(user: Any) -> str | None:
 
 
 def register() -> None:
+    register_nav(10, "orgs:tree", "组织体系", Perm.ORG_VIEW)
+    register_nav(20, "orgs:people", "人员", Perm.PERSON_VIEW)
     register_landing(10, "orgs.maintained_org", lambda user: _top_org(user, Perm.ORG_CHANGE))
     register_landing(30, "orgs.viewed_org", lambda user: _top_org(user, Perm.ORG_VIEW))
     register_landing(95, "orgs.own_record", _own_record)
