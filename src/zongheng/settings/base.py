@@ -141,7 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "orgs:tree"
+LOGIN_REDIRECT_URL = "start"  # core.landing: each role lands on a page made for it
+CSRF_FAILURE_VIEW = "zongheng.core.views.csrf_failure"
 LOGOUT_REDIRECT_URL = "home"
 
 # Lockout: 5 failures lock the username for an hour (django-axes).
