@@ -81,6 +81,17 @@ XIANFENG, XIANFENG_GRIDS, XIANFENG_HOUSEHOLDS = "先锋社区", 10, 86
 DONGZHENG, DONGZHENG_MEMBERS, DONGZHENG_REGISTERED = "东正社区", 194, 203
 # Nobody named in the article gets an invented record.
 REAL_NAMES = frozenset({"任秀英", "邓晓峰", "汪泽江"})
+# Given names by gender (Faker's zh_CN male and female names draw from one list).
+GIVEN_MALE = (
+    "伟 强 磊 军 勇 杰 涛 斌 超 明 刚 平 辉 鹏 华 飞 鑫 波 宇 浩 凯 健 俊 帆 旭 宁 龙 林 阳 峰 建华 建国 志强 国强 "
+    "海涛 文博 子豪 浩然 宇航 建军 永刚 卫东 晓东 国庆 德明 振华 小龙 俊杰 家豪 志刚 红兵 立新 学军 春生 长江 "
+    "金平 庆丰 宏伟 新民 光明 天佑 明辉 永强 晓峰 思远 泽宇 博文 一鸣 家明 守业 福生 宝山"
+).split()
+GIVEN_FEMALE = (
+    "芳 娜 敏 静 丽 艳 娟 霞 婷 雪 慧 莹 洁 琳 颖 倩 晶 燕 红 梅 兰 凤 琴 萍 玲 丹 蕾 薇 秀英 桂英 玉兰 秀兰 "
+    "欣怡 雨涵 梓涵 诗琪 佳怡 晓红 丽华 春梅 桂芳 淑珍 美玲 海燕 秋菊 金凤 建英 秀珍 玉梅 翠花 晓燕 丽娟 雅婷 "
+    "思琪 梦瑶 雨欣 婉婷 静怡 慧敏 月娥 素芬 凤英 彩霞 惠兰 淑华 玉珍"
+).split()
 
 # 功能型党组织 (24) with their activity teams (34): (name, bond, parent name, teams, description).
 FUNCTIONAL: list[tuple[str, str, str, list[tuple[str, str]], str]] = [
@@ -189,7 +200,8 @@ class _Builder:
 
     def _name(self, gender: str) -> str:
         while True:
-            name = self.fake.name_male() if gender == Gender.MALE else self.fake.name_female()
+            given = GIVEN_MALE if gender == Gender.MALE else GIVEN_FEMALE
+            name = self.fake.last_name() + self.rng.choice(given)
             if name not in REAL_NAMES:
                 return name
 
