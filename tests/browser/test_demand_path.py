@@ -11,7 +11,7 @@ from tests.browser.conftest import assert_accessible, login
 from tests.factories import TEST_PASSWORD, build_tree, make_person, make_post, make_user
 from zongheng.core.permissions import Role
 from zongheng.demands.choices import Status
-from zongheng.demands.models import Demand, DemandFollower
+from zongheng.demands.models import Demand, DemandFollower, hash_code
 
 
 def demand_defaults() -> None:
@@ -45,7 +45,7 @@ def test_a_resident_reports_a_broken_lamp_and_rates_the_grid_leaders_answer_with
     code = page.locator("#tracking-code").inner_text().strip()
     expect(page.get_by_text("请把查询码抄下来或截图保存")).to_be_visible()
     assert_accessible(page)
-    demand = DemandFollower.objects.get(code=code).demand
+    demand = DemandFollower.objects.get(code_hash=hash_code(code)).demand
     assert demand.status == Status.ASSIGNED and demand.org == grid
 
     # The grid leader, in a browser of their own, accepts and answers it on the workbench.
@@ -102,7 +102,7 @@ def test_a_resident_joins_a_similar_open_demand_and_a_wrong_code_shows_a_plain_p
     assert_accessible(page)
     page.get_by_role("button", name="加入并获取查询码").click()
     code = page.locator("#tracking-code").inner_text().strip()
-    assert DemandFollower.objects.get(code=code).demand == earlier
+    assert DemandFollower.objects.get(code_hash=hash_code(code)).demand == earlier
     assert Demand.objects.count() == 1
 
     page.goto(live_server.url + "/demands/track/")

@@ -86,7 +86,7 @@ def perform(run: Run, s: dict[str, Any]) -> tuple[str, int | None, Any]:
     d = Demand.objects.get(pk=pk)
     if action == "progress":  # the holder takes the next step of the usual path, so that demands get far
         holder = next((a for a in run.actors if scoped(a, Perm.DEMAND_HANDLE, d)), None)
-        follower_code = d.followers.values_list("code", flat=True).first()
+        follower_code = run.codes[run.demands.index(d.pk)]  # its submitter's (only hashes are stored)
         if d.status == Status.ASSIGNED and holder is not None:
             action, actor = "accept", holder
         elif d.status in (Status.ACCEPTED, Status.IN_PROGRESS) and holder is not None:

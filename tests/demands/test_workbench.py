@@ -17,7 +17,16 @@ from openpyxl import load_workbook
 from tests.demands.conftest import TZ
 from zongheng.demands import actions
 from zongheng.demands.choices import Channel, Status
-from zongheng.demands.models import Category, Demand, DemandPhoto, ListeningSession, Notification, Station, Summons
+from zongheng.demands.models import (
+    Category,
+    Demand,
+    DemandPhoto,
+    ListeningSession,
+    Notification,
+    Station,
+    Summons,
+    hash_code,
+)
 
 pytestmark = pytest.mark.django_db
 

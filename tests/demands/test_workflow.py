@@ -147,14 +147,16 @@ def test_a_rejected_demand_shows_its_reason(world):
     assert demand.status == Status.REJECTED and "法院" in demand.reject_reason
 
 
-def test_residents_of_a_merged_duplicate_follow_and_rate_the_kept_demand(world):
-    kept, _ = world.submit()
+def test_residents_of_a_merged_duplicate_follow_the_kept_demand_but_only_its_submitter_closes_it(world):
+    kept, code_a = world.submit()
     duplicate, code_b = world.submit(description="楼道垃圾没人管")
     actions.do_merge(world.community_secretary, duplicate, kept)
     assert refresh(duplicate).status == Status.MERGED
     actions.do_accept(world.grid_leader, kept)
     actions.do_answer(world.grid_leader, kept, "已清理")
-    actions.do_rate(code_b, 4)
+    actions.do_rate(code_b, 4)  # kept on the follower row (issue 12: joiners do not decide the outcome)
+    assert refresh(kept).status == Status.ANSWERED and refresh(kept).rating is None
+    actions.do_rate(code_a, 4)
     assert refresh(kept).status == Status.CLOSED and refresh(kept).rating == 4
 
 

@@ -37,6 +37,7 @@ from .models import (
     Notification,
     Station,
     Summons,
+    hash_code,
 )
 from .workflow import TransitionRefused, target
 from .worktime import add_time
@@ -115,11 +116,17 @@ def _require_scope(user: Any, perm: str, demand: Demand) -> None:
 
 
 def _holders(org: Org) -> list[Any]:
-    """Users holding an active post at ``org`` (they receive its notifications)."""
+    """Users holding an active post at ``org`` who may open its demands (they receive its notifications).
+
+    A post at ``org`` without ``DEMAND_VIEW`` (an auditor's, say) gets no notice: a notice quotes
+    the demand, so it goes only to people who could open it. The notices list and the badge
+    filter by the same rule (``selectors.notifications_for``).
+    """
     from zongheng.accounts.models import User
 
     person_ids = Post.objects.active().filter(org=org).values("person_id")
-    return list(User.objects.filter(person_id__in=person_ids, is_active=True))
+    users = User.objects.filter(person_id__in=person_ids, is_active=True)
+    return [u for u in users if in_scope(u, Perm.DEMAND_VIEW, org.path)]
 
 
 def _notify(demand: Demand, org: Org, text: str, memo: dict[Any, Any] | None = None) -> None:
@@ -168,8 +175,9 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
     if not data.get("address", "").strip():
         raise ActionError("请填写地址")
     code = new_code()
-    demand = Demand(
-        **data, code=code, ref=f"tmp-{code[:14]}", org=grid, org_path=grid.path, grid_path=grid.path,
+    demand = Demand(  # the temporary ref holds nothing of the code (it is in the receive audit row)
+        **data, code_hash=hash_code(code), code_prefix=code[:6], ref=f"tmp-{secrets.token_hex(6)}",
+        org=grid, org_path=grid.path, grid_path=grid.path,
         received_at=now, created_by=actor if actor is not None and not isinstance(actor, str) else None,
     )
     if phone:
@@ -178,8 +186,8 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
     _transition(demand, "receive", actor or RESIDENT, at=now, note=f"来源：{demand.get_channel_display()}")
     demand.ref = f"MX{now.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
     demand.save(update_fields=["ref"])
-    DemandFollower.objects.create(demand=demand, code=code, phone_enc=demand.phone_enc,
-                                  phone_masked=demand.phone_masked)
+    DemandFollower.objects.create(demand=demand, code_hash=demand.code_hash, code_prefix=demand.code_prefix,
+                                  phone_enc=demand.phone_enc, phone_masked=demand.phone_masked)
     _transition(demand, "assign", SYSTEM, at=now, note=f"自动派至{grid.name}")
     _notify(demand, grid, f"新诉求 {demand.ref}：{demand.description[:40]}")
     _sms_followers(demand, "已受理，查询码请妥善保存。")
@@ -196,8 +204,8 @@ def do_follow_demand(demand: Demand, phone: str = "") -> str:
     if msg := validate_phone(phone):
         raise ActionError(msg)
     code = new_code()
-    DemandFollower.objects.create(demand=demand, code=code, phone_enc=crypto.encrypt(phone) if phone else "",
-                                  phone_masked=mask_phone(phone))
+    DemandFollower.objects.create(demand=demand, code_hash=hash_code(code), code_prefix=code[:6],
+                                  phone_enc=crypto.encrypt(phone) if phone else "", phone_masked=mask_phone(phone))
     audit.record(RESIDENT, "demand.follow", demand)
     return code
 
@@ -416,7 +424,11 @@ def do_reject(user: Any, demand: Demand, reason: str, *, expected_version: int |
 
 @transaction.atomic
 def do_merge(user: Any, duplicate: Demand, into: Demand) -> Demand:
-    """Merge a duplicate into another open demand; its residents follow (and rate) the kept one."""
+    """Merge a duplicate into another open demand; its residents follow the kept one.
+
+    They see its progress and may leave their own rating, but only the kept demand's own
+    submitter decides its outcome (see ``do_rate``).
+    """
     if duplicate.pk == into.pk:
         raise ActionError("不能把诉求合并到它自己")
     first, second = sorted([duplicate.pk, into.pk])
@@ -437,15 +449,36 @@ def do_merge(user: Any, duplicate: Demand, into: Demand) -> Demand:
 
 
 def follower_by_code(code: str) -> DemandFollower | None:
-    """The follower row of a tracking code (constant-time enough: a unique index lookup on 128-bit codes)."""
+    """The follower row of a tracking code, found by the code's hash (only hashes are stored)."""
+    if not isinstance(code, str):
+        return None
+    code = code.strip()
     if not code or len(code) > 64:
         return None
-    return DemandFollower.objects.select_related("demand").filter(code=code).first()
+    return DemandFollower.objects.select_related("demand").filter(code_hash=hash_code(code)).first()
+
+
+FOLLOWER_RATABLE = (Status.ANSWERED, Status.RATED, Status.CLOSED)
+
+
+def _follower_rate(follower: DemandFollower, demand: Demand, rating: int, comment: str, now: dt.datetime) -> None:
+    """A joiner's own rating: kept on their follower row, never a transition, never in the figures."""
+    if demand.status not in FOLLOWER_RATABLE or demand.answered_at is None:
+        raise ActionError("办理单位答复后才能评价")
+    follower = DemandFollower.objects.select_for_update().get(pk=follower.pk)
+    follower.rating, follower.rating_comment, follower.rated_at = rating, comment.strip()[:500], now
+    follower.save(update_fields=["rating", "rating_comment", "rated_at"])
+    audit.record(RESIDENT, "demand.follower_rate", demand, after={"rating": rating})
 
 
 @transaction.atomic
 def do_rate(code: str, rating: int, comment: str = "", *, now: dt.datetime | None = None) -> Demand:
-    """One-tap rating by a resident; a satisfied rating (≥ 3) closes the demand."""
+    """One-tap rating by a resident; the submitter's satisfied rating (≥ 3) closes the demand.
+
+    Only the resident who raised the demand decides its outcome. A resident who joined it
+    (from the "similar demand" step, or through a merge) leaves their own rating on their
+    follower row: it never closes or reopens the demand and the figures do not count it.
+    """
     follower = follower_by_code(code)
     if follower is None:
         raise ActionError("查询码不正确")
@@ -453,6 +486,9 @@ def do_rate(code: str, rating: int, comment: str = "", *, now: dt.datetime | Non
         raise ActionError("评分应为 1 到 5 星")
     demand = _lock(follower.demand_id)
     now = now or timezone.now()
+    if not follower.is_submitter(demand):
+        _follower_rate(follower, demand, rating, comment, now)
+        return demand
     demand.rating, demand.rating_comment, demand.rated_at = rating, comment.strip()[:500], now
     _transition(demand, "rate", RESIDENT, at=now, note=f"{rating} 星 {comment.strip()[:200]}".strip())
     if rating >= settings.DEMAND_SATISFIED_RATING:
@@ -470,6 +506,8 @@ def do_reopen(code: str, reason: str, *, now: dt.datetime | None = None) -> Dema
     if not reason.strip():
         raise ActionError("请说明哪里不满意")
     demand = _lock(follower.demand_id)
+    if not follower.is_submitter(demand):
+        raise ActionError("只有最初反映这个问题的居民可以要求重新办理；如果问题仍未解决，请提交新的诉求")
     now = now or timezone.now()
     window = dt.timedelta(days=settings.DEMAND_REOPEN_DAYS)
     if demand.answered_at is None or now - demand.answered_at > window:

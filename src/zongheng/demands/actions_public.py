@@ -1,9 +1,15 @@
-"""Residents' writes from the public pages: a new demand with photos, or "add me to this one".
+"""Residents' writes from the public pages: a new demand with photos, or "add me to this one";
+and the per-client limits of anonymous callers.
 
-Each call is counted against the client's rate limit in the database (``ClientHit``), in the
-same transaction as the write: a refused or failed submission is not counted, and the limit
-holds across processes and machines. The demand itself is written by ``actions.do_submit_demand``
-/ ``actions.do_follow_demand``.
+One bucket per client: a web-form submission, a "this is my problem too" and an Open311 POST
+without ``api_key`` all count against the same ``DEMAND_PUBLIC_PER_HOUR`` (``client_of`` gives
+the same key for both doors). Each is counted in the database (``ClientHit``), in the same
+transaction as the write, after locking the client's ``ClientBucket`` row, so concurrent
+submissions of one client are counted one after the other (the limit holds across processes
+and machines) and a refused or failed submission is not counted. Failed tracking-code lookups
+are counted the same way (``DEMAND_TRACK_FAILS_PER_HOUR``, default 30); past the limit every
+lookup of that client is refused for the rest of the hour. The demand itself is written by
+``actions.do_submit_demand`` / ``actions.do_follow_demand``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from zongheng.core import audit
@@ -22,15 +29,20 @@ from zongheng.core.errors import ActionError
 
 from . import actions
 from .choices import Channel
-from .models import ClientHit, Demand, DemandPhoto
+from .models import ClientBucket, ClientHit, Demand, DemandPhoto
 from .photos import CleanPhoto
 
 WINDOW = dt.timedelta(hours=1)
 KEEP = dt.timedelta(days=1)
+SUBMIT, TRACK = "submit", "track"
 
 
 def limit() -> int:
     return int(getattr(settings, "DEMAND_PUBLIC_PER_HOUR", 5))
+
+
+def track_limit() -> int:
+    return int(getattr(settings, "DEMAND_TRACK_FAILS_PER_HOUR", 30))
 
 
 def client_key(address: str) -> str:
@@ -38,14 +50,66 @@ def client_key(address: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"demand-client:{address}".encode(), hashlib.sha256).hexdigest()
 
 
+def client_of(request: HttpRequest) -> str:
+    """The client key of an anonymous request — the same for the web form, tracking and Open311.
+
+    ``DEMAND_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_REAL_IP``) names the header set by the trusted
+    proxy; otherwise the peer address is used.
+    """
+    header = getattr(settings, "DEMAND_CLIENT_IP_HEADER", "")
+    address = (request.META.get(header, "") if header else "") or request.META.get("REMOTE_ADDR", "")
+    return client_key(str(address).split(",")[0].strip())
+
+
+def _lock_bucket(client: str, now: dt.datetime) -> None:
+    """Takes the client's bucket row lock (an UPDATE locks on every database; created on first use)."""
+    if ClientBucket.objects.filter(client=client).update(touched_at=now):
+        return
+    try:
+        with transaction.atomic():
+            ClientBucket.objects.create(client=client, touched_at=now)
+    except IntegrityError:  # created meanwhile by a concurrent request of the same client
+        ClientBucket.objects.filter(client=client).update(touched_at=now)
+
+
+def _count(client: str, kind: str, now: dt.datetime) -> int:
+    return ClientHit.objects.filter(client=client, kind=kind, at__gt=now - WINDOW).count()
+
+
 def _throttle(client: str, now: dt.datetime) -> None:
+    """Counts one submission of ``client`` (call inside the submission's transaction) or refuses it."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("_throttle must run inside the submission's transaction")
+    _lock_bucket(client, now)
     ClientHit.objects.filter(client=client, at__lt=now - KEEP).delete()
-    if ClientHit.objects.filter(client=client, at__gt=now - WINDOW).count() >= limit():
+    if _count(client, SUBMIT, now) >= limit():
         raise ActionError(
             f"您在一小时内已经提交了 {limit()} 次，请过一会儿再试。"
             "如果情况紧急，请直接拨打社区电话或到民心驿站反映。"
         )
-    ClientHit.objects.create(client=client, at=now)
+    ClientHit.objects.create(client=client, kind=SUBMIT, at=now)
+
+
+def track_blocked(client: str, *, now: dt.datetime | None = None) -> bool:
+    """Has ``client`` used up its failed tracking-code lookups for this hour?"""
+    return _count(client, TRACK, now or timezone.now()) >= track_limit()
+
+
+@transaction.atomic
+def record_track_failure(client: str, *, now: dt.datetime | None = None) -> None:
+    """One wrong tracking code tried by ``client`` (nothing of the code is kept)."""
+    now = now or timezone.now()
+    _lock_bucket(client, now)
+    ClientHit.objects.filter(client=client, at__lt=now - KEEP).delete()
+    ClientHit.objects.create(client=client, kind=TRACK, at=now)
+
+
+def purge_client_hits(now: dt.datetime | None = None) -> int:
+    """Drops counted hits and idle buckets older than a day (run by the periodic sweep)."""
+    now = now or timezone.now()
+    hits, _ = ClientHit.objects.filter(at__lt=now - KEEP).delete()
+    ClientBucket.objects.filter(touched_at__lt=now - KEEP).delete()
+    return hits
 
 
 @transaction.atomic

@@ -19,9 +19,9 @@ def _workbench(user: Any) -> str | None:
 
 
 def _unread(user: Any) -> int:
-    from .models import Notification
+    from .selectors import notifications_for  # only notices of demands the user may open
 
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return notifications_for(user).filter(read_at__isnull=True).count()
 
 
 def register() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -115,13 +116,16 @@ class DemandQuerySet(models.QuerySet["Demand"]):
 class Demand(models.Model):
     """民情诉求: one demand of a resident, from intake to rating.
 
-    ``code`` is the resident's unguessable tracking code; ``ref`` the public reference staff
-    quote (also the Open311 service_request_id). ``org`` is the current holder in the tree;
+    ``code_hash`` is the SHA-256 of the submitter's tracking code (the code itself is shown once
+    and never stored; ``code_prefix`` keeps its first characters for staff to find a demand a
+    resident reads out); ``ref`` the public reference staff quote (also the Open311
+    service_request_id). ``org`` is the current holder in the tree;
     ``grid`` the grid the demand belongs to. Both paths are copied for scoped queries.
     """
 
     ref = models.CharField("编号", max_length=20, unique=True)
-    code = models.CharField("查询码", max_length=32, unique=True, editable=False)
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    code_prefix = models.CharField("查询码前缀", max_length=6, db_index=True, editable=False)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     version = models.PositiveIntegerField(default=0, editable=False)
     channel = models.CharField("来源", max_length=16, choices=Channel.choices, db_index=True)
@@ -204,15 +208,29 @@ class DemandPhoto(models.Model):
 
 
 class DemandFollower(models.Model):
-    """A resident following a demand (the original one, or one merged into it): phone for SMS, own code."""
+    """A resident following a demand (the original one, or one merged into it): phone for SMS, own code.
+
+    Only the hash of the code is stored (``code_hash``, see ``hash_code``). The follower whose
+    code is the demand's own (``Demand.code_hash``) is its submitter: only that resident's
+    rating decides the outcome. Other followers may leave their own rating (``rating``…),
+    kept here and never counted in the satisfaction figures.
+    """
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="followers")
-    code = models.CharField(max_length=32, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True)
+    code_prefix = models.CharField(max_length=6, db_index=True)
     phone_enc = models.TextField(blank=True)
     phone_masked = models.CharField(max_length=20, blank=True)
+    rating = models.PositiveSmallIntegerField("关注者评分", null=True, blank=True)
+    rating_comment = models.CharField("关注者评价", max_length=500, blank=True)
+    rated_at = models.DateTimeField("关注者评价时间", null=True, blank=True)
 
     def __str__(self) -> str:
         return f"关注 {self.demand_id}"
+
+    def is_submitter(self, demand: Demand | None = None) -> bool:
+        """True for the resident who raised ``demand`` (default: the followed one) — not a joiner."""
+        return self.code_hash == (demand or self.demand).code_hash
 
 
 class DemandEvent(models.Model):
@@ -273,15 +291,34 @@ class Notification(models.Model):
         return self.text
 
 
-class ClientHit(models.Model):
-    """One public submission (new demand or "add to this one") by a client, for the per-client rate limit.
+def hash_code(code: str) -> str:
+    """The stored form of a tracking code: SHA-256 (like API tokens; codes carry 128 random bits)."""
+    return hashlib.sha256(f"zongheng-demand-code:{code}".encode()).hexdigest()
 
-    ``client`` is a keyed hash of the client's address (the address itself is never stored);
-    the limit counts rows in the database, so it holds across processes and machines.
+
+class ClientBucket(models.Model):
+    """One row per client, locked while its hits are counted and added (race-free rate limits)."""
+
+    client = models.CharField(max_length=64, unique=True)
+    touched_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.client[:8]
+
+
+class ClientHit(models.Model):
+    """One counted event of an anonymous client, for the per-client rate limits.
+
+    ``kind`` "submit": a public submission (web form new demand or "add to this one", or an
+    Open311 POST without api_key — one bucket for all). ``kind`` "track": a failed
+    tracking-code lookup. ``client`` is a keyed hash of the client's address (the address itself
+    is never stored); the limit counts rows in the database, so it holds across processes and
+    machines.
     """
 
     client = models.CharField(max_length=64)
-    at = models.DateTimeField()
+    kind = models.CharField(max_length=8, default="submit")
+    at = models.DateTimeField(db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["client", "at"], name="demand_clienthit_client_at")]

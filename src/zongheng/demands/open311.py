@@ -7,23 +7,29 @@ Endpoints (``.json`` or ``.xml``): ``discovery``, ``services``, ``services/<serv
 
 POST: CSRF-exempt (it is an API for other apps). With ``api_key`` (an API token of a user
 who may enter demands in the grid) the demand is entered for that user and not
-throttled; without one it is a resident's submission, throttled per client address
-like the public form (``DEMAND_PUBLIC_PER_HOUR`` an hour, counted in the database). A
-wrong ``api_key`` is refused (403). The grid comes from ``attribute[grid]`` (the id of a
-grid org) or else from ``address_string`` via ``suggest.suggest_grid``; otherwise 400.
+throttled; without one it is a resident's submission, counted in the same per-client
+bucket as the public form (``DEMAND_PUBLIC_PER_HOUR`` an hour for both together, in the
+database). A wrong ``api_key`` is refused (403). ``api_key`` is best sent in the POST body;
+in a query string it is accepted but masked in this process's logs (``logredact``), and a
+proxy in front must drop query strings from its access log for ``/open311/``.
+The grid comes from ``attribute[grid]`` (the id of a grid org) or else from
+``address_string`` via ``suggest.suggest_grid``; otherwise 400.
 The response carries the resident's tracking code in ``service_notice`` (shown once).
 
 GET requests: no personal data. Anonymous callers get status, dates, service and the
 grid's name as the address (no description, no address, no coordinates); with an
 ``api_key`` whose user may view demands, the requests in that user's scope also carry
 description, address and lat/long (never a phone number). Errors use the standard's
-format — ``[{"code": …, "description": …}]`` or ``<errors><error>…`` — with the same HTTP status.
+format — ``[{"code": …, "description": …}]`` or ``<errors><error>…`` — with the same HTTP status,
+in Chinese. Any input answers 2xx or 4xx: malformed dates, NaN/∞ coordinates, NUL bytes, unknown
+parameters values all get a 400 with a description, never a 500.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -128,10 +134,21 @@ def _error(fmt: str, code: int, description: str) -> HttpResponse:
     return _respond(fmt, [{"code": code, "description": description}], "errors", "error", status=code)
 
 
+def _check_input(request: HttpRequest) -> None:
+    """Refuses what no parameter may hold (NUL bytes, control characters) before any lookup."""
+    sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+    for data in sources:
+        for key, values in data.lists():
+            for value in (key, *values):
+                if "\x00" in value:
+                    raise Open311Error(400, "参数中含有不允许的空字符")
+
+
 def _endpoint(view: Any) -> Any:
     """Turns Open311Error / ActionError into the standard's error format."""
     def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
+            _check_input(request)
             return view(request, fmt, **kwargs)
         except Open311Error as exc:
             return _error(fmt, exc.code, exc.description)
@@ -248,11 +265,20 @@ def _rows(qs: QuerySet[Demand], user: Any) -> list[dict[str, Any]]:
 
 
 def _date(value: str, name: str) -> dt.datetime:
-    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
-    if parsed is None:
-        raise Open311Error(400, f"{name} 应为 ISO 8601 时间，如 2018-03-05T09:00:00+08:00")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    """An ISO 8601 time; impossible dates (2018-13-45, 2018-02-30), odd offsets or years out of
+    1900–2199 are refused with a 400."""
+    message = f"{name} 应为 ISO 8601 时间，如 2018-03-05T09:00:00+08:00"
+    try:
+        parsed = parse_datetime(value.strip().replace(" ", "+")[:64]) if value else None
+        if parsed is None:
+            raise Open311Error(400, message)
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise Open311Error(400, f"{message}（日期或时间不存在）") from None
+    if not 1900 <= parsed.year < 2200:
+        raise Open311Error(400, f"{name} 超出范围（1900 年至 2199 年）")
     return parsed
 
 
@@ -289,19 +315,21 @@ def _decimal(value: str, name: str, bound: int) -> Decimal | None:
     if not value:
         return None
     try:
-        number = Decimal(value.strip()).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError):
+        number = Decimal(value.strip()[:40])
+        if not number.is_finite():
+            raise Open311Error(400, f"{name} 应为有限的数字（不能是 NaN 或无穷大）")
+        if not -bound <= number <= bound:
+            raise Open311Error(400, f"{name} 超出范围（-{bound} 至 {bound}）")
+        return number.quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError, ArithmeticError):
         raise Open311Error(400, f"{name} 应为数字") from None
-    if not -bound <= number <= bound:
-        raise Open311Error(400, f"{name} 超出范围")
-    return number
 
 
 def _grid(data: Any) -> Org:
     raw = (data.get("attribute[grid]") or "").strip()
     if raw:
-        grid = Org.objects.select_related("level").filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 \
-            else None
+        grid = Org.objects.select_related("level").filter(pk=int(raw)).first() \
+            if re.fullmatch(r"[0-9]{1,18}", raw) else None
         if grid is None or grid.level.code not in settings.DEMAND_GRID_LEVELS:
             raise Open311Error(400, f"attribute[grid] 不是网格编号：{raw[:20]}")
         return grid
@@ -355,9 +383,9 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     }
     client = None
     if user is None:
-        from .actions_public import client_key
+        from .actions_public import client_of
 
-        client = client_key("open311:" + request.META.get("REMOTE_ADDR", ""))
+        client = client_of(request)  # the same bucket as the web form
     demand, tracking = _submit(data, user, client)
     notice = f"已受理。查询码：{tracking}（请妥善保存，用于查询进度和评价）"
     return _respond(fmt, [{"service_request_id": demand.ref, "service_notice": notice, "account_id": None}],

@@ -20,7 +20,7 @@ from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Level, Org, Post
 
 from .choices import OPEN_STATUSES, Channel, Status
-from .models import Category, Demand, ListeningSession, Station
+from .models import Category, Demand, ListeningSession, Notification, Station
 
 # ---------------------------------------------------------------- periods (Asia/Shanghai)
 
@@ -64,6 +64,17 @@ def overdue_q(now: dt.datetime) -> Q:
 
 def demands_in_scope(user: Any, perm: str = Perm.DEMAND_VIEW) -> QuerySet[Demand]:
     return Demand.objects.restrict(user, perm)
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """The user's notices about demands they may open now (``DEMAND_VIEW`` in scope of the demand).
+
+    Notices are created only for such users (``actions._holders``); this filter also hides
+    notices of demands that have since left the user's scope, and is what the list and the
+    navigation badge count.
+    """
+    visible = Demand.objects.restrict(user, Perm.DEMAND_VIEW).values("pk")
+    return Notification.objects.filter(user=user, demand_id__in=visible)
 
 
 def my_org_ids(user: Any) -> QuerySet[Any]:

@@ -23,6 +23,8 @@ from .models import Category, Demand
 
 MIN_NAME = 2  # shorter names (e.g. "一") would match almost any text
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+# Other long numbers in a description (ID card, landline, house account numbers): hidden entirely.
+LONG_NUMBER = re.compile(r"(?<![\d*])(?:0\d{2,3}-\d{7,8}|\d{7,}[\dXx]?)(?!\d)")
 
 
 def grids() -> QuerySet[Org]:
@@ -127,6 +129,7 @@ def similar_open(grid: Org, category: Category | None, text: str, *, limit: int 
 
 
 def excerpt(text: str, length: int = 60) -> str:
-    """The start of a description for other residents to read, with phone numbers in it masked."""
+    """The start of a description for other residents to read, with phone and other long numbers masked."""
     text = PHONE_IN_TEXT.sub(r"\1****\2", " ".join((text or "").split()))
+    text = LONG_NUMBER.sub("****", text)
     return text if len(text) <= length else text[:length] + "…"

@@ -27,10 +27,15 @@ class SweepResult:
 
 
 def sweep(now: dt.datetime | None = None, *, limit: int | None = None) -> SweepResult:
-    """Escalates overdue demands, then closes unrated answers and rated-but-unsatisfied ones."""
+    """Escalates overdue demands, then closes unrated answers and rated-but-unsatisfied ones.
+
+    Also drops anonymous clients' rate-limit counters older than a day.
+    """
     from . import actions
+    from .actions_public import purge_client_hits
 
     now = now or timezone.now()
+    purge_client_hits(now)  # rate-limit counters older than a day
     return SweepResult(
         escalated=actions.escalate_overdue(now, limit=limit),
         closed_unrated=actions.close_unrated(now),

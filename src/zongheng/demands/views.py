@@ -46,7 +46,7 @@ from .forms import (
     WhistleForm,
     merge_target,
 )
-from .models import Demand, DemandPhoto, ListeningSession, Notification, Summons
+from .models import Demand, DemandPhoto, ListeningSession, Summons
 from .workflow import TRANSITIONS
 
 PAGE_SIZE = 50
@@ -413,7 +413,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """The user's in-app notifications, unread first."""
     user: Any = request.user
     rows = (
-        Notification.objects.filter(user=user).select_related("demand")
+        selectors.notifications_for(user).select_related("demand")
         .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -426,7 +426,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark one, several or all of the user's notifications read."""
     user: Any = request.user
     if request.POST.get("all") == "1":
-        unread = Notification.objects.filter(user=user, read_at__isnull=True)
+        unread = selectors.notifications_for(user).filter(read_at__isnull=True)
         ids = list(unread.values_list("pk", flat=True))
     else:
         ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]

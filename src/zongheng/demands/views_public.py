@@ -4,8 +4,17 @@ Three short steps (what and where → grid and category → contact and photos);
 last one the resident sees open demands of the same grid that look alike and can add
 themselves to one instead. Tracking pages show only what a resident should see: no phone
 numbers, no staff names, no internal notes; a wrong code answers 404. Pages that carry a
-code send a Referer only to this site (so CSRF checks still work), are not cached, and a
-wrong code in the URL is not logged.
+code send a Referer only to this site (so CSRF checks still work) and are not cached.
+
+A tracking code never travels in a URL (so it lands in no access log, history or Referer):
+the status page is reached only by POSTing the code (the "查看办理进度" button after
+submitting posts it too). The old ``/demands/track/<code>/`` links answer with the empty
+tracking form and do not look the code up. Failed lookups are counted per client; past
+``DEMAND_TRACK_FAILS_PER_HOUR`` the client gets 429 for the rest of the hour.
+
+Only the resident who raised a demand (the follower holding the demand's own code) may rate
+it to a close or ask to redo it; a resident who joined it leaves their own rating, which
+changes nothing (``actions.do_rate``).
 """
 
 from __future__ import annotations
@@ -24,7 +33,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from zongheng.core.errors import ActionError
 
 from . import actions, suggest
-from .actions_public import client_key, do_follow_public, do_submit_public
+from .actions_public import (
+    client_of,
+    do_follow_public,
+    do_submit_public,
+    record_track_failure,
+    track_blocked,
+    track_limit,
+)
 from .choices import OPEN_STATUSES, Status
 from .forms_public import ContactForm, RateForm, ReopenForm, TrackForm, WhatForm, WhereForm
 from .models import Category, Demand, DemandEvent, DemandFollower
@@ -96,9 +112,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _client(request: HttpRequest) -> str:
-    header = getattr(settings, "DEMAND_CLIENT_IP_HEADER", "")  # e.g. HTTP_X_REAL_IP, set by the trusted proxy
-    address = (request.META.get(header, "") if header else "") or request.META.get("REMOTE_ADDR", "")
-    return client_key(address.split(",")[0].strip())
+    return client_of(request)  # the same bucket as Open311 (actions_public)
 
 
 def _render_step(request: HttpRequest, step: str, form: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -119,14 +133,17 @@ def _similar(form: WhereForm) -> list[Demand]:
 
 
 def _excerpts(demands: list[Demand]) -> list[dict[str, Any]]:
+    """What a stranger sees of an open demand to recognise the same problem — and nothing more:
+    category, grid, a short masked excerpt, status and date (no name, phone, address, answer or photo)."""
     return [{"ref": d.ref, "status": d.get_status_display(), "category": d.category.name,
-             "excerpt": suggest.excerpt(d.description), "received_at": d.received_at} for d in demands]
+             "excerpt": suggest.excerpt(d.description, 40), "received_at": d.received_at} for d in demands]
 
 
 def _done(request: HttpRequest, code: str, demand: Demand, *, followed: bool) -> HttpResponse:
-    url = reverse("demands:track_code", kwargs={"code": code})
+    # "查看办理进度" posts the code to the tracking page: the code never goes into a URL.
     return _private(render(request, "demands/public_done.html",
-                           {"code": code, "ref": demand.ref, "followed": followed, "track_url": url}))
+                           {"code": code, "ref": demand.ref, "followed": followed,
+                            "track_url": reverse("demands:track")}))
 
 
 # ---------------------------------------------------------------- new demand
@@ -213,17 +230,25 @@ def _step_send(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- tracking
 
 
-def _follower(code: str) -> DemandFollower | None:
-    code = (code or "").strip()
-    if not code or len(code) > 64:
+def _follower(code: Any) -> DemandFollower | None:
+    follower = actions.follower_by_code(code if isinstance(code, str) else "")
+    if follower is None:
         return None
-    return DemandFollower.objects.select_related("demand__category", "demand__org").filter(code=code).first()
+    return DemandFollower.objects.select_related("demand__category", "demand__org").get(pk=follower.pk)
 
 
 def _missing(request: HttpRequest, form: TrackForm | None = None) -> HttpResponse:
+    record_track_failure(_client(request))
     response = render(request, "demands/public_track_missing.html", {"form": form or TrackForm()}, status=404)
-    response._has_been_logged = True  # type: ignore[attr-defined]  # keep the tried code out of the request log
+    response._has_been_logged = True  # type: ignore[attr-defined]  # no "Not Found" log line for it
     return _private(response)
+
+
+def _limited(request: HttpRequest) -> HttpResponse:
+    limited = (f"一小时内输错查询码已超过 {track_limit()} 次，请一小时后再查询。"
+               "如有急事，请联系所在社区或到民心驿站咨询。")
+    return _private(render(request, "demands/public_track_form.html", {"form": TrackForm(), "limited": limited},
+                           status=429))
 
 
 def _can_reopen(demand: Demand, now: dt.datetime) -> bool:
@@ -231,21 +256,27 @@ def _can_reopen(demand: Demand, now: dt.datetime) -> bool:
             and now - demand.answered_at <= dt.timedelta(days=settings.DEMAND_REOPEN_DAYS))
 
 
-def _status_page(request: HttpRequest, follower: DemandFollower, *, notice: str = "", error: str = "",
+def _status_page(request: HttpRequest, follower: DemandFollower, code: str, *, notice: str = "", error: str = "",
                  rate_form: RateForm | None = None, reopen_form: ReopenForm | None = None,
                  status: int = 200) -> HttpResponse:
+    """The status page for the holder of ``code`` (the clear code only lives in this response's forms)."""
     demand = follower.demand
     events = list(DemandEvent.objects.filter(demand_id=demand.pk).select_related("org").order_by("seq"))
     now = timezone.now()
+    submitter = follower.is_submitter(demand)
     context = {
-        "demand": demand, "code": follower.code, "status_text": _status_text(demand),
+        "demand": demand, "status_text": _status_text(demand),
         "timeline": _timeline(events), "notice": notice, "error": error,
         "is_open": demand.status in OPEN_STATUSES,
-        "can_rate": demand.status == Status.ANSWERED,
-        "can_reopen": _can_reopen(demand, now),
+        "submitter": submitter,
+        "can_rate": demand.status == Status.ANSWERED if submitter else
+        (demand.status in actions.FOLLOWER_RATABLE and demand.answered_at is not None and follower.rating is None),
+        "can_reopen": submitter and _can_reopen(demand, now),
+        "own_rating": demand.rating if submitter else follower.rating,
+        "own_comment": demand.rating_comment if submitter else follower.rating_comment,
         "reopen_days": settings.DEMAND_REOPEN_DAYS,
-        "rate_form": rate_form or RateForm(initial={"code": follower.code}),
-        "reopen_form": reopen_form or ReopenForm(initial={"code": follower.code}),
+        "rate_form": rate_form or RateForm(initial={"code": code}),
+        "reopen_form": reopen_form or ReopenForm(initial={"code": code}),
         "stars": range(1, 6),
     }
     return _private(render(request, "demands/public_track.html", context, status=status))
@@ -256,38 +287,49 @@ def track(request: HttpRequest) -> HttpResponse:
     """Enter the code (sent by POST, so it stays out of addresses and logs) and see the demand."""
     if request.method != "POST":
         return _private(render(request, "demands/public_track_form.html", {"form": TrackForm()}))
+    if track_blocked(_client(request)):
+        return _limited(request)
     form = TrackForm(request.POST)
     if not form.is_valid():
         return _private(render(request, "demands/public_track_form.html", {"form": form}, status=400))
-    follower = _follower(form.cleaned_data["code"])
+    code = form.cleaned_data["code"].strip()
+    follower = _follower(code)
     if follower is None:
         return _missing(request, form)
-    return _status_page(request, follower)
+    return _status_page(request, follower, code)
 
 
 @require_http_methods(["GET", "HEAD"])
 def track_code(request: HttpRequest, code: str) -> HttpResponse:
-    """The same status page from a saved link."""
-    follower = _follower(code)
-    return _missing(request) if follower is None else _status_page(request, follower)
+    """Old saved links (``/demands/track/<code>/``): the tracking form, without looking the code up.
+
+    Codes no longer travel in URLs; the code in such a link is not used (it is masked in the
+    request logs by ``logredact``), the resident types it into the form.
+    """
+    response = render(request, "demands/public_track_form.html", {"form": TrackForm(), "legacy_link": True})
+    return _private(response)
 
 
 def _resident_post(request: HttpRequest, form_class: Any, form_name: str, act: Any, notice: str) -> HttpResponse:
     """A resident's POST on a demand, by tracking code: check the form, call ``act(code, data)``,
     and show the status page again (with the form's errors, the refusal, or ``notice``)."""
-    if not request.POST.get("code"):
+    raw = request.POST.get("code", "")
+    if not raw.strip():
         return redirect("demands:track")
+    if track_blocked(_client(request)):
+        return _limited(request)
+    code = raw.strip()
     form = form_class(request.POST)
-    follower = _follower(request.POST["code"])
+    follower = _follower(code)
     if follower is None:
         return _missing(request)
     if not form.is_valid():
-        return _status_page(request, follower, **{form_name: form}, status=400)
+        return _status_page(request, follower, code, **{form_name: form}, status=400)
     try:
-        act(follower.code, form.cleaned_data)
+        act(code, form.cleaned_data)
     except ActionError as e:
-        return _status_page(request, _follower(follower.code) or follower, error=str(e), status=400)
-    return _status_page(request, _follower(follower.code) or follower, notice=notice)
+        return _status_page(request, _follower(code) or follower, code, error=str(e), status=400)
+    return _status_page(request, _follower(code) or follower, code, notice=notice)
 
 
 @require_POST
