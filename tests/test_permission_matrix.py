@@ -119,6 +119,7 @@ def org(o):
 ROUTES = [
     Route("home", public=True), Route("healthz", public=True), Route("display", public=True, in_scope=302),
     Route("accounts:login", public=True),
+    Route("start", any_user=True, in_scope=302),  # after login: redirects to the role's page
     Route("orgs:directory", public=True),
     Route("orgs:directory_org", lambda o: {"pk": o["grid"].pk}, public=True),
     Route("demands:submit", public=True),
@@ -298,3 +299,51 @@ def test_users_in_scope_are_served(client, world, route):
 def test_rows_out_of_scope_answer_404(client, world, route):
     client.force_login(getattr(world, route.holder))
     assert _call(client, route, world.outside).status_code == 404
+
+
+# ---------------------------------------------------------------- who may grant what (issue 12)
+# A role grants only what it holds: the roles each granter may assign (and end) on a community in
+# their scope. 组织部干部 and 审计员 only by the organisation department at the root (or a superuser).
+# Rows: the granter's role and where it is held; columns: every role. Read it as the policy.
+R = Role
+_MANAGERS = [R.SECRETARY, R.DEPUTY_SECRETARY, R.COMMITTEE_MEMBER, R.SECRETARY_ASSISTANT, R.GRID_LEADER,
+             R.HOUSEHOLD_HEAD]
+GRANTS: dict[tuple[str, str], set[str]] = {
+    (R.ORG_DEPT, "district"): set(R.values),
+    (R.ORG_DEPT, "street"): set(_MANAGERS),  # below the root: never 组织部干部 nor 审计员
+    (R.SECRETARY, "district"): set(_MANAGERS),
+    (R.SECRETARY, "community"): set(_MANAGERS),
+    (R.DEPUTY_SECRETARY, "community"): set(_MANAGERS) - {R.SECRETARY},  # a secretary may move orgs
+    (R.COMMITTEE_MEMBER, "community"): set(),
+    (R.SECRETARY_ASSISTANT, "community"): set(),
+    (R.GRID_LEADER, "community"): set(),
+    (R.HOUSEHOLD_HEAD, "community"): set(),
+    (R.AUDITOR, "district"): set(),
+}
+
+
+def test_the_grant_table_names_every_role():
+    assert {role for role, _ in GRANTS} == set(R.values)
+
+
+@pytest.mark.parametrize("granter,where", list(GRANTS), ids=[f"{r}@{w}" for r, w in GRANTS])
+def test_who_may_grant_what(tree, granter, where):
+    """Every role against every role, through the one action (do_create_post) the page and the API call."""
+    from zongheng.core.access import roles_grantable_on
+    from zongheng.core.errors import ActionError
+    from zongheng.orgs.actions import do_create_post
+
+    community, street = tree.communities[0], tree.streets[0]
+    held_on = {"district": tree.district, "street": street, "community": community}[where]
+    user = user_with_post(held_on, granter)
+    expected = GRANTS[(granter, where)]
+    assert set(roles_grantable_on(user, community.path)) == expected
+    for role in R.values:
+        person = make_person(community)
+        data = {"person": person, "role": role, "org": community, "starts_on": "2018-03-01",
+                "sent_from": street if role == R.SECRETARY_ASSISTANT else None}
+        if role in expected:
+            assert do_create_post(user, data).role == role
+        else:
+            with pytest.raises(ActionError):
+                do_create_post(user, data)

@@ -206,7 +206,9 @@ def test_an_org_outside_the_importers_scope_is_refused(tree):
 
     upload(login(secretary), tree.communities[0], xlsx(rows))
 
-    assert messages_by_row(last_job()) == {3: [f"组织“{outside.name}”不在您的管辖范围内"]}
+    # Worded exactly as for an organisation that does not exist (issue 12: no existence oracle).
+    assert messages_by_row(last_job()) == {3: [
+        f"找不到组织“{outside.name}”，或它不在您的管辖范围内（请填写组织代码，或“{tree.communities[0].name}”下的组织全称）"]}
     assert Person.objects.count() == before
 
 

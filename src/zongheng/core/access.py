@@ -13,7 +13,21 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from .permissions import ROLE_PERMS, SELF_PERMS
+from .permissions import ROLE_PERMS, SELF_PERMS, Perm, grantable_roles
+
+# The length of one step of a materialized path: a root organisation's path is exactly this long.
+# The tree module registers it (``register_tree``); core imports no module.
+_TREE: dict[str, int] = {"steplen": 4}
+
+
+def register_tree(*, steplen: int) -> None:
+    """Called by the organisation tree at start-up: how long one level of a path is."""
+    _TREE["steplen"] = steplen
+
+
+def is_root_path(path: str) -> bool:
+    """True for the path of a root organisation (the top of the tree, e.g. the district)."""
+    return len(path) == _TREE["steplen"]
 
 
 def _minimal(paths: Iterable[str]) -> tuple[str, ...]:
@@ -94,3 +108,41 @@ def path_q(field: str, paths: Iterable[str]) -> Q:
 
 def in_scope(user: Any, perm: str, path: str) -> bool:
     return any(path.startswith(p) for p in scope_paths(user, perm))
+
+
+def held_perms(user: Any, path: str) -> frozenset[str]:
+    """Every permission the user holds on the organisation at ``path`` (through any post above it)."""
+    return frozenset(perm for perm, paths in _post_index(user).items() if any(path.startswith(p) for p in paths))
+
+
+def root_paths(user: Any, perm: str) -> tuple[str, ...]:
+    """The root organisations on which the user holds ``perm`` (a superuser: every root)."""
+    return tuple(p for p in scope_paths(user, perm) if is_root_path(p))
+
+
+def at_root(user: Any, perm: str) -> bool:
+    """True when the user holds ``perm`` at the root of the tree, i.e. over the whole platform."""
+    return bool(user and user.is_authenticated and root_paths(user, perm))
+
+
+def require_at_root(user: Any, perm: str) -> None:
+    """For pages and routes that read or write across the whole platform (configuration …).
+
+    Anonymous → NotAuthenticated (login); the right held nowhere, or only below the root → 403.
+    """
+    if not (user and user.is_authenticated):
+        raise NotAuthenticated
+    if not at_root(user, perm):
+        raise PermissionDenied("此项操作涉及全平台，须由顶层组织（区委组织部）负责")
+
+
+def grants_platform_roles(user: Any) -> bool:
+    """May assign 组织部干部 and 审计员: a superuser, or ``post.grant_platform`` held at a root."""
+    return at_root(user, Perm.POST_GRANT_PLATFORM)
+
+
+def roles_grantable_on(user: Any, path: str) -> tuple[str, ...]:
+    """The roles the user may assign (and end) on the organisation at ``path``."""
+    if not (user and user.is_authenticated):
+        return ()
+    return grantable_roles(held_perms(user, path), platform=grants_platform_roles(user))

@@ -1,8 +1,17 @@
-"""Writing audit records. Every do_* action calls ``record`` inside its transaction."""
+"""Writing audit records. Every do_* action calls ``record`` inside its transaction.
+
+Each record carries the ``org_path`` of the organisation its object belongs to, so an auditor
+reads only the records of their own subtree. Core imports no module: a module registers how
+to find the organisation of its models (``register_org_path``); an object with its own
+``org_path`` attribute, or an ``org`` foreign key to a tree node, needs no registration.
+A record with no organisation (accounts, platform-wide configuration) is read only by
+auditors at the root.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +19,27 @@ from django.db import models
 
 from .context_vars import current_request
 from .models import AuditLog
+
+_ORG_PATH_OF: dict[str, Callable[[Any], str | None]] = {}
+
+
+def register_org_path(model_label: str, org_path_of: Callable[[Any], str | None]) -> None:
+    """Declare how to find the organisation path of an object of ``model_label`` (``app.model``)."""
+    _ORG_PATH_OF[model_label.lower()] = org_path_of
+
+
+def org_path_of(obj: models.Model | None) -> str:
+    """The path of the organisation ``obj`` belongs to, or "" when it belongs to none."""
+    if obj is None:
+        return ""
+    fn = _ORG_PATH_OF.get(obj._meta.label_lower)
+    if fn is not None:
+        value = fn(obj)
+    else:  # the conventions: a copied ``org_path``, or an ``org`` foreign key to a tree node
+        value = getattr(obj, "org_path", None)
+        if not isinstance(value, str):
+            value = getattr(getattr(obj, "org", None), "path", None)
+    return value if isinstance(value, str) else ""
 
 
 def _jsonable(value: Any) -> Any:
@@ -40,8 +70,11 @@ def record(
     object_repr: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    org_path: str | None = None,
 ) -> AuditLog:
     info = current_request.get()
+    if org_path is None:
+        org_path = org_path_of(obj)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -58,4 +91,5 @@ def record(
         object_repr=object_repr[:255],
         before=before,
         after=after,
+        org_path=org_path[:255],
     )

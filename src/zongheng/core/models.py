@@ -17,7 +17,8 @@ class AuditLogQuerySet(models.QuerySet["AuditLog"]):
 class AuditLog(models.Model):
     """审计日志: one append-only record per write or reveal of personal data.
 
-    The model refuses update and delete; on PostgreSQL a trigger refuses them too.
+    The model refuses update and delete; a trigger refuses them at the database too
+    (PostgreSQL: migration 0002; SQLite: 0004).
     """
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
@@ -34,6 +35,8 @@ class AuditLog(models.Model):
     object_repr = models.CharField("对象", max_length=255, blank=True)
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)
+    # The organisation the object belongs to ("" for none): an auditor reads their subtree only.
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True, default="", db_index=True)
 
     objects = AuditLogQuerySet.as_manager()
 

@@ -19,6 +19,7 @@ class Perm(models.TextChoices):
     PERSON_REVEAL = "person.reveal", "查看完整证件号和电话"
     PERSON_IMPORT = "person.import", "导入党员名册"
     POST_CHANGE = "post.change", "任免职务"
+    POST_GRANT_PLATFORM = "post.grant_platform", "任免组织部干部和审计员"
     AUDIT_VIEW = "audit.view", "查阅审计日志"
     DEMAND_VIEW = "demand.view", "查看居民诉求"
     DEMAND_ENTER = "demand.enter", "登记居民诉求"
@@ -45,7 +46,7 @@ _MANAGE = {
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE}),
+    Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
     Role.COMMITTEE_MEMBER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS}),
@@ -61,3 +62,32 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
 
 # What a logged-in user may always do with their own person record.
 SELF_PERMS: frozenset[str] = frozenset({Perm.PERSON_VIEW})
+
+
+# ---------------------------------------------------------------- who may grant what (任免权限)
+
+# Roles whose rights reach across the platform (the audit log, the configuration): only the
+# organisation department at the root of the tree (区委组织部, ``post.grant_platform`` held on a
+# root organisation) or a superuser assigns them.
+PLATFORM_ROLES: frozenset[str] = frozenset({Role.ORG_DEPT, Role.AUDITOR})
+
+
+def grantable_roles(held: frozenset[str] | set[str], *, platform: bool = False) -> tuple[str, ...]:
+    """The roles a user may assign on an organisation where they hold the permissions ``held``.
+
+    A role grants only what it holds: without ``post.change`` on the organisation nothing; with
+    it, every role whose permissions are a subset of ``held``. ``PLATFORM_ROLES`` are never
+    granted by the subset rule: only when ``platform`` is true (the user holds
+    ``post.grant_platform`` at a root, see ``core.access.grants_platform_roles``).
+    The same rule decides who may end a post of that role.
+    """
+    if Perm.POST_CHANGE not in held:
+        return ()
+    out = []
+    for role in Role.values:
+        if role in PLATFORM_ROLES:
+            if platform:
+                out.append(role)
+        elif ROLE_PERMS[role] <= held:
+            out.append(role)
+    return tuple(out)

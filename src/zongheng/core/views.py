@@ -1,22 +1,54 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
-from .access import require
+from .access import at_root, path_q, require, scope_paths
 from .exports import xlsx_response
+from .landing import landing_url
 from .models import AuditLog
 from .permissions import Perm
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """After login: the page made for this person's role (``core.landing``)."""
+    return redirect(landing_url(request.user))
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(request, "core/error.html", {"title": title, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "请求有误", "请求内容无法处理。请返回上一页，检查后重新提交。")
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else "您没有此项权限"
+    return _error(request, 403, "没有权限", f"{message}。如需此项权限，请联系上级组织。")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "页面不存在", "您要找的页面不存在，或不在您的管辖范围内。")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(request, 403, "页面已过期",
+                  "表单的安全校验未通过（可能是页面停留太久或已在别处退出）。请返回上一页，刷新后重新提交。")
 
 
 @require_GET
@@ -43,8 +75,20 @@ def display(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _audit_queryset(request: HttpRequest):  # type: ignore[no-untyped-def]
-    qs = AuditLog.objects.select_related("actor")
+def audit_in_scope(user: Any) -> QuerySet[AuditLog]:
+    """The records an auditor may read: those of organisations in their scope.
+
+    Records that belong to no organisation (accounts, platform-wide configuration, rows
+    written before records carried an organisation) are read only at the root.
+    """
+    q = path_q("org_path", scope_paths(user, Perm.AUDIT_VIEW))
+    if at_root(user, Perm.AUDIT_VIEW):
+        q |= Q(org_path="")
+    return AuditLog.objects.filter(q)
+
+
+def _audit_queryset(request: HttpRequest) -> QuerySet[AuditLog]:
+    qs = audit_in_scope(request.user).select_related("actor")
     params = request.GET
     if q := params.get("q", "").strip():
         qs = qs.filter(Q(object_repr__contains=q) | Q(actor_label__contains=q) | Q(request_id=q))
@@ -72,7 +116,7 @@ def _is_date(value: str) -> bool:
 
 
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """审计日志: searchable by the auditor role; read-only for everyone."""
+    """审计日志: searchable by the auditor role, within their scope; read-only for everyone."""
     require(request.user, Perm.AUDIT_VIEW)
     qs = _audit_queryset(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))

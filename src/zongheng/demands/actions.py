@@ -632,10 +632,11 @@ CALENDAR_FIELDS = ["date", "is_workday", "note"]
 
 
 def _require_configure(user: Any) -> None:
-    from zongheng.core.access import has_perm
+    """Configuration is platform-wide: the right must be held at the root (issue 12)."""
+    from zongheng.core.access import at_root
 
-    if not has_perm(user, Perm.DEMAND_CONFIGURE):
-        raise ActionError("您没有配置诉求类别、时限和节假日的权限")
+    if not at_root(user, Perm.DEMAND_CONFIGURE):
+        raise ActionError("您没有配置诉求类别、时限和节假日的权限（须由区委组织部负责）")
 
 
 @transaction.atomic

@@ -41,11 +41,11 @@ from zongheng.orgs.api import (
 )
 from zongheng.orgs.models import Org
 
-from . import actions, figures
+from . import actions, figures, resolve
 from .choices import Channel, Urgency
 from .choices import Status as DemandStatus
 from .figures import Period
-from .models import Category, Demand, DemandEvent, ListeningSession, Station, Summons
+from .models import Category, Demand, DemandEvent, Summons
 from .workflow import TRANSITIONS
 
 router = Router(tags=["demands"])
@@ -296,30 +296,22 @@ def get_demand(request: HttpRequest, id: int = PathId) -> Any:
     return _detail(_user(request), id)
 
 
-def _lookup(model: Any, pk: int | None, label: str, **filters: Any) -> Any:
-    if pk is None:
-        return None
-    obj = model.objects.filter(pk=pk, **filters).first()
-    if obj is None:
-        raise ActionError(f"{label}不存在")
-    return obj
-
-
 @router.post("/demands", response={201: DemandCreatedOut, **CREATE}, summary="登记诉求（民心驿站、电话、每月一听）")
 def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
     user = _user(request)
     require(user, Perm.DEMAND_ENTER)
-    grid = Org.objects.restrict(user, Perm.DEMAND_ENTER).select_related("level").filter(pk=payload.grid).first()
-    if grid is None:
-        raise ActionError("网格不存在或不在您的登记范围内")
+    grid = resolve.resolve_entry_grid(user, payload.grid)
     category = Category.objects.filter(code=payload.category, active=True).first()
     if category is None:
         raise ActionError(f"类别“{payload.category}”不存在或已停用")
     data = payload.dict()
     data.update(
         grid=grid, category=category,
-        station=_lookup(Station, payload.station, "民心驿站"),
-        listening_session=_lookup(ListeningSession, payload.listening_session, "每月一听记录"),
+        # The same scoped lookups as the staff form (demands/resolve.py): another community's station or
+        # session is refused exactly like a missing one.
+        station=resolve.resolve_station(user, payload.station) if payload.station is not None else None,
+        listening_session=(resolve.resolve_listening_session(user, payload.listening_session)
+                           if payload.listening_session is not None else None),
     )
     if data["station"] is None:
         data.pop("station")
@@ -339,9 +331,9 @@ def _apply(user: Any, demand: Demand, p: TransitionIn) -> None:
     v = p.expected_version
     a = p.action
     if a == "assign":
-        org = Org.objects.restrict(user, Perm.DEMAND_DISPATCH).filter(pk=p.org).first() if p.org else None
-        if org is None:
+        if p.org is None:
             raise ActionError("请指定您管辖范围内的派单组织（org）")
+        org = resolve.resolve_dispatch_target(user, p.org)
         actions.do_assign(user, demand, org, note=p.note, expected_version=v)
     elif a == "return":
         actions.do_return(user, demand, p.reason, expected_version=v)
@@ -354,9 +346,7 @@ def _apply(user: Any, demand: Demand, p: TransitionIn) -> None:
     elif a == "escalate":
         actions.do_escalate(user, demand, reason=p.reason, expected_version=v)
     elif a == "whistle":
-        orgs = list(Org.objects.filter(pk__in=p.orgs))
-        if len(orgs) != len(set(p.orgs)):
-            raise ActionError("报到单位不存在")
+        orgs = resolve.resolve_whistle_targets(demand, p.orgs)
         actions.do_whistle(user, demand, orgs, note=p.note, expected_version=v)
     elif a == "report":
         summons = demand.summons.select_related("org").filter(reported_at__isnull=True)

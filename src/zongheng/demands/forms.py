@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 
 from zongheng.core.masking import normalize_phone, validate_phone
 from zongheng.orgs.models import Org
+from zongheng.orgs.resolve import ResolvedChoiceField, ResolvedMultipleChoiceField
 
-from . import selectors
+from . import resolve, selectors
 from .choices import Channel, Urgency
 from .models import Category, Demand, ListeningSession, Station
 
@@ -56,15 +57,17 @@ class AssignForm(VersionForm):
 
 
 class WhistleForm(VersionForm):
-    orgs = OrgMultipleChoiceField(label="报到单位（可多选）", queryset=Org.objects.none(),
-                                  widget=forms.SelectMultiple(attrs={"size": 8}),
-                                  error_messages={"required": "请选择至少一个报到单位",
-                                                  "invalid_choice": "所选单位不能吹哨报到"})
+    orgs = ResolvedMultipleChoiceField(label="报到单位（可多选）", queryset=Org.objects.none(),
+                                       widget=forms.SelectMultiple(attrs={"size": 8}),
+                                       error_messages={"required": "请选择至少一个报到单位"})
     note = forms.CharField(label="说明", required=False, max_length=500)
 
     def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+        """``targets``: ``selectors.whistle_targets(demand)``, as the API's ``resolve_whistle_targets`` uses."""
         super().__init__(*args, **kw)
-        self.fields["orgs"].queryset = targets  # type: ignore[attr-defined]
+        field = self.fields["orgs"]
+        field.queryset = targets  # type: ignore[attr-defined]
+        field.resolve = lambda values: resolve.pick_whistle_targets(targets, values)  # type: ignore[attr-defined]
 
 
 class ReportForm(VersionForm):
@@ -98,12 +101,12 @@ class StaffDemandForm(forms.Form):
     """A demand received at a 民心驿站, by phone or at a 每月一听 session."""
 
     channel = forms.ChoiceField(label="来源", choices=STAFF_CHANNELS)
-    station = forms.ModelChoiceField(label="民心驿站", queryset=Station.objects.none(), required=False,
-                                     help_text="来源为民心驿站时必选")
-    listening_session = forms.ModelChoiceField(label="每月一听", queryset=ListeningSession.objects.none(),
-                                               required=False, help_text="来源为每月一听时必选")
-    grid = OrgChoiceField(label="所属网格", queryset=Org.objects.none(),
-                          error_messages={"required": "请选择诉求所在的网格", "invalid_choice": "请选择您范围内的网格"})
+    station = ResolvedChoiceField(label="民心驿站", queryset=Station.objects.none(), required=False,
+                                  help_text="来源为民心驿站时必选")
+    listening_session = ResolvedChoiceField(label="每月一听", queryset=ListeningSession.objects.none(),
+                                            required=False, help_text="来源为每月一听时必选")
+    grid = ResolvedChoiceField(label="所属网格", queryset=Org.objects.none(),
+                               error_messages={"required": "请选择诉求所在的网格"})
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.none(),
                                       error_messages={"required": "请选择类别"})
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
@@ -116,9 +119,14 @@ class StaffDemandForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["station"].queryset = selectors.stations_in_scope(user)  # type: ignore[attr-defined]
-        self.fields["listening_session"].queryset = selectors.sessions_in_scope(user)  # type: ignore[attr-defined]
-        self.fields["grid"].queryset = selectors.entry_grids(user)  # type: ignore[attr-defined]
+        # What the page lists, and the lookups every door uses (demands/resolve.py).
+        station, session, grid = self.fields["station"], self.fields["listening_session"], self.fields["grid"]
+        station.queryset = selectors.stations_in_scope(user)  # type: ignore[attr-defined]
+        station.resolve = lambda value: resolve.resolve_station(user, value)  # type: ignore[attr-defined]
+        session.queryset = selectors.sessions_in_scope(user)  # type: ignore[attr-defined]
+        session.resolve = lambda value: resolve.resolve_listening_session(user, value)  # type: ignore[attr-defined]
+        grid.queryset = selectors.entry_grids(user)  # type: ignore[attr-defined]
+        grid.resolve = lambda value: resolve.resolve_entry_grid(user, value)  # type: ignore[attr-defined]
         self.fields["category"].queryset = selectors.categories()  # type: ignore[attr-defined]
 
     def clean_phone(self) -> str:

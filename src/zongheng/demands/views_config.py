@@ -1,7 +1,8 @@
 """诉求配置: categories, their deadline rules and the holiday / 调休 calendar (district organisation department).
 
-Configuration is district-wide data: ``require(user, Perm.DEMAND_CONFIGURE)`` (no right → 403); there is no
-per-org scope, so every row is visible to whoever holds the right. Writes go through the audited
+Configuration is platform-wide data: ``require_at_root(user, Perm.DEMAND_CONFIGURE)`` — the right held at the root
+of the tree (the district organisation department); held nowhere, or only below the root → 403. There is no
+per-org scope, so every row is visible to whoever holds the right at the root. Writes go through the audited
 ``do_save_category`` / ``do_save_rule`` / ``do_save_calendar_day`` / ``do_delete_calendar_day`` actions.
 Due dates already stored on demands are not recomputed (DESIGN: ``due_at`` is computed once).
 """
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from zongheng.core.access import require
+from zongheng.core.access import require_at_root
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 
@@ -95,7 +96,7 @@ class CalendarDayForm(forms.Form):
 @login_required
 def config(request: HttpRequest) -> HttpResponse:
     """Categories with their three rules."""
-    require(request.user, Perm.DEMAND_CONFIGURE)
+    require_at_root(request.user, Perm.DEMAND_CONFIGURE)
     categories = list(Category.objects.prefetch_related(Prefetch("rules", queryset=DeadlineRule.objects.all())))
     rows = []
     for category in categories:
@@ -123,19 +124,19 @@ def _category_form(request: HttpRequest, category: Category | None) -> HttpRespo
 
 @login_required
 def category_create(request: HttpRequest) -> HttpResponse:
-    require(request.user, Perm.DEMAND_CONFIGURE)
+    require_at_root(request.user, Perm.DEMAND_CONFIGURE)
     return _category_form(request, None)
 
 
 @login_required
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Perm.DEMAND_CONFIGURE)
+    require_at_root(request.user, Perm.DEMAND_CONFIGURE)
     return _category_form(request, get_object_or_404(Category, pk=pk))
 
 
 @login_required
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Perm.DEMAND_CONFIGURE)
+    require_at_root(request.user, Perm.DEMAND_CONFIGURE)
     rule = get_object_or_404(DeadlineRule.objects.select_related("category"), pk=pk)
     initial = {"clock": rule.clock, "response_minutes": rule.response_minutes,
                "resolution_minutes": rule.resolution_minutes}
@@ -165,7 +166,7 @@ def _year(request: HttpRequest) -> int:
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     """节假日与调休 of one year; add or change one day."""
-    require(request.user, Perm.DEMAND_CONFIGURE)
+    require_at_root(request.user, Perm.DEMAND_CONFIGURE)
     year = _year(request)
     form = CalendarDayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -186,7 +187,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Perm.DEMAND_CONFIGURE)
+    require_at_root(request.user, Perm.DEMAND_CONFIGURE)
     day = get_object_or_404(CalendarDay, pk=pk)
     try:
         actions.do_delete_calendar_day(request.user, day)

@@ -15,10 +15,10 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from zongheng.core import audit, crypto
-from zongheng.core.access import in_scope
+from zongheng.core.access import in_scope, roles_grantable_on
 from zongheng.core.errors import ActionError
 from zongheng.core.masking import mask_id_number, mask_phone, validate_id_number, validate_phone
-from zongheng.core.permissions import Perm
+from zongheng.core.permissions import PLATFORM_ROLES, Perm, Role
 
 from .choices import OrgKind
 from .models import ActivityTeam, Level, LinkedHousehold, Org, Person, Post
@@ -212,10 +212,37 @@ def do_reveal_person(user: Any, person: Person, field: str) -> str:
 # ---------------------------------------------------------------- posts
 
 
+def check_grant(user: Any, role: str, org: Org) -> None:
+    """A role grants only what it holds (``core.permissions.grantable_roles``): the one check of who may
+    appoint to, or end, a post of ``role`` on ``org``. ``user`` None is the system (demo, migrations)."""
+    if role not in Role.values:
+        raise ActionError("职务不正确")
+    if user is None or role in roles_grantable_on(user, org.path):
+        return
+    label = Role(role).label
+    if role in PLATFORM_ROLES:
+        raise ActionError(f"“{label}”只能由区委组织部（顶层组织）或系统管理员任免")
+    raise ActionError(f"您不能任免“{label}”：只能任免权限不超过您在该组织所拥有权限的职务")
+
+
+def _check_sent_from(post: Post) -> None:
+    """派出单位: required for a 书记助理, the street (township) above the post's org; nobody else has one."""
+    from .resolve import resolve_sent_from
+
+    if post.role == Role.SECRETARY_ASSISTANT:
+        if post.sent_from is None:
+            raise ActionError("书记助理须填写派出单位")
+        resolve_sent_from(post.org, post.sent_from)
+    elif post.sent_from is not None:
+        raise ActionError("只有书记助理需要填写派出单位")
+
+
 @transaction.atomic
 def do_create_post(user: Any, data: dict[str, Any]) -> Post:
     post = Post(**data)
     _check_scope(user, Perm.POST_CHANGE, post.org)
+    check_grant(user, post.role, post.org)
+    _check_sent_from(post)
     if post.ends_on and post.ends_on < post.starts_on:
         raise ActionError("离任日期不能早于任职日期")
     if post.ends_on is None and Post.objects.filter(
@@ -231,6 +258,7 @@ def do_create_post(user: Any, data: dict[str, Any]) -> Post:
 def do_end_post(user: Any, post: Post, ends_on: dt.date | None = None) -> Post:
     post = Post.objects.select_for_update().select_related("org").get(pk=post.pk)
     _check_scope(user, Perm.POST_CHANGE, post.org)
+    check_grant(user, post.role, post.org)
     if post.ends_on is not None:
         raise ActionError("该职务已经结束")
     ends_on = ends_on or timezone.localdate()

@@ -24,11 +24,10 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AfterValidator
 
 from zongheng.core.access import in_scope, require
-from zongheng.core.errors import ActionError
 from zongheng.core.masking import normalize_phone
 from zongheng.core.permissions import Perm, Role
 
-from . import actions, selectors
+from . import actions, resolve, selectors
 from .choices import Bond, Gender, MemberType, OrgKind, TempPurpose
 from .models import ActivityTeam, LinkedHousehold, Org, Person, Post
 
@@ -153,7 +152,7 @@ class PersonIn(Schema):
     member_type: MemberType | None = None
     joined_on: dt.date | None = None
     org: Id = Field(description="所在（管理）组织 id，须在您的管辖范围内")
-    registered_org: Id | None = Field(None, description="报到社区 id（双联双管）")
+    registered_org: Id | None = Field(None, description="报到社区 id（双联双管，须为社区或村）")
 
 
 class PersonPatchIn(Schema):
@@ -202,11 +201,12 @@ class PostPage(Schema):
 
 class PostIn(Schema):
     person: Id
-    role: Role
+    role: Role = Field(
+        description="职务；只能任命权限不超过您在该组织所拥有权限的职务，组织部干部和审计员只能由区委组织部任命")
     org: Id
     starts_on: dt.date
     ends_on: dt.date | None = None
-    sent_from: Id | None = Field(None, description="书记助理：派出街道的组织 id")
+    sent_from: Id | None = Field(None, description="书记助理：派出街道的组织 id（须为该组织所在的街道或乡镇）")
     note: Note = ""
 
 
@@ -275,16 +275,6 @@ def _page(qs: QuerySet[Any], limit: int, offset: int, render: Any) -> dict[str, 
     """Two queries: the total and the page."""
     items = [render(x) for x in qs[offset:offset + limit]]
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
-
-
-def _scoped_org(user: Any, perm: str, pk: int | None, label: str) -> Org | None:
-    """An org referenced in a request body: missing and out of scope are refused alike (400)."""
-    if pk is None:
-        return None
-    org = Org.objects.restrict(user, perm).select_related("level").filter(pk=pk).first()
-    if org is None:
-        raise ActionError(f"{label}不存在或不在您的管辖范围内")
-    return org
 
 
 Limit = Query(50, ge=1, le=200, description="每页条数（1–200）")
@@ -381,8 +371,7 @@ def move_org(request: HttpRequest, payload: MoveIn, id: int = PathId) -> Any:
     org = _get_org(request, id)
     if not in_scope(_user(request), Perm.ORG_MOVE, org.path):
         raise PermissionDenied("您无权调整该组织的隶属关系")
-    new_parent = _scoped_org(_user(request), Perm.ORG_MOVE, payload.new_parent, "新的上级组织")
-    assert new_parent is not None  # noqa: S101 — payload.new_parent is required
+    new_parent = resolve.resolve_move_parent(_user(request), payload.new_parent)
     actions.do_move_org(_user(request), org, new_parent)
     return _org(_with_parent(Org.objects.all()).get(pk=org.pk))
 
@@ -420,12 +409,10 @@ def get_person(request: HttpRequest, id: int = PathId) -> Any:
 def _person_data(user: Any, data: dict[str, Any]) -> dict[str, Any]:
     """Body fields → the data the actions take (org ids → scoped orgs, numbers normalised)."""
     if "org" in data:
-        data["org"] = _scoped_org(user, Perm.PERSON_CHANGE, data["org"], "所在组织")
+        data["org"] = resolve.resolve_person_org(user, data["org"])
     if "registered_org" in data:
         reg = data["registered_org"]
-        data["registered_org"] = Org.objects.filter(pk=reg).first() if reg is not None else None
-        if reg is not None and data["registered_org"] is None:
-            raise ActionError("报到社区不存在")
+        data["registered_org"] = resolve.resolve_registered_org(reg) if reg is not None else None
     if "member_type" in data:
         data["member_type"] = data["member_type"] or ""
     if data.get("phone") is not None:
@@ -494,15 +481,10 @@ def list_posts(
 def create_post(request: HttpRequest, payload: PostIn) -> Any:
     user = _user(request)
     require(user, Perm.POST_CHANGE)
-    org = _scoped_org(user, Perm.POST_CHANGE, payload.org, "任职组织")
-    person = Person.objects.restrict(user, Perm.PERSON_VIEW).filter(pk=payload.person).first()
-    if person is None:
-        raise ActionError("人员不存在或不在您的管辖范围内")
-    sent_from = None
-    if payload.sent_from is not None:
-        sent_from = Org.objects.filter(pk=payload.sent_from).first()
-        if sent_from is None:
-            raise ActionError("派出单位不存在")
+    org = resolve.resolve_post_org(user, payload.org)
+    person = resolve.resolve_person(user, payload.person)
+    sent_from = resolve.resolve_sent_from(org, payload.sent_from) if payload.sent_from is not None else None
+    # Who may grant which role is checked by the action (403-free: a refused role answers 400 in Chinese).
     post = actions.do_create_post(user, {
         "person": person, "role": payload.role, "org": org, "starts_on": payload.starts_on,
         "ends_on": payload.ends_on, "sent_from": sent_from, "note": payload.note,

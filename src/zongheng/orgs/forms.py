@@ -7,25 +7,17 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from zongheng.core.access import roles_grantable_on
 from zongheng.core.masking import normalize_phone, validate_id_number, validate_phone
 from zongheng.core.permissions import Role
 
+from . import resolve
 from .choices import TEMPORARY_KINDS, Bond, Gender, MemberType, OrgKind, TempPurpose
 from .models import Level, Org, Person
+from .resolve import ResolvedChoiceField
 
 _BLANK: list[tuple[str, str]] = [("", "——")]
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class OrgChoiceField(forms.ModelChoiceField):
-    """Organisations shown indented by depth, so a long list still reads as a tree."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("error_messages", {"invalid_choice": "所选组织不存在或不在您的管辖范围内"})
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Org) -> str:  # type: ignore[override]
-        return "　" * max(obj.depth - 1, 0) + obj.name
 
 
 # ---------------------------------------------------------------- organisations
@@ -90,11 +82,13 @@ class OrgForm(forms.Form):
 class OrgMoveForm(forms.Form):
     """调整隶属: the new parent, among orgs in the user's org.move scope."""
 
-    new_parent = OrgChoiceField(label="新的上级组织", queryset=Org.objects.none())
+    new_parent = ResolvedChoiceField(label="新的上级组织", queryset=Org.objects.none())
 
-    def __init__(self, *args: Any, choices: QuerySet[Org], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, choices: QuerySet[Org], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_parent"].queryset = choices  # type: ignore[attr-defined]
+        field = self.fields["new_parent"]
+        field.queryset = choices  # type: ignore[attr-defined]
+        field.resolve = lambda value: resolve.resolve_move_parent(user, value)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- people
@@ -111,11 +105,10 @@ class PersonForm(forms.Form):
     is_party_member = forms.BooleanField(label="党员", required=False, initial=True)
     member_type = forms.ChoiceField(label="党员类型", choices=_BLANK + MemberType.choices, required=False)
     joined_on = forms.DateField(label="入党日期", required=False, widget=_DATE)
-    org = OrgChoiceField(label="所在（管理）组织", queryset=Org.objects.none())
-    registered_org = OrgChoiceField(label="报到社区（双联双管）", queryset=Org.objects.none(), required=False)
+    org = ResolvedChoiceField(label="所在（管理）组织")
+    registered_org = ResolvedChoiceField(label="报到社区（双联双管）", required=False)
 
-    def __init__(self, *args: Any, org_choices: QuerySet[Org], registered_choices: QuerySet[Org],
-                 instance: Person | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, instance: Person | None = None, **kwargs: Any) -> None:
         self.instance = instance
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
@@ -124,8 +117,12 @@ class PersonForm(forms.Form):
                 "joined_on": instance.joined_on, "org": instance.org_id, "registered_org": instance.registered_org_id,
             }
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = org_choices  # type: ignore[attr-defined]
-        self.fields["registered_org"].queryset = registered_choices  # type: ignore[attr-defined]
+        # The same lookups as the API and the import (orgs/resolve.py).
+        org, registered = self.fields["org"], self.fields["registered_org"]
+        org.queryset = resolve.person_org_choices(user)  # type: ignore[attr-defined]
+        org.resolve = lambda value: resolve.resolve_person_org(user, value)  # type: ignore[attr-defined]
+        registered.queryset = resolve.registered_org_choices()  # type: ignore[attr-defined]
+        registered.resolve = resolve.resolve_registered_org  # type: ignore[attr-defined]
         if instance is not None:
             keep = "留空则保留原号码（{}）"
             self.fields["phone"].help_text = keep.format(instance.phone_masked or "未填")
@@ -162,25 +159,30 @@ class PersonForm(forms.Form):
 class PostForm(forms.Form):
     """任职: a person in the user's scope takes a role in the org."""
 
-    person = forms.ModelChoiceField(label="人员", queryset=Person.objects.none(),
-                                    error_messages={"invalid_choice": "所选人员不存在或不在您的管辖范围内"})
-    role = forms.ChoiceField(label="职务", choices=Role.choices)
+    person = ResolvedChoiceField(label="人员", queryset=Person.objects.none())
+    role = forms.ChoiceField(label="职务", choices=Role.choices, error_messages={
+        "invalid_choice": "您不能任免该职务：只能任免权限不超过您在该组织所拥有权限的职务"})
     starts_on = forms.DateField(label="任职日期", widget=_DATE)
     ends_on = forms.DateField(label="离任日期", required=False, widget=_DATE)
-    sent_from = OrgChoiceField(label="派出单位（书记助理）", queryset=Org.objects.none(), required=False)
+    sent_from = ResolvedChoiceField(label="派出单位（书记助理）", required=False)
     note = forms.CharField(label="备注", max_length=200, required=False)
 
-    def __init__(self, *args: Any, person_qs: QuerySet[Person], person_shown: list[Person],
-                 sent_from_choices: QuerySet[Org], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, org: Org, person_shown: list[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the roles this user may grant on this org are offered (and accepted).
+        grantable = set(roles_grantable_on(user, org.path))
+        self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in grantable]  # type: ignore[attr-defined]
         field = self.fields["person"]
-        field.queryset = person_qs  # type: ignore[attr-defined]
+        field.queryset = resolve.person_choices(user)  # type: ignore[attr-defined]
+        field.resolve = lambda value: resolve.resolve_person(user, value)  # type: ignore[attr-defined]
         # Validation checks the whole scope; the select only lists the people found by the search.
         field.widget.choices = [("", "——请选择——")] + [
             (p.pk, f"{p.name}（{p.org.name}{'，' + p.phone_masked if p.phone_masked else ''}）")
             for p in person_shown
         ]
-        self.fields["sent_from"].queryset = sent_from_choices  # type: ignore[attr-defined]
+        sent_from = self.fields["sent_from"]
+        sent_from.queryset = resolve.sent_from_choices(org)  # type: ignore[attr-defined]
+        sent_from.resolve = lambda value: resolve.resolve_sent_from(org, value)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -35,14 +35,15 @@ from zongheng.core.permissions import Perm
 from .actions import build_person
 from .choices import Gender, MemberType
 from .models import ImportJob, ImportStatus, Org, Person
+from .resolve import org_choices, registered_org_choices, resolve_orgs_by_text
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 200
+MAX_ERRORS = 200  # the problems kept on a job (the first ones, by row); the rest are counted in one line
 SHEET_NAME = "党员名册"
-REGISTER_LEVELS = ("community", "village")
 
 
 @dataclass(frozen=True)
@@ -245,84 +246,48 @@ def parse_date(value: Any) -> dt.date | None:
 # ---------------------------------------------------------------- organisations
 
 
-@dataclass(frozen=True)
-class OrgRef:
-    id: int
-    name: str
-    code: str
-    path: str
-    level: str
-
-
 class OrgResolver:
-    """Finds the org a cell names: its code anywhere, or its full name in the target's subtree."""
+    """Finds the org a cell names, through the scoped lookups every door uses (``orgs.resolve``).
+
+    所在组织: its code, or its full name, among the organisations in the user's import scope,
+    and it must lie under the chosen import organisation. 报到社区: any regular community or
+    village, by code or full name. An organisation outside the user's scope is never loaded,
+    so it is refused exactly like one that does not exist. Two queries per 400 distinct names.
+    """
 
     def __init__(self, user: Any, target: Org, sheet: Sheet):
         self.user, self.target = user, target
-        self.by_code: dict[str, OrgRef] = {}
-        self.by_name: dict[str, list[OrgRef]] = defaultdict(list)
-        fields = ("id", "name", "code", "path", "level__code")
-        for row in Org.objects.filter(path__startswith=target.path).values_list(*fields):
-            ref = OrgRef(row[0], row[1], row[2] or "", row[3], row[4])
-            if ref.code:
-                self.by_code[ref.code] = ref
-            self.by_name[ref.name].append(ref)
-        # Everything named in the file but not found below the target: one query for codes and names.
-        wanted: set[str] = set()
-        for key in ("org", "registered_org"):
+        texts: dict[str, set[str]] = {"org": set(), "registered_org": set()}
+        for key, wanted in texts.items():
             index = sheet.columns.get(key)
             if index is None:
                 continue
             for _, values in sheet.rows:
                 text = _text(values[index]) if index < len(values) else ""
-                if text and text not in self.by_code and (key == "registered_org" or text not in self.by_name):
+                if text:
                     wanted.add(text)
-        self.outside_code: dict[str, OrgRef] = {}
-        self.outside_name: dict[str, list[OrgRef]] = defaultdict(list)
-        if wanted:
-            from django.db.models import Q
+        self.members = resolve_orgs_by_text(org_choices(user, Perm.PERSON_IMPORT), texts["org"])
+        self.registers = resolve_orgs_by_text(registered_org_choices(), texts["registered_org"])
 
-            for chunk in _chunks(sorted(wanted), 400):
-                rows = Org.objects.filter(Q(code__in=chunk) | Q(name__in=chunk)).values_list(*fields)
-                for row in rows:
-                    ref = OrgRef(row[0], row[1], row[2] or "", row[3], row[4])
-                    if ref.code in chunk:
-                        self.outside_code[ref.code] = ref
-                    if ref.name in chunk:
-                        self.outside_name[ref.name].append(ref)
-
-    def member_org(self, text: str) -> tuple[OrgRef | None, str | None]:
-        if text in self.by_code:
-            return self.by_code[text], None
-        found = self.by_name.get(text, [])
-        if len(found) == 1:
-            return found[0], None
-        if len(found) > 1:
-            return None, f"“{self.target.name}”下有 {len(found)} 个名为“{text}”的组织，请改填组织代码"
-        outside = self.outside_code.get(text) or next(iter(self.outside_name.get(text, [])), None)
-        if outside is not None:
-            if not in_scope(self.user, Perm.PERSON_IMPORT, outside.path):
-                return None, f"组织“{text}”不在您的管辖范围内"
+    def member_org(self, text: str) -> tuple[Org | None, str | None]:
+        found = self.members.get(text, [])
+        inside = [o for o in found if o.path.startswith(self.target.path)]
+        if len(inside) == 1:
+            return inside[0], None
+        if len(inside) > 1:
+            return None, f"“{self.target.name}”下有 {len(inside)} 个名为“{text}”的组织，请改填组织代码"
+        if found:  # in the user's scope (nothing is revealed), but not under the chosen import org
             return None, f"组织“{text}”不属于所选的导入组织“{self.target.name}”"
-        return None, f"找不到组织“{text}”（请填写组织代码，或“{self.target.name}”下的组织全称）"
+        return None, (f"找不到组织“{text}”，或它不在您的管辖范围内"
+                      f"（请填写组织代码，或“{self.target.name}”下的组织全称）")
 
-    def register_org(self, text: str) -> tuple[OrgRef | None, str | None]:
-        candidates: list[OrgRef] = []
-        if text in self.by_code:
-            candidates = [self.by_code[text]]
-        elif text in self.outside_code:
-            candidates = [self.outside_code[text]]
-        else:
-            seen = {r.id: r for r in self.by_name.get(text, []) + self.outside_name.get(text, [])}
-            candidates = [r for r in seen.values() if r.level in REGISTER_LEVELS] or list(seen.values())
-        if not candidates:
-            return None, f"找不到报到社区“{text}”"
-        if len(candidates) > 1:
-            return None, f"有 {len(candidates)} 个名为“{text}”的社区或村，请改填组织代码"
-        ref = candidates[0]
-        if ref.level not in REGISTER_LEVELS:
-            return None, f"“{text}”不是社区或村，不能作为报到社区"
-        return ref, None
+    def register_org(self, text: str) -> tuple[Org | None, str | None]:
+        found = self.registers.get(text, [])
+        if len(found) > 1:
+            return None, f"有 {len(found)} 个名为“{text}”的社区或村，请改填组织代码"
+        if not found:
+            return None, f"找不到报到社区“{text}”（须为社区或村，请填写组织代码或全称）"
+        return found[0], None
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -471,6 +436,17 @@ def validate(
     return Validated(cleaned, errors)
 
 
+def cap_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a job keeps: the first ``MAX_ERRORS`` problems, and one line saying how many more there were."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    more = len(errors) - MAX_ERRORS
+    rows = len({e["row"] for e in errors[MAX_ERRORS:] if e.get("row")})
+    message = (f"另有 {more} 处问题未列出（涉及 {rows} 行）：只保存前 {MAX_ERRORS} 处。"
+               "请先改正以上问题，重新上传后再查看其余问题。")
+    return [*errors[:MAX_ERRORS], {"row": None, "column": "", "message": message}]
+
+
 def _column_order(header: str) -> int:
     for i, col in enumerate(COLUMNS):
         if col.header == header:
@@ -524,8 +500,8 @@ def do_import_people(user: Any, job: ImportJob, rows: list[tuple[int, dict[str, 
         with job.file.open("rb") as fh:
             result = validate(user, job.org, read_sheet(fh))
         if result.errors:
-            messages = [e["message"] for e in result.errors]
-            raise ActionError(f"文件中有 {len(messages)} 处错误，未导入任何人员", errors=messages)
+            messages = [e["message"] for e in cap_errors(result.errors)]
+            raise ActionError(f"文件中有 {len(result.errors)} 处错误，未导入任何人员", errors=messages)
         rows = result.rows
     org_ids = {d["org_id"] for _, d in rows} | {d["registered_org_id"] for _, d in rows if d["registered_org_id"]}
     orgs = Org.objects.in_bulk(list(org_ids))
@@ -583,7 +559,7 @@ def _set(job: ImportJob, **fields: Any) -> None:
 
 
 def _fail(job: ImportJob, errors: list[dict[str, Any]]) -> None:
-    _set(job, status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now())
+    _set(job, status=ImportStatus.FAILED, errors=cap_errors(errors), finished_at=timezone.now())
     transaction.on_commit(lambda: discard_upload(job.pk))
 
 

@@ -222,7 +222,7 @@ def org_move(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(path=parent_path)
         .order_by("path")
     )
-    form = OrgMoveForm(request.POST or None, choices=choices)
+    form = OrgMoveForm(request.POST or None, user=request.user, choices=choices)
     if request.method == "POST" and form.is_valid():
         new_parent = form.cleaned_data["new_parent"]
         done = _write(request, form, lambda: actions.do_move_org(request.user, org, new_parent),
@@ -307,9 +307,7 @@ def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 
 def _person_form(request: HttpRequest, instance: Person | None, initial: dict[str, Any] | None = None) -> PersonForm:
-    org_choices = Org.objects.restrict(request.user, Perm.PERSON_CHANGE).order_by("path")
-    registered = Org.objects.filter(kind=OrgKind.REGULAR, level__code__in=("community", "village")).order_by("path")
-    kwargs: dict[str, Any] = {"org_choices": org_choices, "registered_choices": registered, "instance": instance}
+    kwargs: dict[str, Any] = {"user": request.user, "instance": instance}
     if initial:
         kwargs["initial"] = initial
     return PersonForm(request.POST or None, **kwargs)
@@ -355,10 +353,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     shown_qs = selectors.filter_people(person_qs, {"q": q}) if q else person_qs.filter(org_path__startswith=org.path)
     shown = list(shown_qs.order_by("name", "id")[:50])
-    sent_from = (
-        Org.objects.restrict(request.user).filter(kind=OrgKind.REGULAR, depth__lt=org.depth).order_by("path")
-    )
-    form = PostForm(request.POST or None, person_qs=person_qs, person_shown=shown, sent_from_choices=sent_from)
+    form = PostForm(request.POST or None, user=request.user, org=org, person_shown=shown)
     if request.method == "POST" and form.is_valid():
         done = _write(request, form, lambda: actions.do_create_post(request.user, form.cleaned_data | {"org": org}),
                       "任职已登记", _org_url(org))
