@@ -335,3 +335,16 @@ def test_non_utf8_bodies_and_queries_get_no_500(client, world):
     assert client.get(reverse("open311:requests", kwargs={"fmt": "json"}) + "?start_date=%ff%fe").status_code == 400
     assert client.post(reverse("open311:requests", kwargs={"fmt": "xml"}), b"service_code=%ff%00",
                        content_type="application/x-www-form-urlencoded").status_code == 400
+
+
+def test_staff_find_a_demand_by_the_first_characters_of_a_code_the_resident_reads_out(world):
+    from zongheng.demands import selectors
+
+    demand, code = _original(world)
+    other, _ = world.submit(description="另一件事：井盖松动")
+    joiner = actions.do_follow_demand(demand)
+    for typed in (code[:6], code, joiner[:8]):
+        found = list(selectors.queue(world.community_secretary, {"q": typed}))
+        assert demand in found and other not in found, typed
+    assert list(selectors.queue(world.other_community_secretary, {"q": code[:6]})) == []  # scope still holds
+    assert list(selectors.queue(world.community_secretary, {"grid": "²", "category": "²"}))  # ignored, no 500

@@ -20,7 +20,7 @@ from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Level, Org, Post
 
 from .choices import OPEN_STATUSES, Channel, Status
-from .models import Category, Demand, ListeningSession, Notification, Station
+from .models import Category, Demand, DemandFollower, ListeningSession, Notification, Station
 
 # ---------------------------------------------------------------- periods (Asia/Shanghai)
 
@@ -86,6 +86,10 @@ def grids_in_scope(user: Any, perm: str = Perm.DEMAND_VIEW) -> QuerySet[Org]:
     return Org.objects.restrict(user, perm).filter(level__code__in=settings.DEMAND_GRID_LEVELS)
 
 
+_ID = re.compile(r"[0-9]{1,18}")
+_CODE = re.compile(r"[A-Za-z0-9_-]{6,64}")
+
+
 def filter_demands(qs: QuerySet[Demand], user: Any, params: Any, *, now: dt.datetime | None = None
                    ) -> QuerySet[Demand]:
     """Apply the queue's filters from a QueryDict-like ``params``; unknown values are ignored."""
@@ -96,7 +100,7 @@ def filter_demands(qs: QuerySet[Demand], user: Any, params: Any, *, now: dt.date
     elif status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     category = params.get("category", "")
-    if category.isdigit():
+    if _ID.fullmatch(category):
         qs = qs.filter(category_id=int(category))
     if params.get("overdue") == "1":
         qs = qs.filter(overdue_q(now))
@@ -107,14 +111,18 @@ def filter_demands(qs: QuerySet[Demand], user: Any, params: Any, *, now: dt.date
     if bounds:
         qs = qs.filter(received_at__gte=bounds[0], received_at__lt=bounds[1])
     grid = params.get("grid", "")
-    if grid.isdigit():
+    if _ID.fullmatch(grid):
         # Only a grid in the user's scope filters; another grid's id matches nothing.
         qs = qs.filter(grid_id=int(grid), grid__in=grids_in_scope(user))
     if params.get("holder") == "mine":
         qs = qs.filter(org_id__in=my_org_ids(user))
     q = (params.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(ref__iexact=q) | Q(description__icontains=q) | Q(address__icontains=q))
+        match = Q(ref__iexact=q) | Q(description__icontains=q) | Q(address__icontains=q)
+        if _CODE.fullmatch(q):  # a resident reads out their tracking code: its first 6 characters find it
+            followed = DemandFollower.objects.filter(code_prefix=q[:6]).values("demand_id")
+            match |= Q(code_prefix=q[:6]) | Q(pk__in=followed)
+        qs = qs.filter(match)
     return qs
 
 
