@@ -33,7 +33,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from zongheng.accounts.models import User  # noqa: E402
 from zongheng.demands import actions  # noqa: E402
 from zongheng.demands.choices import Channel, Status, Urgency  # noqa: E402
-from zongheng.demands.models import Category, Demand, DemandEvent  # noqa: E402
+from zongheng.demands.models import Category, Demand, DemandEvent, hash_code  # noqa: E402
 from zongheng.orgs import demo  # noqa: E402
 from zongheng.orgs.models import Org  # noqa: E402
 
@@ -57,7 +57,8 @@ def bulk_demands(n: int, *, overdue_at: dt.datetime | None = None, seed: int = 1
         answered = status in (Status.CLOSED, Status.ANSWERED)
         code = f"bench{base + i:011d}"
         batch.append(Demand(
-            ref=f"BX{base + i:012d}", code=code, status=status, version=2, channel=Channel.WEB,
+            ref=f"BX{base + i:012d}", code_hash=hash_code(code), code_prefix=code[:6], status=status, version=2,
+            channel=Channel.WEB,
             category=rng.choice(cats), urgency=Urgency.NORMAL, description="路灯不亮", address="测试路",
             grid=grid, grid_path=grid.path, org=grid, org_path=grid.path, received_at=at,
             first_response_due_at=at + dt.timedelta(hours=4), response_due_at=at + dt.timedelta(hours=4),
