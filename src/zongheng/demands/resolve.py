@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
-from zongheng.orgs.resolve import _pk
+from zongheng.orgs.resolve import as_pk
 
 from . import selectors
 from .models import Demand, ListeningSession, Station
@@ -22,7 +22,7 @@ from .models import Demand, ListeningSession, Station
 
 def resolve_station(user: Any, value: Any) -> Station:
     """A 民心驿站 of an organisation where the user enters demands."""
-    pk = _pk(value)
+    pk = as_pk(value)
     station = selectors.stations_in_scope(user, Perm.DEMAND_ENTER).filter(pk=pk).first() if pk else None
     if station is None:
         raise ActionError("民心驿站不存在或不在您的管辖范围内")
@@ -31,7 +31,7 @@ def resolve_station(user: Any, value: Any) -> Station:
 
 def resolve_listening_session(user: Any, value: Any) -> ListeningSession:
     """A 每月一听 session of an organisation where the user enters demands."""
-    pk = _pk(value)
+    pk = as_pk(value)
     session = selectors.sessions_in_scope(user, Perm.DEMAND_ENTER).filter(pk=pk).first() if pk else None
     if session is None:
         raise ActionError("每月一听记录不存在或不在您的管辖范围内")
@@ -40,7 +40,7 @@ def resolve_listening_session(user: Any, value: Any) -> ListeningSession:
 
 def resolve_entry_grid(user: Any, value: Any) -> Org:
     """The grid a demand is entered for: a grid of the user's entry scope (or the grid above a central household)."""
-    pk = _pk(value)
+    pk = as_pk(value)
     grid = selectors.entry_grids(user).select_related("level").filter(pk=pk).first() if pk else None
     if grid is None:
         raise ActionError("网格不存在或不在您的登记范围内")
@@ -49,7 +49,7 @@ def resolve_entry_grid(user: Any, value: Any) -> Org:
 
 def resolve_dispatch_target(user: Any, value: Any) -> Org:
     """Where a demand may be assigned: an org of the user's dispatch scope, not a central household."""
-    pk = _pk(value)
+    pk = as_pk(value)
     org = selectors.dispatch_targets(user).filter(pk=pk).first() if pk else None
     if org is None:
         raise ActionError("只能派给您管辖范围内的组织（党员中心户除外）")
@@ -63,7 +63,7 @@ def pick_whistle_targets(targets: QuerySet[Org], values: list[Any]) -> list[Org]
     """Each submitted id must be one of ``targets`` (``selectors.whistle_targets(demand)``).
 
     One message for any other id, missing or not."""
-    pks = [_pk(v) for v in values]
+    pks = [as_pk(v) for v in values]
     if not pks or any(pk is None for pk in pks):
         raise ActionError(WHISTLE_REFUSED)
     wanted = list(dict.fromkeys(pk for pk in pks if pk is not None))

@@ -187,7 +187,7 @@ class PostForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("role") == Role.SECRETARY_ASSISTANT:
-            if not data.get("sent_from"):
+            if not data.get("sent_from") and "sent_from" not in self.errors:
                 self.add_error("sent_from", "书记助理须填写派出单位")
         else:
             data["sent_from"] = None

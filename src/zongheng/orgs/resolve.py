@@ -30,7 +30,7 @@ REGISTER_LEVELS = ("community", "village")
 SENDING_LEVELS = ("street", "township")
 
 
-def _pk(value: Any) -> int | None:
+def as_pk(value: Any) -> int | None:
     """An id from a form (text), the API (int) or a model instance; None when it is not one."""
     if isinstance(value, Org | Person):
         value = value.pk
@@ -89,7 +89,7 @@ def resolve_org(
 ) -> Org:
     """The organisation with id ``value`` among ``org_choices(...)``; else ActionError (one message for all)."""
     levels = tuple(levels) if levels is not None else None
-    pk = _pk(value)
+    pk = as_pk(value)
     org = (
         org_choices(user, perm, levels=levels, kinds=kinds, exclude_levels=exclude_levels).filter(pk=pk).first()
         if pk is not None else None
@@ -169,7 +169,7 @@ def sent_from_choices(org: Org) -> QuerySet[Org]:
 
 
 def resolve_sent_from(org: Org, value: Any) -> Org:
-    pk = _pk(value)
+    pk = as_pk(value)
     found = sent_from_choices(org).filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise ActionError("派出单位须为该组织所在的街道（乡镇）党组织")
@@ -184,7 +184,7 @@ def person_choices(user: Any, perm: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
 
 
 def resolve_person(user: Any, value: Any, *, perm: str = Perm.PERSON_VIEW, label: str = "所选人员") -> Person:
-    pk = _pk(value)
+    pk = as_pk(value)
     person = person_choices(user, perm).filter(pk=pk).first() if pk is not None else None
     if person is None:
         raise ActionError(refusal(label))

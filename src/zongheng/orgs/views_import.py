@@ -18,14 +18,27 @@ from zongheng.core.permissions import Perm
 
 from . import importer
 from .models import ImportJob, ImportStatus, Org
+from .resolve import ResolvedChoiceField, as_pk, org_choices, refusal
 
 TARGET_MAX_RANK = 50  # offer orgs down to grids as import targets
 
 
+def import_targets(user: Any) -> Any:
+    """Organisations a roster may be imported into: in the user's import scope, down to grids."""
+    return org_choices(user, Perm.PERSON_IMPORT).filter(level__rank__lte=TARGET_MAX_RANK)
+
+
+def resolve_import_target(user: Any, value: Any) -> Org:
+    pk = as_pk(value)
+    org = import_targets(user).filter(pk=pk).first() if pk is not None else None
+    if org is None:
+        raise ActionError(refusal("所选组织"))
+    return org
+
+
 class ImportForm(forms.Form):
-    org = forms.ModelChoiceField(
-        label="导入到组织", queryset=Org.objects.none(),
-        error_messages={"invalid_choice": "所选组织不存在或不在您的管辖范围内", "required": "请选择导入到哪个组织"},
+    org = ResolvedChoiceField(
+        label="导入到组织", queryset=Org.objects.none(), error_messages={"required": "请选择导入到哪个组织"},
         help_text="文件中的“所在组织”须是该组织或其下级（可填组织代码或组织全称）",
     )
     file = forms.FileField(
@@ -37,10 +50,8 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         field: Any = self.fields["org"]
-        field.queryset = (
-            Org.objects.restrict(user, Perm.PERSON_IMPORT).filter(level__rank__lte=TARGET_MAX_RANK).order_by("path")
-        )
-        field.label_from_instance = lambda o: "　" * max(o.depth - 1, 0) + o.name
+        field.queryset = import_targets(user)
+        field.resolve = lambda value: resolve_import_target(user, value)
         self.data_rows = 0
 
     def clean_file(self) -> Any:
