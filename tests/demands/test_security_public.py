@@ -101,7 +101,7 @@ def test_the_follower_page_offers_no_redo_and_the_figures_count_only_the_residen
     stranger_code = _stranger_joins(world, demand)
     _answer(world, demand)
     page = client.post(TRACK, {"code": stranger_code}).content.decode()
-    assert "不满意，要求重新办理" not in page and "请您评价" in page
+    assert "不满意，要求重新办理" not in page and "请您评价" in page and "等待最初反映的居民评价" in page
     actions.do_rate(stranger_code, 1)
     actions.do_rate(code, 5)
     demand.refresh_from_db()

@@ -48,15 +48,16 @@ from .models import Category, Demand, DemandEvent, DemandFollower
 # ---------------------------------------------------------------- plain words
 
 
-def _status_text(demand: Demand) -> str:
+def _status_text(demand: Demand, submitter: bool = True) -> str:
+    """The state in plain words, for the resident who raised the demand or for one who joined it."""
     org = demand.org.name
     texts: dict[str, str] = {
         Status.RECEIVED: "已收到，正在安排办理单位",
         Status.ASSIGNED: f"已交给{org}，等待接单",
         Status.ACCEPTED: f"{org}已接单，正在安排办理",
         Status.IN_PROGRESS: f"{org}正在办理",
-        Status.ANSWERED: "已经答复，请您评价",
-        Status.RATED: "您已评价",
+        Status.ANSWERED: "已经答复，请您评价" if submitter else "已经答复，等待最初反映的居民评价",
+        Status.RATED: "您已评价" if submitter else "最初反映的居民已评价",
         Status.CLOSED: "已办结",
         Status.REJECTED: "不予受理",
         Status.MERGED: "已与相同的诉求合并办理",
@@ -265,7 +266,7 @@ def _status_page(request: HttpRequest, follower: DemandFollower, code: str, *, n
     now = timezone.now()
     submitter = follower.is_submitter(demand)
     context = {
-        "demand": demand, "status_text": _status_text(demand),
+        "demand": demand, "status_text": _status_text(demand, submitter),
         "timeline": _timeline(events), "notice": notice, "error": error,
         "is_open": demand.status in OPEN_STATUSES,
         "submitter": submitter,
