@@ -196,7 +196,7 @@ def main() -> None:
     run(site, args.examples, grid)
     if args.seen:
         with open(args.seen, "w", encoding="utf-8") as f:
-            f.write("\n".join(seen) + "\n")
+            f.write("".join(secret + "\n" for secret in seen if secret))  # no empty line: it would match all
     print("statuses:", dict(sorted(site.statuses.items())))
     if site.failures:
         print(f"{len(site.failures)} failures:")
