@@ -51,15 +51,17 @@ def span(minutes: int, clock: str) -> str:
 
 class CategoryForm(forms.Form):
     name = forms.CharField(label="名称", max_length=40, error_messages={"required": "请填写类别名称"})
-    code = forms.SlugField(label="代码", max_length=32, help_text="英文字母、数字、连字符，接口和 Open311 中使用",
+    code = forms.SlugField(label="对外接口代码", max_length=32,
+                           help_text="供其他系统对接（Open311）使用，居民看不到；英文字母、数字和连字符",
                            error_messages={"required": "请填写类别代码",
                                            "invalid": "类别代码只能由英文字母、数字、连字符和下划线组成"})
     keywords = forms.CharField(label="关键词", max_length=400, required=False,
                                help_text="以空格分隔，用于根据居民描述推荐类别")
     active = forms.BooleanField(label="启用", required=False, initial=True)
-    order = forms.IntegerField(label="排序", min_value=0, max_value=32767, initial=0,
-                               error_messages={"required": "请填写排序", "invalid": "排序应为整数",
-                                               "min_value": "排序不能小于0", "max_value": "排序太大"})
+    order = forms.IntegerField(label="显示顺序", min_value=0, max_value=32767, initial=0,
+                               help_text="数字小的排在前面",
+                               error_messages={"required": "请填写显示顺序", "invalid": "显示顺序应为整数",
+                                               "min_value": "显示顺序不能小于 0", "max_value": "显示顺序太大"})
 
 
 class RuleForm(forms.Form):

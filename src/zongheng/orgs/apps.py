@@ -9,8 +9,10 @@ class OrgsConfig(AppConfig):
     def ready(self) -> None:
         from zongheng.core import access, audit
 
+        from .hooks import register as register_hooks
         from .models import Org
 
+        register_hooks()
         access.register_tree(steplen=Org.steplen)
         # Where each audited object of this module lies in the tree (the auditor's scope).
         # Post, ActivityTeam, ImportJob (``org``) and Person (``org_path``) follow the conventions.
