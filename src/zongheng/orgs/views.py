@@ -284,6 +284,10 @@ def _person_page(request: HttpRequest, person: Person, revealed: dict[str, str] 
         "revealed": revealed or {},
         "can_reveal": in_scope(request.user, Perm.PERSON_REVEAL, person.org_path),
         "can_edit": in_scope(request.user, Perm.PERSON_CHANGE, person.org_path),
+        # An organisation is a link only for whoever may open it (a member without posts may not).
+        "org_link": in_scope(request.user, Perm.ORG_VIEW, person.org_path),
+        "registered_link": person.registered_org is not None
+        and in_scope(request.user, Perm.ORG_VIEW, person.registered_org.path),
     }
     return render(request, "orgs/person_detail.html", context)
 

@@ -55,4 +55,19 @@
       try { done(document.execCommand("copy")); } catch (e) { done(false); }
     }
   });
+
+  /* <div class="table-wrap">: a table wider than the screen scrolls sideways; keyboard users must be able
+   * to reach that scroll too (WCAG 2.1.1), so a wrapper that overflows becomes a focusable, named region. */
+  function scrollables(root) {
+    (root || document).querySelectorAll(".table-wrap").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+        if (!el.hasAttribute("role")) el.setAttribute("role", "region");
+        if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", "表格（可左右滚动）");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { scrollables(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { scrollables(event.target); });
+  window.addEventListener("resize", function () { scrollables(document); });
 })();
