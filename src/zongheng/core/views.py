@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from . import audit_display
 from .access import at_root, path_q, require, scope_paths
 from .exports import xlsx_response
 from .landing import landing_url
@@ -90,10 +92,14 @@ def audit_in_scope(user: Any) -> QuerySet[AuditLog]:
 def _audit_queryset(request: HttpRequest) -> QuerySet[AuditLog]:
     qs = audit_in_scope(request.user).select_related("actor")
     params = request.GET
-    if q := params.get("q", "").strip():
-        qs = qs.filter(Q(object_repr__contains=q) | Q(actor_label__contains=q) | Q(request_id=q))
-    if action := params.get("action", "").strip():
-        qs = qs.filter(action__startswith=action)
+    if q := params.get("q", "").strip()[:100]:
+        qs = qs.filter(Q(object_repr__contains=q) | Q(request_id=q))
+    if actor := params.get("actor", "").strip()[:150]:
+        qs = qs.filter(actor_label__contains=actor)
+    if action := params.get("action", "").strip()[:64]:
+        qs = qs.filter(action=action)
+    if org := params.get("org", "").strip():
+        qs = qs.filter(path_q("org_path", audit_display.org_paths_named(request.user, org)))
     if object_type := params.get("object_type", "").strip():
         qs = qs.filter(object_type=object_type)
     if object_id := params.get("object_id", "").strip():
@@ -122,16 +128,30 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html", {"page": page, "query": query.urlencode()})
+    context = {"page": page, "entries": audit_display.describe(page.object_list), "query": query.urlencode(),
+               "actions": audit_display.action_choices()}
+    return render(request, "core/audit_list.html", context)
 
 
 def audit_export(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.AUDIT_VIEW)
     qs = _audit_queryset(request)[:100_000]
-    rows = (
-        (log.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), log.actor_label, log.ip or "", log.action,
-         log.object_type, log.object_id, log.object_repr, str(log.before or ""), str(log.after or ""), log.request_id)
-        for log in qs.iterator(chunk_size=2000)
-    )
-    headers = ["时间", "操作人", "IP", "操作", "对象类型", "对象编号", "对象", "修改前", "修改后", "请求编号"]
-    return xlsx_response("审计日志.xlsx", "审计日志", headers, rows)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        chunk: list[AuditLog] = []
+        for log in qs.iterator(chunk_size=2000):
+            chunk.append(log)
+            if len(chunk) == 2000:
+                yield from _export_rows(chunk)
+                chunk = []
+        yield from _export_rows(chunk)
+
+    headers = ["时间", "操作人", "IP", "操作", "对象类型", "对象编号", "对象", "改动", "请求编号"]
+    return xlsx_response("审计日志.xlsx", "审计日志", headers, rows())
+
+
+def _export_rows(logs: list[AuditLog]) -> Iterator[tuple[Any, ...]]:
+    for entry in audit_display.describe(logs):
+        log = entry.log
+        yield (log.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), log.actor_label, log.ip or "", entry.action,
+               entry.object_kind, log.object_id, log.object_repr, audit_display.changes_text(entry), log.request_id)

@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 from zongheng.core.access import has_perm
+from zongheng.core.audit_display import register_actions, register_object_url
 from zongheng.core.landing import register_landing
 from zongheng.core.nav import register_badge, register_nav
 from zongheng.core.permissions import Perm
@@ -24,7 +25,22 @@ def _unread(user: Any) -> int:
     return notifications_for(user).filter(read_at__isnull=True).count()
 
 
+AUDIT_ACTIONS = {
+    "demand.follow": "居民关注同一诉求", "demand.follower_rate": "关注居民评价", "demand.photos": "上传照片",
+    "demand.station_create": "新建民心驿站", "demand.listening_create": "登记每月一听",
+    "demand.category_create": "新增诉求类别", "demand.category_update": "修改诉求类别",
+    "demand.rule_update": "修改办理时限", "demand.calendar_create": "新增节假日或调休",
+    "demand.calendar_update": "修改节假日或调休", "demand.calendar_delete": "删除节假日或调休",
+}
+
+
 def register() -> None:
+    from .workflow import TRANSITIONS
+
+    register_actions({f"demand.{action}": f"诉求{label}" for action, (_, _, label) in TRANSITIONS.items()})
+    register_actions(AUDIT_ACTIONS)
+    register_object_url("demands.demand",
+                        lambda pk: reverse("demands:detail", args=[int(pk)]) if str(pk).isdigit() else None)
     register_nav(30, "demands:queue", "居民诉求", Perm.DEMAND_VIEW)
     register_nav(40, "demands:config", "诉求配置", Perm.DEMAND_CONFIGURE)
     register_badge(10, "demands:notifications", "通知", _unread)

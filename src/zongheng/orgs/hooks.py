@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import reverse
 
 from zongheng.core.access import scope_paths
+from zongheng.core.audit_display import register_actions, register_object_url, register_org_finder
 from zongheng.core.landing import register_landing
 from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
@@ -29,7 +30,34 @@ def _own_record(user: Any) -> str | None:
     return reverse("orgs:person", args=[user.person_id]) if user.person_id else None
 
 
+AUDIT_ACTIONS = {
+    "org.create": "新建组织", "org.update": "修改组织", "org.move": "调整组织隶属",
+    "person.create": "新建人员", "person.update": "修改人员", "person.import": "导入党员名册",
+    "person.reveal.phone": "查看完整电话", "person.reveal.id_number": "查看完整身份证号",
+    "post.create": "任职", "post.end": "离任",
+    "team.create": "新建活动队伍", "team.update": "修改活动队伍", "team.delete": "撤销活动队伍",
+    "team.participant.add": "加入活动队伍", "team.participant.remove": "退出活动队伍",
+    "household.create": "添加联系户", "household.update": "修改联系户", "household.delete": "移除联系户",
+    "demo.build": "生成演示数据",
+}
+
+
+def _url(name: str) -> Any:
+    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
+
+
+def _orgs_named(user: Any, text: str) -> list[str]:
+    qs = Org.objects.restrict(user, Perm.AUDIT_VIEW).filter(name__contains=text[:40])
+    return list(qs.values_list("path", flat=True)[:50])
+
+
 def register() -> None:
+    register_actions(AUDIT_ACTIONS)
+    register_object_url("orgs.org", _url("orgs:org"))
+    register_object_url("orgs.person", _url("orgs:person"))
+    register_object_url("orgs.activityteam", _url("orgs:team"))
+    register_object_url("orgs.importjob", _url("orgs:import_job"))
+    register_org_finder(_orgs_named)
     register_nav(10, "orgs:tree", "组织体系", Perm.ORG_VIEW)
     register_nav(20, "orgs:people", "人员", Perm.PERSON_VIEW)
     register_landing(10, "orgs.maintained_org", lambda user: _top_org(user, Perm.ORG_CHANGE))
