@@ -22,7 +22,11 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         for item in nav_items():
             if item.perm is None or has_perm(user, item.perm):
                 url = reverse(item.url_name)
-                nav.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
+                nav.append({"url": url, "label": item.label, "active": False})
+        # One current item: the longest nav URL the path lies under (诉求配置, not also 居民诉求).
+        under = [n for n in nav if request.path.startswith(str(n["url"]))]
+        if under:
+            max(under, key=lambda n: len(str(n["url"])))["active"] = True
         for badge in badges():
             count = badge.count(user)
             if count:
