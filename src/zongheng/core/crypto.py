@@ -10,6 +10,8 @@ import base64
 import hashlib
 import hmac
 import os
+import re
+import unicodedata
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,7 +46,9 @@ def decrypt(token: str) -> str:
 
 
 def blind_index(plain: str) -> str | None:
+    """HMAC of the normalised value (NFKC, no whitespace, upper case): one index however it is written."""
+    plain = re.sub(r"\s", "", unicodedata.normalize("NFKC", plain or "")).upper()
     if not plain:
         return None
     _, idx = _keys(settings.FIELD_ENCRYPTION_KEY)
-    return hmac.new(idx, plain.upper().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(idx, plain.encode(), hashlib.sha256).hexdigest()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
-ID_RE = re.compile(r"^\d{17}[\dX]$")
+ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: other scripts' digits are not an ID number
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -29,7 +30,17 @@ def mask_id_number(id_number: str) -> str:
 
 
 def normalize_phone(value: str) -> str:
-    return re.sub(r"[\s]", "", value or "")
+    """NFKC (full-width digits become ASCII), then no spaces."""
+    return re.sub(r"[\s]", "", unicodedata.normalize("NFKC", value or ""))
+
+
+def normalize_id_number(value: str) -> str:
+    """The one written form of an ID number: NFKC (full-width ０-９ and Ｘ), no spaces, upper case.
+
+    The blind index, the stored ciphertext and the masked copy all start from this form, so
+    "34080219900101123x", "３４０８０２…１２３Ｘ" and "340802 19900101 123X" are one person.
+    """
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value or "")).upper()
 
 
 def validate_phone(value: str) -> str | None:
@@ -48,7 +59,7 @@ def validate_id_number(value: str) -> str | None:
     """GB 11643 居民身份证号码: 18 characters, a valid birth date and checksum."""
     if not value:
         return None
-    value = value.upper()
+    value = normalize_id_number(value)
     if not ID_RE.match(value):
         return "身份证号码应为 18 位（前 17 位数字，末位数字或 X）"
     try:
@@ -58,3 +69,11 @@ def validate_id_number(value: str) -> str | None:
     if id_check_char(value[:17]) != value[17]:
         return "身份证号码校验位错误"
     return None
+
+
+def mask_address(address: str) -> str:
+    """宜城路街道先锋****: the first part (road, community) only; the rest starred."""
+    if not address:
+        return ""
+    keep = min(6, len(address) // 2)
+    return address[:keep] + "****"

@@ -17,7 +17,13 @@ from django.utils import timezone
 from zongheng.core import audit, crypto
 from zongheng.core.access import in_scope, roles_grantable_on
 from zongheng.core.errors import ActionError
-from zongheng.core.masking import mask_id_number, mask_phone, validate_id_number, validate_phone
+from zongheng.core.masking import (
+    mask_id_number,
+    mask_phone,
+    normalize_id_number,
+    validate_id_number,
+    validate_phone,
+)
 from zongheng.core.permissions import PLATFORM_ROLES, Perm, Role
 
 from .choices import OrgKind
@@ -134,7 +140,7 @@ def _apply_numbers(person: Person, phone: str | None, id_number: str | None) -> 
         person.phone_enc = crypto.encrypt(phone)
         person.phone_masked = mask_phone(phone)
     if id_number is not None:
-        id_number = id_number.upper()
+        id_number = normalize_id_number(id_number)
         person.id_enc = crypto.encrypt(id_number)
         person.id_masked = mask_id_number(id_number)
         person.id_hash = crypto.blind_index(id_number)

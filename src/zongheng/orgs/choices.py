@@ -37,3 +37,10 @@ class MemberType(models.TextChoices):
     UNEMPLOYED = "unemployed", "无固定职业党员"
     STUDENT = "student", "学生党员"
     OTHER = "other", "其他"
+
+
+class Standing(models.TextChoices):
+    """正式/预备党员 (党章第七条: a 预备党员 becomes 正式 on 转正)."""
+
+    FULL = "full", "正式党员"
+    PROBATIONARY = "probationary", "预备党员"

@@ -33,7 +33,7 @@ from zongheng.core.permissions import Role
 
 from .actions import _apply_numbers
 from .choices import Bond, Gender, MemberType, OrgKind, TempPurpose
-from .models import ActivityTeam, Level, LinkedHousehold, Org, Person, Post
+from .models import ActivityTeam, Level, LinkedHousehold, Org, Person, Post, fill_missing_codes
 
 DEMO_PASSWORD = "zongheng-demo"  # noqa: S105 - demo mode only
 
@@ -546,6 +546,7 @@ def build(seed: int = 2018, scale: int = 1, year: int = 2018, log: Callable[[str
         root, copies = builder.tree()
         # Orgs must exist (pk) before people reference them, so save the tree first.
         Org.objects.bulk_create(builder.orgs, batch_size=2000)
+        fill_missing_codes(Org)  # grids, central households …: every org carries a code (issue 15)
         log(f"组织 {len(builder.orgs)} 个已写入")
         first = builder.people_and_posts(copies)
         builder.save()

@@ -11,7 +11,7 @@ from treebeard.mp_tree import MP_Node, MP_NodeQuerySet
 from zongheng.core.access import path_q, scope_paths
 from zongheng.core.permissions import SELF_PERMS, Perm, Role
 
-from .choices import Bond, Gender, MemberType, OrgKind, TempPurpose
+from .choices import Bond, Gender, MemberType, OrgKind, Standing, TempPurpose
 
 
 class Level(models.Model):
@@ -82,9 +82,55 @@ class Org(MP_Node):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if not self.code:
+            fill_missing_codes(type(self), type(self).objects.filter(pk=self.pk))
+            self.code = type(self).objects.filter(pk=self.pk).values_list("code", flat=True).first()
+
     @property
     def is_temporary(self) -> bool:
         return self.kind in (OrgKind.TEMP_BRANCH, OrgKind.TEMP_GROUP)
+
+
+CODE_ROOT = "ZH"
+
+
+def fill_missing_codes(model: Any, orgs: Any = None) -> int:
+    """Gives every organisation without a code one (central households and grids included).
+
+    A missing code is the parent's code and the next free two-digit number among its
+    children (``340802001001-03``; ``ZH-01`` under a root without a code), assigned in tree
+    order so a parent gets its code before its children. Codes, once given, never change
+    (a move keeps them), so exports can carry them and imports can find the org by them.
+    ``model`` is the Org class (or its historical version in a migration). Returns how many.
+    """
+    qs = model.objects.filter(models.Q(code__isnull=True) | models.Q(code=""))
+    if orgs is not None:
+        qs = qs.filter(pk__in=orgs.values("pk"))
+    missing = list(qs.order_by("path").only("pk", "path", "depth"))
+    if not missing:
+        return 0
+    steplen = 4
+    parent_paths = {o.path[:-steplen] for o in missing if len(o.path) > steplen}
+    codes: dict[str, str] = dict(
+        model.objects.filter(path__in=parent_paths).exclude(code__isnull=True).exclude(code="")
+        .values_list("path", "code")
+    )
+    used = set(model.objects.exclude(code__isnull=True).exclude(code="").values_list("code", flat=True))
+    for org in missing:
+        base = codes.get(org.path[:-steplen], CODE_ROOT)
+        n = 1
+        while f"{base}-{n:02d}" in used:
+            n += 1
+        code = f"{base}-{n:02d}"
+        if len(code) > 32:
+            code = f"{CODE_ROOT}{org.pk:010d}"
+        used.add(code)
+        codes[org.path] = code
+        org.code = code
+    model.objects.bulk_update(missing, ["code"], batch_size=1000)
+    return len(missing)
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
@@ -115,6 +161,14 @@ class Person(models.Model):
     is_party_member = models.BooleanField("党员", default=True, db_index=True)
     member_type = models.CharField("党员类型", max_length=16, choices=MemberType.choices, blank=True, db_index=True)
     joined_on = models.DateField("入党日期", null=True, blank=True)
+    standing = models.CharField("正式/预备", max_length=16, choices=Standing.choices, blank=True)
+    confirmed_on = models.DateField("转正日期", null=True, blank=True)
+    ethnicity = models.CharField("民族", max_length=16, blank=True)
+    education = models.CharField("学历", max_length=20, blank=True)
+    workplace = models.CharField("工作单位", max_length=100, blank=True)
+    # 家庭住址 is personal: encrypted at rest, shown masked like the numbers.
+    address_enc = models.TextField(blank=True, editable=False)
+    address_masked = models.CharField("家庭住址", max_length=40, blank=True, editable=False)
     org = models.ForeignKey(Org, verbose_name="所在（管理）组织", on_delete=models.PROTECT, related_name="people")
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
     registered_org = models.ForeignKey(
@@ -226,6 +280,7 @@ class ActivityTeam(models.Model):
 class ImportStatus(models.TextChoices):
     PENDING = "pending", "等待处理"
     VALIDATING = "validating", "正在校验"
+    PREVIEW = "preview", "待确认"
     WRITING = "writing", "正在写入"
     DONE = "done", "导入完成"
     FAILED = "failed", "导入失败"
@@ -257,7 +312,14 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField("数据行数", default=0)
     processed_rows = models.PositiveIntegerField("已校验行数", default=0)
     created_count = models.PositiveIntegerField("导入人数", default=0)
+    updated_count = models.PositiveIntegerField("更新人数", default=0)
+    unchanged_count = models.PositiveIntegerField("无变化人数", default=0)
+    refused_count = models.PositiveIntegerField("未导入行数", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
+    # The clerk's choices (mapping, sheet, hidden rows, mode, organisation picks) and what the
+    # preview found (mapping, dropped columns, counts, changes); see importer.analyse.
+    options = models.JSONField("导入选项", default=dict, blank=True)
+    preview = models.JSONField("预览", default=dict, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
@@ -282,3 +344,41 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class ImportMapping(models.Model):
+    """表头映射: the clerk's column mapping, remembered for the next file with the same headers."""
+
+    signature = models.CharField("表头签名", max_length=64, unique=True)
+    headers = models.JSONField("表头", default=list)
+    mapping = models.JSONField("映射", default=dict)
+    updated_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "表头映射"
+        verbose_name_plural = "表头映射"
+
+    def __str__(self) -> str:
+        return "、".join(self.headers[:5])
+
+
+class OrgAlias(models.Model):
+    """组织别名: a name a roster uses for an organisation, picked once by a clerk and remembered.
+
+    ``alias`` is the normalised text (see importer.org_key). An alias is only ever looked up
+    among the organisations the importer may already see, so it widens nobody's scope.
+    """
+
+    alias = models.CharField("别名", max_length=100, db_index=True)
+    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.CASCADE, related_name="aliases")
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "组织别名"
+        verbose_name_plural = "组织别名"
+        constraints = [models.UniqueConstraint(fields=["alias", "org"], name="org_alias_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.org_id}"
