@@ -139,7 +139,8 @@ def perform(run: Run, s: dict[str, Any]) -> tuple[str, int | None, Any]:
 
 
 def scoped(actor: Any, perm: str, d: Demand) -> bool:
-    return in_scope(actor, perm, d.org_path) or in_scope(actor, perm, d.grid_path)
+    """Only the holder and those above it act (issue 13): the grid the demand was raised in does not."""
+    return in_scope(actor, perm, d.org_path)
 
 
 def check_step(action: str, pk: int | None, actor: Any, before: dict[int, tuple[str, int, str, str]],
@@ -157,6 +158,13 @@ def check_step(action: str, pk: int | None, actor: Any, before: dict[int, tuple[
         perm = PERM.get(action, Perm.DEMAND_HANDLE)
         shadow = types.SimpleNamespace(org_path=org_path, grid_path=grid_path)
         assert scoped(actor, perm, shadow), f"{action} by {actor} out of scope succeeded"  # type: ignore[arg-type]
+        # The step is credited to the actor's own organisation: at or above the holder it acted on
+        # (the summoned unit for a report), never the grid below a community that acted.
+        event = DemandEvent.objects.filter(demand_id=pk).select_related("by_org").latest("seq")
+        assert event.by_org is not None
+        if action != "report":
+            assert org_path.startswith(event.by_org.path), f"{action} credited below the holder"
+        assert in_scope(actor, perm if action != "report" else Perm.DEMAND_HANDLE, event.by_org.path)
 
 
 def check_invariants(pks: list[int]) -> None:

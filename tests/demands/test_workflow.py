@@ -166,3 +166,45 @@ def test_every_transition_is_a_history_row_with_consecutive_numbers(world):
     actions.do_answer(world.grid_leader, demand, "好了")
     seqs = list(DemandEvent.objects.filter(demand=demand).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, refresh(demand).version + 1))
+
+
+# Issue 13: after escalation the holder is the community; only it and those above it may act, and
+# each step is credited to the organisation of whoever acted.
+HOLDER_RULES = [  # (actor, action, allowed)
+    ("grid_leader", "accept", False), ("grid_leader", "escalate", False), ("grid_leader", "return", False),
+    ("community_secretary", "accept", True), ("street_secretary", "accept", True),
+    ("other_community_secretary", "accept", False), ("community_secretary", "reject", True),
+]
+
+
+@pytest.mark.parametrize(("who", "action", "allowed"), HOLDER_RULES)
+def test_after_escalation_only_the_holder_and_those_above_may_act(world, who, action, allowed):
+    demand, _ = world.submit()
+    actions.do_escalate(world.grid_leader, demand, reason="需要社区协调")
+    actor = getattr(world, who)
+    calls = {
+        "accept": lambda d: actions.do_accept(actor, d),
+        "escalate": lambda d: actions.do_escalate(actor, d, reason="再上报"),
+        "return": lambda d: actions.do_return(actor, d, "退回"),
+        "reject": lambda d: actions.do_reject(actor, d, "不属于受理范围"),
+    }
+    before = refresh(demand).version
+    if allowed:
+        calls[action](refresh(demand))
+        assert refresh(demand).version > before
+    else:
+        with pytest.raises(ActionError, match="办理范围"):
+            calls[action](refresh(demand))
+        assert refresh(demand).version == before
+
+
+@pytest.mark.parametrize(("who", "credited"), [("grid_leader", "grids"), ("community_secretary", "communities"),
+                                              ("street_secretary", "streets")])
+def test_each_step_is_credited_to_the_organisation_of_whoever_acted(world, who, credited):
+    demand, _ = world.submit()
+    actions.do_accept(getattr(world, who), demand)
+    actions.do_answer(getattr(world, who), demand, "已处理")
+    org = getattr(world.tree, credited)[0]
+    events = DemandEvent.objects.filter(demand=demand, action__in=["accept", "answer"])
+    assert {e.by_org for e in events} == {org}
+    assert {e.org for e in events} == {world.tree.grids[0]}  # the holder stays the grid

@@ -85,8 +85,11 @@ def _label(actor: Any) -> str:
 
 
 def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: dt.datetime | None = None,
-                expected_version: int | None = None) -> DemandEvent:
-    """Apply ``action`` to a locked demand: check the table, bump the version, write history and audit."""
+                expected_version: int | None = None, by_org: Org | None = None) -> DemandEvent:
+    """Apply ``action`` to a locked demand: check the table, bump the version, write history and audit.
+
+    ``by_org``: the organisation of whoever acted (``acting_org``); the holder when not given.
+    """
     if expected_version is not None and expected_version != demand.version:
         raise TransitionRefused("该诉求已被他人更新，请刷新页面后再试")
     before = audit.snapshot(demand, AUDIT_FIELDS) if demand.pk else None
@@ -98,7 +101,8 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
     user = actor if actor is not None and not isinstance(actor, str) else None
     event = DemandEvent.objects.create(
         demand=demand, seq=demand.version, at=when, action=action, from_status=from_status,
-        to_status=demand.status, actor=user, actor_label=_label(actor), org=demand.org, note=note,
+        to_status=demand.status, actor=user, actor_label=_label(actor), org=demand.org,
+        by_org=by_org or demand.org, note=note,
     )
     audit.record(user or _label(actor), f"demand.{action}", demand, before=before,
                  after=audit.snapshot(demand, AUDIT_FIELDS))
@@ -110,9 +114,37 @@ def _lock(demand: Demand | int) -> Demand:
     return Demand.objects.select_for_update(of=("self",)).select_related("category", "org", "grid").get(pk=pk)
 
 
+def may_act(user: Any, perm: str, demand: Demand) -> bool:
+    """Only the holder of a demand (and the organisations above it) may act on it.
+
+    The grid a demand was raised in keeps seeing it (``Demand.objects.restrict``), but once it
+    went up to the community (escalated, returned) or across to another unit, the grid can no
+    longer accept, answer or escalate it: the right is checked on the holder's path alone.
+    """
+    return in_scope(user, perm, demand.org_path)
+
+
 def _require_scope(user: Any, perm: str, demand: Demand) -> None:
-    if not (in_scope(user, perm, demand.org_path) or in_scope(user, perm, demand.grid_path)):
-        raise ActionError("该诉求不在您的办理范围内")
+    if not may_act(user, perm, demand):
+        raise ActionError("该诉求不在您的办理范围内（只有当前承办组织及其上级可以办理）")
+
+
+def acting_org(user: Any, perm: str, demand: Demand) -> Org:
+    """The organisation through which ``user`` holds ``perm`` over the demand's holder.
+
+    The user's active post granting ``perm`` nearest above (or at) the holder: a community
+    secretary answering a demand its grid holds is credited to the community, not the grid.
+    Without such a post (a superuser, the system) the holder itself.
+    """
+    from zongheng.core.permissions import ROLE_PERMS
+
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return demand.org
+    prefixes = [demand.org_path[:i] for i in range(Org.steplen, len(demand.org_path) + 1, Org.steplen)]
+    posts = Post.objects.active().filter(person_id=person_id, org__path__in=prefixes).select_related("org")
+    held = [p.org for p in posts if perm in ROLE_PERMS.get(p.role, ())]
+    return max(held, key=lambda o: len(o.path)) if held else demand.org
 
 
 def _holders(org: Org) -> list[Any]:
@@ -224,8 +256,10 @@ def do_assign(user: Any, demand: Demand, org: Org, *, note: str = "", expected_v
     _require_scope(user, Perm.DEMAND_DISPATCH, demand)
     if not in_scope(user, Perm.DEMAND_DISPATCH, org.path):
         raise ActionError("只能派给您管辖范围内的组织")
+    by = acting_org(user, Perm.DEMAND_DISPATCH, demand)
     _move_holder(demand, org)
-    _transition(demand, "assign", user, note=note or f"派至{org.name}", expected_version=expected_version)
+    _transition(demand, "assign", user, note=note or f"派至{org.name}", expected_version=expected_version,
+                by_org=by)
     _notify(demand, org, f"诉求 {demand.ref} 已派给{org.name}")
     return demand
 
@@ -249,8 +283,9 @@ def do_return(user: Any, demand: Demand, reason: str, *, expected_version: int |
     parent = _parent(demand.org)
     if parent is None:
         raise ActionError("最上级组织不能退回")
+    by = acting_org(user, Perm.DEMAND_HANDLE, demand)
     _move_holder(demand, parent)
-    _transition(demand, "return", user, note=reason, expected_version=expected_version)
+    _transition(demand, "return", user, note=reason, expected_version=expected_version, by_org=by)
     _notify(demand, parent, f"诉求 {demand.ref} 被退回，请重新派单：{reason[:60]}")
     return demand
 
@@ -264,7 +299,8 @@ def do_accept(user: Any, demand: Demand, *, expected_version: int | None = None,
     demand.accepted_at = now
     if demand.first_accepted_at is None:
         demand.first_accepted_at = now
-    _transition(demand, "accept", user, at=now, expected_version=expected_version)
+    _transition(demand, "accept", user, at=now, expected_version=expected_version,
+                by_org=acting_org(user, Perm.DEMAND_HANDLE, demand))
     return demand
 
 
@@ -272,7 +308,8 @@ def do_accept(user: Any, demand: Demand, *, expected_version: int | None = None,
 def do_start(user: Any, demand: Demand, *, note: str = "", expected_version: int | None = None) -> Demand:
     demand = _lock(demand)
     _require_scope(user, Perm.DEMAND_HANDLE, demand)
-    _transition(demand, "start", user, note=note, expected_version=expected_version)
+    _transition(demand, "start", user, note=note, expected_version=expected_version,
+                by_org=acting_org(user, Perm.DEMAND_HANDLE, demand))
     return demand
 
 
@@ -285,7 +322,8 @@ def do_answer(user: Any, demand: Demand, answer: str, *, expected_version: int |
     _require_scope(user, Perm.DEMAND_HANDLE, demand)
     now = now or timezone.now()
     demand.answer, demand.answered_at = answer.strip(), now
-    _transition(demand, "answer", user, at=now, note=answer.strip(), expected_version=expected_version)
+    _transition(demand, "answer", user, at=now, note=answer.strip(), expected_version=expected_version,
+                by_org=acting_org(user, Perm.DEMAND_HANDLE, demand))
     _sms_followers(demand, "已答复，请用查询码查看并评价。")
     return demand
 
@@ -314,15 +352,21 @@ def do_escalate(user: Any, demand: Demand, *, reason: str = "", expected_version
 
 def _escalate_locked(demand: Demand, actor: Any, reason: str, expected_version: int | None,
                      now: dt.datetime | None, memo: dict[Any, Any] | None = None) -> Demand:
-    """``memo``: lookups shared by one sweep run (parents, deadlines, holders), never across runs."""
-    parent = _parent(demand.org, memo)
+    """``memo``: lookups shared by one sweep run (parents, deadlines, holders), never across runs.
+
+    The demand goes to the parent of whoever escalates: of the holder for the sweep, of the
+    actor's organisation for a person (a community escalating what its grid holds sends it to
+    the street, not to itself).
+    """
+    by = acting_org(actor, Perm.DEMAND_HANDLE, demand) if actor is not None else demand.org
+    parent = _parent(by, memo)
     if parent is None:
         raise ActionError("已是最上级组织，不能再上报")
     now = now or timezone.now()
     _move_holder(demand, parent)
     demand.escalations += 1
     _set_deadlines(demand, now, memo=memo)
-    _transition(demand, "escalate", actor, at=now, note=reason, expected_version=expected_version)
+    _transition(demand, "escalate", actor, at=now, note=reason, expected_version=expected_version, by_org=by)
     _notify(demand, parent, f"诉求 {demand.ref} 已上报至{parent.name}：{reason[:60]}", memo)
     return demand
 
@@ -385,7 +429,7 @@ def do_whistle(user: Any, demand: Demand, orgs: list[Org], *, note: str = "",
     )
     names = "、".join(o.name for o in new)
     _transition(demand, "whistle", user, at=now, note=f"吹哨：{names}。{note}".strip(),
-                expected_version=expected_version)
+                expected_version=expected_version, by_org=acting_org(user, Perm.DEMAND_DISPATCH, demand))
     for o in new:
         _notify(demand, o, f"街道吹哨：请到诉求 {demand.ref} 报到")
     return summons
@@ -404,7 +448,7 @@ def do_report(user: Any, summons: Summons, report: str) -> Summons:
     summons.reported_at, summons.report = timezone.now(), report.strip()
     summons.save(update_fields=["reported_at", "report"])
     demand = _lock(summons.demand_id)
-    _transition(demand, "report", user, note=f"{summons.org.name}报到：{report.strip()}")
+    _transition(demand, "report", user, note=f"{summons.org.name}报到：{report.strip()}", by_org=summons.org)
     return summons
 
 
@@ -417,7 +461,8 @@ def do_reject(user: Any, demand: Demand, reason: str, *, expected_version: int |
     _require_scope(user, Perm.DEMAND_DISPATCH, demand)
     demand.reject_reason = reason.strip()
     demand.closed_at = timezone.now()
-    _transition(demand, "reject", user, note=reason.strip(), expected_version=expected_version)
+    _transition(demand, "reject", user, note=reason.strip(), expected_version=expected_version,
+                by_org=acting_org(user, Perm.DEMAND_DISPATCH, demand))
     _sms_followers(demand, f"不予受理：{reason.strip()[:40]}")
     return demand
 
@@ -440,7 +485,8 @@ def do_merge(user: Any, duplicate: Demand, into: Demand) -> Demand:
         raise ActionError("只能合并到尚未答复的诉求")
     duplicate.merged_into = into
     duplicate.closed_at = timezone.now()
-    _transition(duplicate, "merge", user, note=f"合并到 {into.ref}")
+    _transition(duplicate, "merge", user, note=f"合并到 {into.ref}",
+                by_org=acting_org(user, Perm.DEMAND_DISPATCH, duplicate))
     DemandFollower.objects.filter(demand=duplicate).update(demand=into)
     return into
 

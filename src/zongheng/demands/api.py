@@ -379,7 +379,7 @@ def demand_transition(request: HttpRequest, payload: TransitionIn, id: int = Pat
     require(user, perm)
     summoned = payload.action == "report" and any(
         in_scope(user, perm, s.org.path) for s in Summons.objects.filter(demand=demand).select_related("org"))
-    if not (summoned or in_scope(user, perm, demand.org_path) or in_scope(user, perm, demand.grid_path)):
-        raise PermissionDenied("该诉求不在您的办理范围内")
+    if not (summoned or actions.may_act(user, perm, demand)):  # the holder and those above it
+        raise PermissionDenied("该诉求不在您的办理范围内（只有当前承办组织及其上级可以办理）")
     _apply(user, demand, payload)
     return _detail(user, demand.pk)

@@ -234,7 +234,13 @@ class DemandFollower(models.Model):
 
 
 class DemandEvent(models.Model):
-    """One step in a demand's history: every transition, with who, when and a note."""
+    """One step in a demand's history: every transition, with who, when and a note.
+
+    ``org`` is the holder after the step (the organisation an assignment or an escalation went
+    to); ``by_org`` the organisation of whoever acted — the post through which the actor holds
+    the right over the demand, the summoned unit for a report, the holder before the step for
+    the system and the resident. Rows written before it existed have ``by_org`` empty.
+    """
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
@@ -246,6 +252,8 @@ class DemandEvent(models.Model):
                               related_name="+")
     actor_label = models.CharField("办理人", max_length=100)
     org = models.ForeignKey(Org, verbose_name="承办组织", on_delete=models.PROTECT, related_name="+")
+    by_org = models.ForeignKey(Org, verbose_name="办理单位", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", help_text="办理人所在的组织（系统和居民的动作记承办组织）")
     note = models.TextField("说明", blank=True)
 
     class Meta:

@@ -157,8 +157,8 @@ class Rights:
 
 
 def _rights(user: Any, demand: Demand) -> Rights:
-    def can(perm: str) -> bool:
-        return in_scope(user, perm, demand.org_path) or in_scope(user, perm, demand.grid_path)
+    def can(perm: str) -> bool:  # the holder and those above it (actions.may_act)
+        return actions.may_act(user, perm, demand)
 
     return Rights(handle=can(Perm.DEMAND_HANDLE), dispatch=can(Perm.DEMAND_DISPATCH))
 
@@ -222,7 +222,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "overdue": demand.is_open and demand.current_due_at < now,
         "photos": list(demand.photos.order_by("id")),
         "events": [(e, TRANSITIONS[e.action][2] if e.action in TRANSITIONS else e.action)
-                   for e in demand.events.order_by("seq")],
+                   for e in demand.events.select_related("by_org").order_by("seq")],
         "summons": summons,
         "followers": demand.followers.count(),
         "merged": list(demand.merged.order_by("id").values_list("ref", flat=True)),

@@ -65,16 +65,18 @@ def _status_text(demand: Demand, submitter: bool = True) -> str:
     return texts.get(demand.status, demand.get_status_display())
 
 
+# {org}: the holder after the step (where it was assigned or escalated to); {by}: the organisation
+# of whoever acted (DemandEvent.by_org) — a community answering for its grid is credited, not the grid.
 _EVENT_TEXT = {
     "receive": "诉求已受理",
     "assign": "交给{org}办理",
     "return": "重新安排办理单位",
-    "accept": "{org}接单",
-    "start": "{org}开始办理",
-    "answer": "{org}答复",
+    "accept": "{by}接单",
+    "start": "{by}开始办理",
+    "answer": "{by}答复",
     "escalate": "上报{org}协调办理",
-    "whistle": "{org}召集相关单位共同办理",
-    "report": "相关单位到场办理",
+    "whistle": "{by}召集相关单位共同办理",
+    "report": "{by}到场办理",
     "reject": "不予受理",
     "merge": "与相同的诉求合并办理",
     "rate": "居民评价",
@@ -96,7 +98,7 @@ class Step:
 
 def _timeline(events: list[DemandEvent]) -> list[Step]:
     return [
-        Step(e.at, _EVENT_TEXT.get(e.action, "办理").format(org=e.org.name),
+        Step(e.at, _EVENT_TEXT.get(e.action, "办理").format(org=e.org.name, by=(e.by_org or e.org).name),
              e.note if e.action in _PUBLIC_NOTES else "")
         for e in events
     ]
@@ -262,12 +264,13 @@ def _status_page(request: HttpRequest, follower: DemandFollower, code: str, *, n
                  status: int = 200) -> HttpResponse:
     """The status page for the holder of ``code`` (the clear code only lives in this response's forms)."""
     demand = follower.demand
-    events = list(DemandEvent.objects.filter(demand_id=demand.pk).select_related("org").order_by("seq"))
+    events = list(DemandEvent.objects.filter(demand_id=demand.pk).select_related("org", "by_org").order_by("seq"))
     now = timezone.now()
     submitter = follower.is_submitter(demand)
     context = {
         "demand": demand, "status_text": _status_text(demand, submitter),
         "timeline": _timeline(events), "notice": notice, "error": error,
+        "answered_by": next(((e.by_org or e.org) for e in reversed(events) if e.action == "answer"), demand.org),
         "is_open": demand.status in OPEN_STATUSES,
         "submitter": submitter,
         "can_rate": demand.status == Status.ANSWERED if submitter else
