@@ -80,3 +80,25 @@ def test_a_year_of_demands_has_stations_sessions_every_channel_and_real_history(
         assert all(a.at <= b.at for a, b in itertools.pairwise(history))  # simulated time only advances
         if d.status == Status.CLOSED:
             assert d.answer and (d.rating is not None or history[-1].action == "rating_timeout")
+
+
+def test_the_live_slice_leaves_work_at_every_stage_up_to_now(staffed):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    now = dt.datetime(2026, 11, 27, 15, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    demo.build(staffed.tree.district, seed=2018, count=20)
+    built = demo.build_live(staffed.tree.district, seed=2018, now=now, count=60)
+    recent = Demand.objects.filter(received_at__gt=now - dt.timedelta(days=demo.LIVE_DAYS + 1))
+    assert built.demands == recent.count() == 60
+    assert recent.filter(received_at__gte=now).count() == 0
+    assert not DemandEvent.objects.filter(at__gt=now).exists()  # nothing happens after "now"
+    open_statuses = {Status.RECEIVED, Status.ASSIGNED, Status.ACCEPTED, Status.IN_PROGRESS, Status.ANSWERED}
+    still_open = set(recent.filter(status__in=open_statuses).values_list("status", flat=True))
+    assert len(still_open) >= 3, still_open  # waiting, being handled, answered and awaiting a rating
+    assert recent.filter(status=Status.CLOSED).exists()  # and some done already
+    assert DemandEvent.objects.filter(demand__in=recent, action="escalate", actor=None).exists()  # the sweep climbed
+    assert ListeningSession.objects.filter(held_on__gt=(now - dt.timedelta(days=demo.LIVE_DAYS)).date()).exists()
+    assert timezone.is_aware(recent.first().received_at)

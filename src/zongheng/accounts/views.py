@@ -37,7 +37,15 @@ class LoginView(auth_views.LoginView):
 
             ctx["demo_accounts"] = DEMO_ACCOUNTS
             ctx["demo_password"] = _demo_password()
+            ctx["demo_summary"] = _demo_summary()
         return ctx
+
+
+def _demo_summary() -> list[str]:
+    from zongheng.demands.demo import summary as demands_summary
+    from zongheng.orgs.demo import login_summary as tree_summary
+
+    return tree_summary() + demands_summary()
 
 
 def _demo_password() -> str:

@@ -475,5 +475,117 @@ def build(district: Org, *, seed: int = 2018, year: int = 2018, count: int | Non
     return built
 
 
+def summary(now: dt.datetime | None = None) -> list[str]:
+    """The demo's demands, counted from the records (for the login page in demo mode)."""
+    now = now or timezone.now()
+    first = Demand.objects.dates("received_at", "year").first()
+    lines = []
+    if first is not None:
+        year = Demand.objects.filter(received_at__year=first.year)
+        lines.append(f"{first.year} 年全年的居民诉求 {year.count():,} 件（案例年份，用于统计）。")
+    recent = Demand.objects.filter(received_at__gte=now - dt.timedelta(days=LIVE_DAYS + 1))
+    open_now = Demand.objects.filter(status__in=OPEN_NOW)
+    overdue = open_now.filter(actions.overdue_q(now)).count()
+    if recent.exists():
+        lines.append(f"最近三周的诉求 {recent.count():,} 件，其中 {open_now.count():,} 件正在办理"
+                     f"（{overdue:,} 件已超时），工作台上可以看到倒计时、上报和吹哨。")
+    return lines
+
+
+OPEN_NOW = (Status.RECEIVED, Status.ASSIGNED, Status.ACCEPTED, Status.IN_PROGRESS, Status.ANSWERED)
+
+
+# ---------------------------------------------------------------- the live slice around today
+
+LIVE_DAYS = 21  # the slice covers the three weeks up to the build
+LIVE_COUNT = 90  # demands received in it (a little busier than the 2018 rate, so every stage shows)
+
+
+class _LiveSim(_Sim):
+    """The weeks up to ``now``: the same residents, cadres and sweep as the year, stopped at ``now``.
+
+    Nothing settles: what was received last week is still being handled, what came in this
+    morning waits for its grid leader, late ones have been escalated by the sweep. The year's
+    stations are reused; each community that holds 每月一听 held one in the window.
+    """
+
+    def __init__(self, district: Org, seed: int, now: dt.datetime, count: int, log: Callable[[str], None]) -> None:
+        super().__init__(district, seed, now.year, count, log)
+        self.rng = random.Random(seed * 7919 + 1)
+        self.start = (now - dt.timedelta(days=LIVE_DAYS)).astimezone(TZ)
+        self.end = self.settle = now.astimezone(TZ)
+        self.clock = [self.start]
+
+    def places(self) -> tuple[list[Station], list[ListeningSession]]:
+        stations = list(Station.objects.filter(org__path__startswith=self.district.path).order_by("org__path"))
+        held = (ListeningSession.objects.filter(org__path__startswith=self.district.path)
+                .order_by("org__path").values_list("org_id", flat=True).distinct())
+        sessions = []
+        for unit in (self.orgs_by_pk[pk] for pk in held if pk in self.orgs_by_pk):
+            secretary = self.user_at(unit)
+            day = (self.start + dt.timedelta(days=self.rng.randint(1, LIVE_DAYS - 4))).date()
+            while day.weekday() >= 5:
+                day += dt.timedelta(days=1)
+            if secretary is not None:
+                sessions.append(ListeningSession(
+                    org=unit, held_on=day, place=f"{unit.name}党群服务中心会议室",
+                    attendees=f"社区党委书记、网格长、居民代表{self.rng.randint(8, 30)}人",
+                    summary="听取居民对小区环境、物业、停车等问题的意见，现场登记诉求。", created_by=secretary))
+        return stations, ListeningSession.objects.bulk_create(sessions)
+
+    @property
+    def orgs_by_pk(self) -> dict[int, Org]:
+        return {o.pk: o for o in self.units}
+
+    def received_at(self) -> dt.datetime:
+        rng = self.rng
+        day = self.start.date() + dt.timedelta(days=rng.randrange(LIVE_DAYS + 1))
+        if day.weekday() < 5 and rng.random() < 0.72:
+            minute = rng.randint(8 * 60 + 30, 17 * 60 + 20)
+        else:
+            minute = rng.choice([rng.randint(6 * 60, 8 * 60 + 29), rng.randint(17 * 60 + 31, 23 * 60 + 50)])
+        at = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, rng.randint(0, 59), tzinfo=TZ)
+        if not self.start < at < self.end:  # the edges of the window: fold into it
+            at = self.end - dt.timedelta(minutes=rng.randint(5, 60 * 30))
+        return at
+
+    def plan(self, stations: list[Station], sessions: list[ListeningSession]) -> None:
+        super().plan(stations, sessions)
+        for p in self.plans:  # a station or phone call moved to office hours must stay inside the window
+            if p.at >= self.end:
+                p.at = self.end - dt.timedelta(minutes=self.rng.randint(5, 120))
+            elif p.at <= self.start:
+                p.at = self.start + dt.timedelta(minutes=self.rng.randint(5, 120))
+        self.plans.sort(key=lambda p: p.at)
+        self.queue = []
+        for i, p in enumerate(self.plans):
+            p.index = i
+            self.push(p.at, "submit", p)
+
+
+def build_live(district: Org, *, seed: int = 2018, now: dt.datetime | None = None, count: int | None = None,
+               log: Callable[[str], None] | None = None) -> Built:
+    """Demands of the last three weeks up to ``now``, left at every stage (built after the year)."""
+    log = log or (lambda _msg: None)
+    now = now or timezone.now()
+    RATING_WINDOW_DAYS[:] = _windows()
+    sim = _LiveSim(district, seed, now, LIVE_COUNT if count is None else count, log)
+    with override_settings(SMS_BACKEND="zongheng.demands.demo.quiet_sms"), transaction.atomic(), \
+            simulated_clock(sim.clock):
+        stations, sessions = sim.places()
+        sim.plan(stations, sessions)
+        sim.run()
+    demands = Demand.objects.filter(grid_path__startswith=district.path, received_at__gte=sim.start)
+    built = Built(stations=len(stations), sessions=len(sessions), demands=demands.count())
+    built.statuses = dict(Counter(demands.values_list("status", flat=True)))
+    built.escalations = sum(demands.values_list("escalations", flat=True))
+    open_now = sum(n for status, n in built.statuses.items() if status not in EXCLUDED_FINAL)
+    log(f"最近 {LIVE_DAYS} 天的诉求 {built.demands} 件，其中 {open_now} 件正在办理")
+    return built
+
+
+EXCLUDED_FINAL = (Status.CLOSED, Status.REJECTED, Status.MERGED)
+
+
 def quiet_sms(phone: str, text: str) -> None:
     """The demo's residents are invented: their status messages go nowhere."""

@@ -617,6 +617,23 @@ def summary(root: Org) -> dict[str, int]:
     return out
 
 
+def login_summary() -> list[str]:
+    """What the demo district holds, counted from the records (for the login page in demo mode)."""
+    from django.db.models import Count
+
+    root = Org.objects.filter(depth=1).order_by("path").first()
+    if root is None:
+        return []
+    below = Org.objects.filter(path__startswith=root.path, kind=OrgKind.REGULAR)
+    by_level = {row["level__code"]: row["n"]
+                for row in below.order_by().values("level__code").annotate(n=Count("id"))}
+    members = Person.objects.filter(org_path__startswith=root.path, is_party_member=True).count()
+    parts = [f"{by_level.get(code, 0):,} 个{label}" for code, label in
+             (("street", "街道"), ("township", "乡"), ("community", "社区"), ("village", "村"),
+              ("grid", "网格"), ("household", "党员中心户"))]
+    return [f"{root.name}：" + "、".join(parts) + f"，党员 {members:,} 名。"]
+
+
 def demo_accounts() -> list[dict[str, str]]:
     """The demo accounts as they stand in the database (username, role label, org, name)."""
     from zongheng.accounts.models import User

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--accounts", action="store_true", help="只列出演示账号")
         parser.add_argument("--reset", action="store_true", help="先删除全部组织、人员、职务和非超级用户账号")
         parser.add_argument("--no-demands", action="store_true", help="不生成一年的居民诉求（民心零距离）")
+        parser.add_argument("--no-live", dest="live", action="store_false",
+                            help="不生成截至今天的最近三周诉求（默认生成，让工作台上有正在办理的事项）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["accounts"]:
@@ -55,6 +57,11 @@ class Command(BaseCommand):
             demands_demo.build(built.districts[0], seed=opts["seed"], year=opts["year"],
                                log=lambda msg: self.stdout.write(f"  {msg}"))
             self.stdout.write(f"  一年的居民诉求已生成（{time.perf_counter() - demands_started:.1f} 秒）")
+            if opts["live"]:
+                live_started = time.perf_counter()
+                demands_demo.build_live(built.districts[0], seed=opts["seed"],
+                                        log=lambda msg: self.stdout.write(f"  {msg}"))
+                self.stdout.write(f"  最近的诉求已生成（{time.perf_counter() - live_started:.1f} 秒）")
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已建成：{built.root.name}，种子 {opts['seed']}，规模 {opts['scale']}，用时 {elapsed:.1f} 秒"))
