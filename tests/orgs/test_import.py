@@ -62,8 +62,15 @@ def login(user: Any) -> Client:
     return client
 
 
-def upload(client: Client, org: Org, file: SimpleUploadedFile) -> Any:
-    return client.post(reverse("orgs:import"), {"org": org.pk, "file": file}, follow=True)
+def upload(client: Client, org: Org, file: SimpleUploadedFile, *, confirm: bool = True) -> Any:
+    """Uploads (the preview) and, when the preview found nothing wrong, confirms it like a clerk would."""
+    before = last_job()
+    response = client.post(reverse("orgs:import"), {"org": org.pk, "file": file}, follow=True)
+    job = last_job()
+    if (confirm and job is not None and job != before and job.status == ImportStatus.PREVIEW and not job.errors
+            and job.preview.get("can_confirm")):
+        response = client.post(reverse("orgs:import_confirm", args=[job.pk]), follow=True)
+    return response
 
 
 def last_job() -> ImportJob:
@@ -85,7 +92,7 @@ def dept(tree: Tree) -> Any:
 # ---------------------------------------------------------------- the acceptance test
 
 
-def test_a_thousand_row_file_with_three_bad_rows_imports_nothing_then_the_corrected_file_imports_all(tree, dept):
+def test_a_thousand_row_file_with_three_bad_rows_previews_them_and_writes_nothing_until_confirmed(tree, dept):
     client = login(dept)
     rows = [member_row(tree.grids[i % len(tree.grids)]) for i in range(1000)]
     bad = {17: ("身份证号码", rows[15]["身份证号码"][:-1] + ("0" if rows[15]["身份证号码"][-1] != "0" else "1")),
@@ -99,14 +106,15 @@ def test_a_thousand_row_file_with_three_bad_rows_imports_nothing_then_the_correc
     response = upload(client, tree.district, xlsx(broken))
 
     job = last_job()
-    assert job.status == ImportStatus.FAILED
+    assert job.status == ImportStatus.PREVIEW
     assert Person.objects.count() == before
     assert set(messages_by_row(job)) == set(bad)
-    assert "身份证号码校验位错误" in messages_by_row(job)[17]
+    assert any("身份证号码校验位错误" in m for m in messages_by_row(job)[17])
     assert any("找不到组织“不存在的网格”" in m for m in messages_by_row(job)[504])
     assert any("入党日期“去年七月”无法识别" in m for m in messages_by_row(job)[1001])
+    assert job.preview["counts"] == {"create": 997, "update": 0, "unchanged": 0, "skip": 0, "refuse": 3}
     page = response.content.decode()
-    assert "未导入任何人员" in page and "共 3 行有误" in page and "身份证号码校验位错误" in page
+    assert "有问题不导入 3 行" in page and "身份证号码校验位错误" in page and "确认导入：新增 997 人" in page
 
     response = upload(client, tree.district, xlsx(rows, name="名册（改正后）.xlsx"))
 
@@ -144,10 +152,11 @@ def test_each_kind_of_bad_row_is_named_with_its_column_and_chinese_reason(tree, 
     upload(login(dept), tree.district, xlsx(rows))
 
     job = last_job()
-    assert job.status == ImportStatus.FAILED
+    assert job.status == ImportStatus.PREVIEW  # nothing is written before the clerk confirms
     assert Person.objects.count() == before
     assert [(e["row"], e["column"]) for e in job.errors] == [(3, column)]
     assert reason in job.errors[0]["message"]
+    assert job.preview["counts"]["refuse"] == 1 and job.preview["counts"]["create"] == 2
 
 
 def test_a_missing_required_column_is_named_and_nothing_is_imported(tree, dept):
@@ -157,8 +166,9 @@ def test_a_missing_required_column_is_named_and_nothing_is_imported(tree, dept):
     response = upload(login(dept), tree.district, xlsx([member_row(tree.grids[0])], headers=headers))
 
     job = last_job()
-    assert job.status == ImportStatus.FAILED
-    assert job.errors == [{"row": None, "column": "身份证号码", "message": "缺少必填列“身份证号码”"}]
+    assert job.status == ImportStatus.PREVIEW  # the clerk may map another column to it
+    assert job.errors == [{"row": None, "column": "身份证号码", "value": "", "message": "缺少必填列“身份证号码”"}]
+    assert not job.preview["can_confirm"]
     assert "缺少必填列“身份证号码”" in response.content.decode()
     assert Person.objects.count() == before
 
@@ -171,17 +181,23 @@ def test_the_same_id_number_twice_in_the_file_names_both_rows(tree, dept):
     upload(login(dept), tree.district, xlsx(rows))
 
     errors = messages_by_row(last_job())
-    assert errors == {3: ["身份证号码与第 5 行重复"], 5: ["身份证号码与第 3 行重复"]}
+    assert errors == {3: ["身份证号码与第 5 行重复：同一人只能出现一次"],
+                      5: ["身份证号码与第 3 行重复：同一人只能出现一次"]}
 
 
-def test_a_person_already_in_the_system_is_a_duplicate(tree, dept):
+def test_a_person_already_in_the_system_is_updated_not_duplicated(tree, dept):
     existing_id = new_id()
-    make_person(tree.grids[2], id_number=existing_id)
+    existing = make_person(tree.grids[2], id_number=existing_id)
     rows = [member_row(tree.grids[0]), member_row(tree.grids[0], 身份证号码=existing_id)]
+    before = Person.objects.count()
 
     upload(login(dept), tree.district, xlsx(rows))
 
-    assert messages_by_row(last_job()) == {3: ["系统中已有相同身份证号码的人员"]}
+    job = last_job()
+    assert job.status == ImportStatus.DONE and (job.created_count, job.updated_count) == (1, 1)
+    assert Person.objects.count() == before + 1
+    existing.refresh_from_db()
+    assert existing.name == rows[1]["姓名"] and existing.org == tree.grids[0]
 
 
 def test_an_ambiguous_org_name_is_an_error_and_the_org_code_resolves_it(tree, dept):
@@ -278,7 +294,7 @@ def test_the_template_lists_every_column_and_a_filled_template_imports(tree, dep
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
     ws = wb.worksheets[0]
-    assert [c.value for c in ws[1]] == HEADERS
+    assert [c.value for c in ws[1]][: len(HEADERS)] == HEADERS  # the new columns (issue 15) come after
     row = member_row(tree.grids[0])
     for i, h in enumerate(HEADERS, start=1):
         ws.cell(row=2, column=i, value=row[h])
@@ -297,7 +313,7 @@ def test_the_template_lists_every_column_and_a_filled_template_imports(tree, dep
 @pytest.mark.parametrize(
     ("file", "reason"),
     [
-        (SimpleUploadedFile("名册.csv", "姓名,性别\n张三,男\n".encode()), "只能上传 .xlsx 格式"),
+        (SimpleUploadedFile("名册.xls", b"\xd0\xcf\x11\xe0 an old binary workbook"), "只能上传 .xlsx 格式"),
         (SimpleUploadedFile("名册.xlsx", b"this is not a spreadsheet"), "无法读取该文件"),
         (SimpleUploadedFile("名册.xlsx", b"\0" * (10 * 1024 * 1024 + 1)), "文件超过 10 MB"),
     ],
@@ -351,6 +367,11 @@ def test_an_unfinished_job_page_polls_its_progress_every_second(tree, dept):
 
     importer.run_job(job.pk)
     partial = client.get(reverse("orgs:import_status", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in partial and "查看预览并确认导入" in partial
+
+    importer.do_change_options(dept, job, lambda options: None, confirm=True)
+    importer.run_job(job.pk)
+    partial = client.get(reverse("orgs:import_status", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in partial and "已成功导入 <strong>1</strong> 人" in partial
 
 
@@ -369,10 +390,19 @@ def test_a_large_file_runs_as_a_background_task_and_reports_progress(tree, dept,
     rows = [member_row(tree.grids[i % 8]) for i in range(10)]
     before = Person.objects.count()
 
-    response = login(dept).post(reverse("orgs:import"), {"org": tree.district.pk, "file": xlsx(rows)})
+    client = login(dept)
+    response = client.post(reverse("orgs:import"), {"org": tree.district.pk, "file": xlsx(rows)})
 
     job = last_job()
     assert response.status_code == 302 and response["Location"] == reverse("orgs:import_job", args=[job.pk])
+    assert job.status == ImportStatus.PREVIEW and Person.objects.count() == before
+    assert seen == [0, 4, 8, 10, 10]  # the preview: read and checked in the worker, with progress
+    seen.clear()
+
+    response = client.post(reverse("orgs:import_confirm", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert response.status_code == 302
     assert job.status == ImportStatus.DONE and Person.objects.count() - before == len(rows)
     assert seen == [0, 4, 8, 10]
 
@@ -381,6 +411,11 @@ def test_a_job_is_imported_once_even_if_the_task_runs_twice(tree, dept):
     job = importer.do_create_job(dept, tree.district, xlsx([member_row(tree.grids[0])]), 1)
     from zongheng.orgs.tasks import run_import
 
+    run_import.enqueue(job.pk)
+    run_import.enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEW
+    importer.do_change_options(dept, job, lambda options: None, confirm=True)
     run_import.enqueue(job.pk)
     run_import.enqueue(job.pk)
 
@@ -396,8 +431,8 @@ def test_the_error_list_downloads_as_xlsx(tree, dept):
     response = client.get(reverse("orgs:import_errors", args=[last_job().pk]))
 
     ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
-    assert [c.value for c in ws[1]] == ["行号", "列", "原因"]
-    assert [c.value for c in ws[2]] == [2, "性别", "性别“?”无法识别，应填“男”或“女”"]
+    assert [c.value for c in ws[1]] == ["行号", "列", "原因", "填写的值"]
+    assert [c.value for c in ws[2]] == [2, "性别", "性别“?”无法识别，应填“男”或“女”", "?"]
 
 
 def test_the_upload_page_offers_only_the_orgs_in_the_importers_scope(tree):

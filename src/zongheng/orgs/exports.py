@@ -71,3 +71,52 @@ def households_xlsx(central: Org, households: QuerySet[Any]) -> HttpResponse:
     """联系户: the households linked to a central household (no phone or ID numbers are kept for them)."""
     rows = ([address, contact] for address, contact in households.values_list("address", "contact_name"))
     return xlsx_response(f"{central.name}-联系户.xlsx", "联系户", HOUSEHOLD_HEADERS, rows)
+
+
+def people_edit_rows(qs: QuerySet[Person], *, reveal: bool) -> Iterator[list[Any]]:
+    """One row per person in the import template's columns (``roster.TEMPLATE_FIELDS``).
+
+    Organisations go out by code (every org has one), so the file imports back unchanged; the
+    人员编号 column ties a row to its person when the ID number is masked. Clear numbers and
+    addresses only with ``reveal`` (the caller checked person.reveal and audits it).
+    """
+    from zongheng.core import crypto
+
+    from .choices import Standing
+    from .roster import TEMPLATE_FIELDS
+
+    standings = dict(Standing.choices)
+    fields = (
+        "pk", "name", "gender", "birth_year", "phone_masked", "phone_enc", "id_masked", "id_enc", "is_party_member",
+        "member_type", "joined_on", "org__name", "org__code", "registered_org__code", "standing", "confirmed_on",
+        "ethnicity", "education", "workplace", "address_masked", "address_enc",
+    )
+    for values in qs.order_by("org_path", "pk").values_list(*fields).iterator(chunk_size=2000):
+        p = dict(zip(fields, values, strict=True))
+        clear = (lambda token: crypto.decrypt(token) if token else "") if reveal else None
+        cells = {
+            "name": p["name"], "gender": _GENDERS.get(p["gender"], p["gender"]), "birth_year": p["birth_year"] or "",
+            "phone": clear(p["phone_enc"]) if clear else p["phone_masked"],
+            "id_number": clear(p["id_enc"]) if clear else p["id_masked"],
+            "is_party_member": "是" if p["is_party_member"] else "否",
+            "member_type": _MEMBER_TYPES.get(p["member_type"], p["member_type"]),
+            "joined_on": p["joined_on"].isoformat() if p["joined_on"] else "",
+            "org": p["org__name"], "registered_org": p["registered_org__code"] or "",
+            "standing": standings.get(p["standing"], ""),
+            "confirmed_on": p["confirmed_on"].isoformat() if p["confirmed_on"] else "",
+            "ethnicity": p["ethnicity"], "education": p["education"], "workplace": p["workplace"],
+            "address": clear(p["address_enc"]) if clear else p["address_masked"],
+            "org_code": p["org__code"] or "", "person_ref": str(p["pk"]),
+        }
+        yield [cells.get(f.key, "") for f in TEMPLATE_FIELDS]
+
+
+def people_edit_xlsx(org: Org, qs: QuerySet[Person], *, reveal: bool) -> HttpResponse:
+    """导出名册（用于修改后导入）: the template's headers, so the file can be edited and imported back."""
+    from .models import fill_missing_codes
+    from .roster import TEMPLATE_FIELDS
+
+    fill_missing_codes(Org, Org.objects.filter(path__startswith=org.path))
+    headers = [f.header for f in TEMPLATE_FIELDS]
+    return xlsx_response(f"{org.name}-名册（用于修改后导入）.xlsx", "党员名册", headers,
+                         people_edit_rows(qs, reveal=reveal))

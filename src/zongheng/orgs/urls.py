@@ -46,6 +46,10 @@ urlpatterns += [
     path("people/import/<int:pk>/", views_import.job_detail, name="import_job"),
     path("people/import/<int:pk>/status/", views_import.job_status, name="import_status"),
     path("people/import/<int:pk>/errors.xlsx", views_import.job_errors, name="import_errors"),
+    path("people/import/<int:pk>/options/", views_import.job_options, name="import_options"),
+    path("people/import/<int:pk>/confirm/", views_import.job_confirm, name="import_confirm"),
+    path("people/import/<int:pk>/refused.xlsx", views_import.job_refused, name="import_refused"),
+    path("people/export-for-editing.xlsx", views_import.export_for_editing, name="people_export_edit"),
 ]
 
 # 挂牌亮相, public (views_public.py).
