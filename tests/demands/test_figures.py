@@ -72,7 +72,10 @@ def direct(org: Any, period: Period, now: dt.datetime) -> dict[str, Any]:
         if d.grid_path.startswith(org.path) and period.start <= d.received_at < period.end
         and d.status not in (Status.REJECTED, Status.MERGED)
     ]
+    # Issue 13: a rate's denominator holds only demands already due (or already with the outcome).
+    response_due = [d for d in rows if d.first_response_due_at < now or d.first_accepted_at is not None]
     responded = [d for d in rows if d.first_accepted_at and d.first_accepted_at <= d.first_response_due_at]
+    resolution_due = [d for d in rows if d.resolution_due_at < now or d.status == Status.CLOSED]
     resolved = [d for d in rows if d.status == Status.CLOSED]
     rated = [d for d in rows if d.rating is not None]
     satisfied = [d for d in rated if d.rating >= settings.DEMAND_SATISFIED_RATING]
@@ -85,13 +88,15 @@ def direct(org: Any, period: Period, now: dt.datetime) -> dict[str, Any]:
     hours = sum((d.answered_at - d.received_at).total_seconds() for d in answered) / 3600
     return {
         "ids": {d.pk for d in rows}, "counted": len(rows),
-        "response_rate": len(responded) / len(rows) if rows else None,
-        "resolution_rate": len(resolved) / len(rows) if rows else None,
+        "response_due": len(response_due), "resolution_due": len(resolution_due),
+        "response_rate": len(responded) / len(response_due) if response_due else None,
+        "resolution_rate": len(resolved) / len(resolution_due) if resolution_due else None,
         "satisfaction_rate": len(satisfied) / len(rated) if rated else None,
         "avg_handling_hours": hours / len(answered) if answered else None,
         "overdue": len(overdue),
         "sets": {"responded": responded, "resolved": resolved, "rated": rated, "satisfied": satisfied,
-                 "answered": answered, "overdue": overdue, "counted": rows},
+                 "answered": answered, "overdue": overdue, "counted": rows, "response_due": response_due,
+                 "resolution_due": resolution_due},
     }
 
 
@@ -113,6 +118,7 @@ def test_the_three_rates_equal_a_direct_count_for_every_org_and_period(world, di
             got = figures.org_figures(org, period, NOW)
             want = direct(org, period, NOW)
             assert got.counted == want["counted"]
+            assert (got.response_due, got.resolution_due) == (want["response_due"], want["resolution_due"])
             assert got.response_rate == want["response_rate"]
             assert got.resolution_rate == want["resolution_rate"]
             assert got.satisfaction_rate == want["satisfaction_rate"]
@@ -216,9 +222,9 @@ def test_the_figures_page_for_an_org_outside_the_scope_is_not_found(client, worl
 def test_a_bad_period_or_figure_is_explained_not_crashed(client, world):
     client.force_login(world.community_secretary)
     response = client.get(reverse("demands:figures"), {"period": "2018-13"})
-    assert response.status_code == 200 and "统计期间格式" in response.content.decode()
+    assert response.status_code == 400 and "统计期间格式" in response.content.decode()
     response = client.get(reverse("demands:figures_list"), {"figure": "bogus"})
-    assert response.status_code == 200 and "统计项" in response.content.decode()
+    assert response.status_code == 400 and "统计项" in response.content.decode()
 
 
 def test_the_list_behind_a_figure_shows_exactly_its_rows_in_constant_queries(client, world, district_secretary):

@@ -85,13 +85,13 @@ def test_the_community_that_whistles_and_answers_is_credited_not_the_grid(client
 def test_the_grid_leader_accepting_its_own_demand_is_credited_to_the_grid(client, world):
     demand, code = world.submit()
     actions.do_accept(world.grid_leader, demand)
-    actions.do_escalate(world.community_secretary, demand, reason="需要街道协调")  # the community escalates
+    actions.do_escalate(world.street_secretary, demand, reason="需要社区协调")  # the street escalates the grid's
     events = {e.action: e for e in DemandEvent.objects.filter(demand=demand)}
     assert events["accept"].by_org == world.tree.grids[0]
-    assert events["escalate"].by_org == world.tree.communities[0]
-    assert events["escalate"].org == world.tree.streets[0]  # where it went
+    assert events["escalate"].by_org == world.tree.streets[0]  # who acted
+    assert events["escalate"].org == world.tree.communities[0]  # where it went: the holder's parent
     page = client.post(reverse("demands:track"), {"code": code}).content.decode()
-    assert f"{world.tree.grids[0].name}接单" in page and f"上报{world.tree.streets[0].name}协调办理" in page
+    assert f"{world.tree.grids[0].name}接单" in page and f"上报{world.tree.communities[0].name}协调办理" in page
 
 
 def test_a_summoned_unit_reporting_is_credited_to_that_unit(world):

@@ -354,12 +354,11 @@ def _escalate_locked(demand: Demand, actor: Any, reason: str, expected_version: 
                      now: dt.datetime | None, memo: dict[Any, Any] | None = None) -> Demand:
     """``memo``: lookups shared by one sweep run (parents, deadlines, holders), never across runs.
 
-    The demand goes to the parent of whoever escalates: of the holder for the sweep, of the
-    actor's organisation for a person (a community escalating what its grid holds sends it to
-    the street, not to itself).
+    The demand goes to the parent of its holder, whoever escalates (a community escalating what
+    its grid holds takes it over); the step is credited to the escalating person's organisation.
     """
     by = acting_org(actor, Perm.DEMAND_HANDLE, demand) if actor is not None else demand.org
-    parent = _parent(by, memo)
+    parent = _parent(demand.org, memo)
     if parent is None:
         raise ActionError("已是最上级组织，不能再上报")
     now = now or timezone.now()

@@ -53,7 +53,7 @@ router = Router(tags=["demands"])
 Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
 Short = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
 PeriodText = Annotated[str, Field(max_length=10, pattern=r"^\d{4}(-(Q[1-4]|\d{1,2}))?$")]
-FiguresPeriod = Query(None, description="2018-03（月）、2018-Q1（季度）或 2018（年）；默认今年")
+FiguresPeriod = Query(None, description="2018-03（月）、2018-Q1（季度）或 2018（年）；默认为有诉求的最近一年")
 ReceivedPeriod = Query(None, description="受理时间所在期间：2018-03、2018-Q1 或 2018")
 StatusQuery = Query(None, description="状态；open 表示所有未办结")
 
@@ -70,7 +70,8 @@ class EventOut(Schema):
     from_status: str
     to_status: str
     actor: str
-    org: OrgRef
+    org: OrgRef = Field(description="该步之后的承办组织（派单、上报的去向）")
+    by_org: OrgRef | None = Field(None, description="办理人所在的组织（系统、居民的动作为承办组织；旧记录为空）")
     note: str
 
 
@@ -163,8 +164,10 @@ class FiguresOut(Schema):
     satisfied: int
     answered: int
     overdue: int
-    response_rate: float | None = Field(description="响应率 = responded / counted；无诉求时为 null")
-    resolution_rate: float | None = Field(description="解决率 = resolved / counted")
+    response_due: int = Field(description="应响应：首次响应时限已过或已接单的诉求")
+    resolution_due: int = Field(description="应办结：办结时限已过或已办结的诉求")
+    response_rate: float | None = Field(description="响应率 = responded / response_due；分母为 0 时为 null")
+    resolution_rate: float | None = Field(description="解决率 = resolved / resolution_due；分母为 0 时为 null")
     satisfaction_rate: float | None = Field(description="满意率 = satisfied / rated")
     avg_handling_hours: float | None = Field(description="平均办理时长（受理到答复，小时）")
     by_status: dict[str, int]
@@ -209,11 +212,12 @@ def _demand(d: Demand, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 def _detail(user: Any, pk: int) -> dict[str, Any]:
-    events = Prefetch("events", DemandEvent.objects.select_related("org").order_by("seq"))
+    events = Prefetch("events", DemandEvent.objects.select_related("org", "by_org").order_by("seq"))
     d = get_object_or_404(_demands_qs(user).prefetch_related(events), pk=pk)
     return _demand(d) | {"events": [
         {"seq": e.seq, "at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
-         "actor": e.actor_label, "org": _ref(e.org), "note": e.note} for e in d.events.all()
+         "actor": e.actor_label, "org": _ref(e.org), "by_org": _ref(e.by_org) if e.by_org else None,
+         "note": e.note} for e in d.events.all()
     ]}
 
 
@@ -238,7 +242,7 @@ def demand_figures(
     if target is None:
         raise PermissionDenied("您没有此项权限")
     try:
-        p = Period.parse(period) if period else Period.current("year")
+        p = Period.parse(period) if period else figures.latest_period(target)
     except ValueError as exc:
         raise ActionError(str(exc)) from exc
     roll = figures.roll_up(target, p)

@@ -5,16 +5,21 @@ and a period (a month, quarter or year in Asia/Shanghai):
 
 - **counted** (诉求数): demands received in the period whose grid lies in ``org``'s
   subtree, excluding rejected (不予受理) and merged (已合并) ones;
+- **response_due** (应响应): counted demands whose first response deadline has passed at
+  ``now``, or that were already accepted — a demand not yet due is not yet counted against anyone;
 - **responded**: counted demands first accepted no later than their first response
-  deadline (``first_accepted_at <= first_response_due_at``); 响应率 = responded / counted;
-- **resolved**: counted demands closed with an answer (status ``closed``); 解决率 = resolved / counted;
+  deadline (``first_accepted_at <= first_response_due_at``); 响应率 = responded / response_due;
+- **resolution_due** (应办结): counted demands whose resolution deadline has passed at ``now``, or
+  that are already closed;
+- **resolved**: counted demands closed with an answer (status ``closed``); 解决率 = resolved / resolution_due;
 - **rated**: counted demands with a rating; **satisfied**: rated ones with
   ``rating >= settings.DEMAND_SATISFIED_RATING``; 满意率 = satisfied / rated;
 - **answered**: counted demands with an answer time; 平均办理时长 = mean of
   ``answered_at - received_at`` over them, in hours;
 - **overdue** (超时): counted demands still open whose current deadline has passed at ``now``.
 
-A rate with an empty denominator is ``None`` (shown as "—"). Every figure has a filter
+A rate with an empty denominator is ``None`` (shown as "—"). The pages open on the latest
+period with data (``latest_period``), not on an empty current year. Every figure has a filter
 (``figure_q``) so that each number links to exactly the rows it counts. Roll-ups use one
 grouped query for all children of an organisation (``GROUP BY substr(grid_path, 1, n)``).
 """
@@ -41,11 +46,22 @@ from .models import Demand
 
 TZ = ZoneInfo("Asia/Shanghai")
 EXCLUDED = (Status.REJECTED, Status.MERGED)
-FIGURES = ("counted", "responded", "resolved", "rated", "satisfied", "answered", "overdue")
+FIGURES = ("counted", "response_due", "responded", "resolution_due", "resolved", "rated", "satisfied", "answered",
+           "overdue")
 FIGURE_LABELS = {
-    "counted": "诉求数", "responded": "按时响应", "resolved": "已办结", "rated": "已评价",
-    "satisfied": "满意", "answered": "已答复", "overdue": "超时未办",
+    "counted": "诉求数", "response_due": "应响应", "responded": "按时响应", "resolution_due": "应办结",
+    "resolved": "已办结", "rated": "已评价", "satisfied": "满意", "answered": "已答复", "overdue": "超时未办",
 }
+# Each rate in plain words, for the page itself (the same words as the definitions above).
+RATE_HELP = (
+    ("响应率", "按时接单的诉求 ÷ 应响应的诉求。应响应：首次响应时限已过，或已经接单的诉求；"
+               "还没到响应时限、也还没接单的诉求暂不计入。按时接单：首次接单时间不晚于首次响应时限。"),
+    ("解决率", "已办结的诉求 ÷ 应办结的诉求。应办结：办结时限已过，或已经办结的诉求；"
+               "还没到办结时限、也还没办结的诉求暂不计入。"),
+    ("满意率", "评分不低于 {satisfied} 星的诉求 ÷ 已评价的诉求（只计最初反映问题的居民的评价）。"),
+    ("平均办理时长", "从受理到答复的平均小时数，只计已答复的诉求。"),
+    ("超时", "尚未答复、已超过当前时限（未接单看响应时限，已接单看办结时限）的诉求件数。"),
+)
 
 
 # ---------------------------------------------------------------- periods
@@ -66,6 +82,8 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         text = (text or "").strip()
+        if len(text) > 10:
+            raise ValueError("统计期间格式应为 2018-03（月）、2018-Q1（季度）或 2018（年）")
         if m := _MONTH.match(text):
             year, month = int(m[1]), int(m[2])
             if 1 <= month <= 12 and 1900 <= year <= 2999:
@@ -138,6 +156,10 @@ def figure_q(figure: str, now: dt.datetime | None = None) -> Q:
     """The rows of a figure within the counted set."""
     if figure == "counted":
         return Q()
+    if figure == "response_due":
+        return Q(first_response_due_at__lt=now or timezone.now()) | Q(first_accepted_at__isnull=False)
+    if figure == "resolution_due":
+        return Q(resolution_due_at__lt=now or timezone.now()) | Q(status=Status.CLOSED)
     if figure == "responded":
         return Q(first_accepted_at__isnull=False, first_accepted_at__lte=F("first_response_due_at"))
     if figure == "resolved":
@@ -161,7 +183,9 @@ def figure_filter(org: Org, period: Period, figure: str, now: dt.datetime | None
 @dataclass
 class Figures:
     counted: int = 0
+    response_due: int = 0
     responded: int = 0
+    resolution_due: int = 0
     resolved: int = 0
     rated: int = 0
     satisfied: int = 0
@@ -176,11 +200,11 @@ class Figures:
 
     @property
     def response_rate(self) -> float | None:
-        return self._rate(self.responded, self.counted)
+        return self._rate(self.responded, self.response_due)
 
     @property
     def resolution_rate(self) -> float | None:
-        return self._rate(self.resolved, self.counted)
+        return self._rate(self.resolved, self.resolution_due)
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -192,7 +216,8 @@ class Figures:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "counted": self.counted, "responded": self.responded, "resolved": self.resolved,
+            "counted": self.counted, "response_due": self.response_due, "responded": self.responded,
+            "resolution_due": self.resolution_due, "resolved": self.resolved,
             "rated": self.rated, "satisfied": self.satisfied, "answered": self.answered, "overdue": self.overdue,
             "response_rate": self.response_rate, "resolution_rate": self.resolution_rate,
             "satisfaction_rate": self.satisfaction_rate, "avg_handling_hours": self.avg_handling_hours,
@@ -237,6 +262,18 @@ def grouped_figures(within: Org, period: Period, prefix_len: int, now: dt.dateti
 def org_figures(org: Org, period: Period, now: dt.datetime | None = None) -> Figures:
     """The figures of one organisation (its whole subtree): one query."""
     return grouped_figures(org, period, len(org.path), now).get(org.path, Figures())
+
+
+def latest_period(org: Org, kind: str = "year", now: dt.datetime | None = None) -> Period:
+    """The latest period of ``kind`` holding a counted demand of ``org``'s subtree (one query);
+    the current one when there is none."""
+    from django.db.models import Max
+
+    latest = (
+        Demand.objects.filter(grid_path__startswith=org.path).exclude(status__in=EXCLUDED)
+        .aggregate(at=Max("received_at"))["at"]
+    )
+    return Period.current(kind, latest or now)
 
 
 def figure_children(org: Org) -> list[Org]:

@@ -1,7 +1,9 @@
 """Pages of the figures: the three rates for an org and its children, and the list behind each number.
 
-Definitions live in ``figures.py`` (and ``docs/demands.md``). Reads: ``require(demand.view)``
-(no right anywhere → 403), the org picked from ``Org.objects.restrict`` (outside the
+Definitions live in ``figures.py`` (and ``docs/demands.md``); the page explains each rate itself
+(``figures.RATE_HELP``), opens on the latest period with data and answers a malformed period
+or figure with a Chinese message and status 400, showing no figures for a period never asked for.
+Reads: ``require(demand.view)`` (no right anywhere → 403), the org picked from ``Org.objects.restrict`` (outside the
 scope → 404). Every number links to ``figures_list``, which shows exactly the rows it counts.
 """
 
@@ -43,15 +45,36 @@ def _org(request: HttpRequest) -> Org:
     return root
 
 
-def _period(request: HttpRequest) -> tuple[Period, str]:
-    """The period asked for (default: this year) and an error message for a malformed one."""
+def _period(request: HttpRequest, org: Org) -> tuple[Period | None, str]:
+    """The period asked for (default: the latest year with data) — or None and a Chinese message
+    for a malformed one: the page says so (400) instead of silently showing another period."""
     text = request.GET.get("period", "").strip()
     if not text:
-        return Period.current("year"), ""
+        return figures.latest_period(org), ""
     try:
         return Period.parse(text), ""
     except ValueError as exc:
-        return Period.current("year"), str(exc)
+        return None, f"统计期间“{text[:20]}”无法识别：{exc}"
+
+
+def _bad_period(request: HttpRequest, org: Org, error: str) -> HttpResponse:
+    """The figures page with the message and the form (the typed text kept), no figures: 400."""
+    context = {"org": org, "period": None, "error": error, "typed_period": request.GET.get("period", "")[:20],
+               "org_options": _org_options(request), "period_choices": _period_choices(figures.latest_period(org)),
+               "rate_help": _rate_help()}
+    return render(request, "demands/figures.html", context, status=400)
+
+
+def _org_options(request: HttpRequest) -> list[tuple[str, str]]:
+    orgs = Org.objects.restrict(request.user, Perm.DEMAND_VIEW).exclude(level__code="household")
+    org_list = list(orgs.filter(kind="regular").only("pk", "name", "depth").order_by("path")[:500])
+    top = min((o.depth for o in org_list), default=1)
+    return [(str(o.pk), "　" * (o.depth - top) + o.name) for o in org_list]
+
+
+def _rate_help() -> list[tuple[str, str]]:
+    satisfied = figures.settings.DEMAND_SATISFIED_RATING
+    return [(name, text.format(satisfied=satisfied)) for name, text in figures.RATE_HELP]
 
 
 def list_url(org: Org, period: Period, figure: str) -> str:
@@ -66,8 +89,10 @@ def _cells(org: Org, period: Period, f: Figures) -> dict[str, Any]:
     return {
         "org": org, "f": f,
         "counted": (f.counted, link("counted")),
-        "response": (figures.percent(f.response_rate), f"{f.responded}/{f.counted}", link("responded")),
-        "resolution": (figures.percent(f.resolution_rate), f"{f.resolved}/{f.counted}", link("resolved")),
+        "response": (figures.percent(f.response_rate), f"{f.responded}/{f.response_due}", link("responded"),
+                     link("response_due")),
+        "resolution": (figures.percent(f.resolution_rate), f"{f.resolved}/{f.resolution_due}", link("resolved"),
+                       link("resolution_due")),
         "satisfaction": (figures.percent(f.satisfaction_rate), f"{f.satisfied}/{f.rated}", link("satisfied")),
         "handling": (figures.hours(f.avg_handling_hours), link("answered")),
         "overdue": (f.overdue, link("overdue")),
@@ -87,19 +112,18 @@ def _period_choices(period: Period) -> list[tuple[str, str]]:
 def figures_page(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.DEMAND_VIEW)
     org = _org(request)
-    period, error = _period(request)
+    period, error = _period(request, org)
+    if period is None:
+        return _bad_period(request, org, error)
     roll = figures.roll_up(org, period)
-    orgs = Org.objects.restrict(request.user, Perm.DEMAND_VIEW).exclude(level__code="household")
-    org_list = list(orgs.filter(kind="regular").only("pk", "name", "depth").order_by("path")[:500])
-    top = min((o.depth for o in org_list), default=1)
     context = {
-        "org": org, "period": period, "error": error,
+        "org": org, "period": period, "error": error, "typed_period": str(period),
         "total": _cells(org, period, roll.total),
         "rows": [_cells(child, period, f) for child, f in roll.children],
-        "org_options": [(str(o.pk), "　" * (o.depth - top) + o.name) for o in org_list],
+        "org_options": _org_options(request),
         "period_choices": _period_choices(period),
         "export_query": urlencode({"org": org.pk, "period": str(period)}),
-        "satisfied_rating": figures.settings.DEMAND_SATISFIED_RATING,
+        "rate_help": _rate_help(),
     }
     return render(request, "demands/figures.html", context)
 
@@ -108,7 +132,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 def figures_export(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.DEMAND_VIEW)
     org = _org(request)
-    period, _ = _period(request)
+    period, error = _period(request, org)
+    if period is None:
+        return _bad_period(request, org, error)
     roll = figures.roll_up(org, period)
 
     def row(o: Org, f: Figures) -> list[Any]:
@@ -116,11 +142,13 @@ def figures_export(request: HttpRequest) -> HttpResponse:
             return None if r is None else round(r * 100, 1)
 
         hours = f.avg_handling_hours
-        return [o.name, f.counted, pct(f.response_rate), pct(f.resolution_rate), pct(f.satisfaction_rate),
-                None if hours is None else round(hours, 1), f.overdue]
+        return [o.name, f.counted, f.response_due, pct(f.response_rate), f.resolution_due, pct(f.resolution_rate),
+                pct(f.satisfaction_rate), None if hours is None else round(hours, 1), f.overdue]
 
     rows = [row(org, roll.total)] + [row(c, f) for c, f in roll.children]
-    headers = [COLUMNS[0], COLUMNS[1], "响应率（%）", "解决率（%）", "满意率（%）", COLUMNS[5], COLUMNS[6]]
+    # The rates' denominators (demands already due, see figures.py) are columns of their own.
+    headers = [COLUMNS[0], COLUMNS[1], "应响应", "响应率（%）", "应办结", "解决率（%）", "满意率（%）", COLUMNS[5],
+               COLUMNS[6]]
     return xlsx_response(f"诉求统计-{org.name}-{period}.xlsx", f"诉求统计 {period}", headers, rows)
 
 
@@ -128,11 +156,13 @@ def figures_export(request: HttpRequest) -> HttpResponse:
 def figures_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.DEMAND_VIEW)
     org = _org(request)
-    period, error = _period(request)
+    period, error = _period(request, org)
+    if period is None:
+        return _bad_period(request, org, error)
     figure = request.GET.get("figure", "counted").strip() or "counted"
     if figure not in FIGURES:
-        error = error or f"未知的统计项：{figure[:20]}（可选：{'、'.join(FIGURES)}）"
-        figure = "counted"
+        names = "、".join(FIGURE_LABELS.values())
+        return _bad_period(request, org, f"未知的统计项“{figure[:20]}”，可查看的统计项：{names}")
     qs = (
         figures.figure_filter(org, period, figure)
         .select_related("category", "grid", "org")
