@@ -197,6 +197,8 @@ ROUTES = [
     Route("demands:queue"),
     Route("demands:export"),
     Route("demands:bulk_assign", method="post", in_scope=None),
+    Route("demands:pick"),  # the bulk-assign picker (htmx)
+    Route("demands:pick_for", lambda o: {"pk": o["demand"].pk, "kind": "whistle"}),
     Route("demands:detail", lambda o: {"pk": o["demand"].pk}),
     Route("demands:act", lambda o: {"pk": o["demand"].pk, "action": "accept"}, method="post", in_scope=None),
     Route("demands:photo", lambda o: {"pk": o["demand"].pk, "photo_pk": o["photo"].pk}),

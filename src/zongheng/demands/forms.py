@@ -26,6 +26,35 @@ class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
         return "　" * max(obj.depth - 1, 0) + obj.name
 
 
+class PickerWidget(forms.Widget):
+    """A searchable picker of organisations, loaded on demand (issue 13, item 10).
+
+    Renders a search box and an empty result list; typing (or focusing) asks ``url`` (an htmx
+    GET, ``views.pick``) for the matching targets, sensible ones first, each with its path. The
+    page never holds the full list. What is submitted (radio or checkbox values named like the
+    field) is checked by the field's resolver (``demands/resolve.py``).
+    """
+
+    template_name = "demands/_picker_widget.html"
+
+    def __init__(self, *, url: str = "", multiple: bool = False, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.url, self.multiple = url, multiple
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(url=self.url, multiple=self.multiple)
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if self.multiple:
+            return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+        return data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False
+
+
 class VersionForm(forms.Form):
     """Every action form carries the version the page was rendered at (a stale form is refused)."""
 
@@ -47,26 +76,28 @@ class ReasonForm(VersionForm):
 
 
 class AssignForm(VersionForm):
-    org = OrgChoiceField(label="派至", queryset=Org.objects.none(), error_messages={
-        "required": "请选择承办组织", "invalid_choice": "只能派给您管辖范围内的组织"})
+    org = ResolvedChoiceField(label="派至（输入名称搜索）", error_messages={"required": "请选择承办组织"})
     note = forms.CharField(label="说明", required=False, max_length=500)
 
-    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+    def __init__(self, *args: Any, user: Any, pick_url: str = "", **kw: Any) -> None:
+        """The org goes through ``resolve.resolve_dispatch_target`` (the API's lookup); the page shows a picker."""
         super().__init__(*args, **kw)
-        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+        field = self.fields["org"]
+        field.widget = PickerWidget(url=pick_url)
+        field.resolve = lambda value: resolve.resolve_dispatch_target(user, value)  # type: ignore[attr-defined]
 
 
 class WhistleForm(VersionForm):
-    orgs = ResolvedMultipleChoiceField(label="报到单位（可多选）", queryset=Org.objects.none(),
-                                       widget=forms.SelectMultiple(attrs={"size": 8}),
+    orgs = ResolvedMultipleChoiceField(label="报到单位（可多选，输入名称搜索）", queryset=Org.objects.none(),
                                        error_messages={"required": "请选择至少一个报到单位"})
     note = forms.CharField(label="说明", required=False, max_length=500)
 
-    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+    def __init__(self, *args: Any, targets: QuerySet[Org], pick_url: str = "", **kw: Any) -> None:
         """``targets``: ``selectors.whistle_targets(demand)``, as the API's ``resolve_whistle_targets`` uses."""
         super().__init__(*args, **kw)
         field = self.fields["orgs"]
-        field.queryset = targets  # type: ignore[attr-defined]
+        field.widget = PickerWidget(url=pick_url, multiple=True)
+        field.queryset = targets  # type: ignore[attr-defined]  # what the picker searches (never rendered)
         field.resolve = lambda values: resolve.pick_whistle_targets(targets, values)  # type: ignore[attr-defined]
 
 
@@ -82,12 +113,12 @@ class MergeForm(VersionForm):
 
 class BulkAssignForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={"required": "请勾选要派单的诉求"})
-    org = OrgChoiceField(label="派至", queryset=Org.objects.none(), error_messages={
-        "required": "请选择承办组织", "invalid_choice": "只能派给您管辖范围内的组织"})
+    org = ResolvedChoiceField(label="派至", error_messages={"required": "请选择承办组织"})
 
-    def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+        self.fields["org"].resolve = (  # type: ignore[attr-defined]
+            lambda value: resolve.resolve_dispatch_target(user, value))
         ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
         self.fields["ids"].choices = [(i, i) for i in ids]  # type: ignore[attr-defined]
         self.fields["ids"].error_messages["invalid_choice"] = "诉求编号不正确"

@@ -99,7 +99,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "grids": list(selectors.grids_in_scope(user).order_by("path")),
         "can_dispatch": can_dispatch,
         "can_enter": has_perm(user, Perm.DEMAND_ENTER),
-        "targets": list(selectors.dispatch_targets(user)) if can_dispatch else [],
+        # The bulk-assign target is a picker loaded on demand (pick): no list of organisations here.
+        "pick_url": reverse("demands:pick"),
     }
     return render(request, "demands/queue.html", context)
 
@@ -122,7 +123,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     query = request.POST.get("query", "")
     if query:
         back += "?" + query.lstrip("?")
-    form = BulkAssignForm(request.POST, targets=selectors.dispatch_targets(user))
+    form = BulkAssignForm(request.POST, user=user)
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
@@ -198,9 +199,10 @@ def _action_forms(user: Any, demand: Demand, names: list[str]) -> list[dict[str,
         cls = FORMS[name]
         kw: dict[str, Any] = {"initial": initial, "prefix": name}
         if cls is AssignForm:
-            kw["targets"] = selectors.dispatch_targets(user)
+            kw.update(user=user, pick_url=reverse("demands:pick_for", args=[demand.pk, "assign"]))
         elif cls is WhistleForm:
-            kw["targets"] = selectors.whistle_targets(demand)
+            kw.update(targets=selectors.whistle_targets(demand),
+                      pick_url=reverse("demands:pick_for", args=[demand.pk, "whistle"]))
         out.append({"name": name, "label": TRANSITIONS[name][2], "hint": HINTS.get(name, ""), "form": cls(**kw)})
     return out
 
@@ -249,7 +251,7 @@ def _run(request: HttpRequest, demand: Demand, name: str) -> str:
     user = request.user
     kw: dict[str, Any] = {"prefix": name}
     if name == "assign":
-        kw["targets"] = selectors.dispatch_targets(user)
+        kw["user"] = user
     elif name == "whistle":
         kw["targets"] = selectors.whistle_targets(demand)
     form = FORMS[name](request.POST, **kw)
@@ -309,6 +311,50 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, done)
     return redirect(_detail_url(demand))
+
+
+# ---------------------------------------------------------------- the searchable picker (issue 13, item 10)
+
+# picker: the form field its choices are submitted as, and whether several may be chosen
+PICKERS = {"bulk": ("org", False), "assign": ("assign-org", False), "whistle": ("whistle-orgs", True)}
+
+
+def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[str]) -> HttpResponse:
+    """The matching targets (sensible first, with their paths); the ones already ticked stay on top."""
+    from zongheng.orgs.resolve import as_pk
+
+    name, multiple = PICKERS[kind]
+    q = request.GET.get("pick_q", "").strip()[:40]
+    ticked = [pk for pk in (as_pk(v) for v in request.GET.getlist(name)[:20]) if pk is not None]
+    kept = list(targets.filter(pk__in=ticked).select_related("level")) if ticked else []
+    if not multiple:
+        kept = kept[:1]
+    found, total = selectors.rank_targets(targets.exclude(pk__in=[o.pk for o in kept]), q, anchors=anchors)
+    paths = selectors.path_labels(kept + found)
+    items = [(o, paths[o.pk], True) for o in kept] + [(o, paths[o.pk], False) for o in found]
+    context = {"items": items, "name": name, "multiple": multiple, "q": q, "more": max(total - len(found), 0)}
+    return render(request, "demands/_picker_results.html", context)
+
+
+@login_required
+def pick(request: HttpRequest) -> HttpResponse:
+    """批量派单's picker (htmx): the user's dispatch targets matching the typed text."""
+    require(request.user, Perm.DEMAND_DISPATCH)
+    return _render_pick(request, selectors.dispatch_targets(request.user), "bulk", [])
+
+
+@login_required
+def pick_for(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The assign / whistle picker of one demand (htmx): only for who may dispatch it now."""
+    user = request.user
+    require(user, Perm.DEMAND_VIEW)
+    if kind not in ("assign", "whistle"):
+        raise Http404
+    demand = _demand(user, pk)
+    if not _rights(user, demand).dispatch:
+        raise PermissionDenied("您不能为该诉求派单或吹哨")
+    targets = selectors.dispatch_targets(user) if kind == "assign" else selectors.whistle_targets(demand)
+    return _render_pick(request, targets, kind, selectors.grid_anchors(demand))
 
 
 # ---------------------------------------------------------------- staff entry
