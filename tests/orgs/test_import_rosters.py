@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 import itertools
+import re
+import zipfile
 from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
 
 from tests.factories import Tree, make_person, user_with_post
 from zongheng.core import crypto
 from zongheng.core.errors import ActionError
-from zongheng.core.masking import id_check_char
+from zongheng.core.masking import id_check_char, validate_id_number
+from zongheng.core.models import AuditLog
 from zongheng.core.permissions import Role
-from zongheng.orgs.models import Person
+from zongheng.orgs import importer
+from zongheng.orgs.models import ImportJob, ImportMapping, ImportStatus, Org, OrgAlias, Person
 
 _ids = itertools.count(1)
 
@@ -30,9 +38,7 @@ def new_id(birth: dt.date | None = None, male: bool | None = None) -> str:
     """A valid ID number no factory person has; the 17th digit odd for a man."""
     n = next(_ids)
     birth = birth or dt.date(1985, 1, 1) + dt.timedelta(days=n // 400)
-    seq = 500 + n % 400
-    if male is not None and (seq % 2 == 1) != male:
-        seq += 1
+    seq = 100 + 2 * (n % 450) + (1 if male else 0)
     first17 = f"340802{birth:%Y%m%d}{seq:03d}"
     return first17 + id_check_char(first17)
 
@@ -114,3 +120,521 @@ def test_the_migration_recomputes_indexes_in_ascii_and_leaves_duplicates_for_the
     from zongheng.orgs.management.commands.find_duplicate_ids import find_duplicate_ids
 
     assert [[p["pk"] for p in group] for group in find_duplicate_ids()] == [[kept.pk, duplicate.pk]]
+
+
+# ---------------------------------------------------------------- building rosters like the clerks'
+
+
+def workbook(grid: list[list[Any]], *, merges: tuple[str, ...] = (), hidden_rows: tuple[int, ...] = (),
+             before: list[list[Any]] | None = None, title: str = "花名册") -> bytes:
+    """An .xlsx whose roster sheet holds ``grid`` (row 1 first); ``before`` puts a sheet ahead of it."""
+    wb = Workbook()
+    ws = wb.active
+    if before is not None:
+        ws.title = "填表说明"
+        for row in before:
+            ws.append(row)
+        ws = wb.create_sheet(title)
+    else:
+        ws.title = title
+    for row in grid:
+        ws.append(row)
+    for ref in merges:
+        ws.merge_cells(ref)
+    for number in hidden_rows:
+        ws.row_dimensions[number].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def with_dimension(data: bytes, ref: str) -> bytes:
+    """The same file with every sheet's <dimension> tag rewritten (as some tools write "A1")."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                text = body.decode()
+                text = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>', text)
+                assert f'<dimension ref="{ref}"/>' in text
+                body = text.encode()
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def send(client: Client, org: Any, data: bytes, name: str = "花名册.xlsx") -> ImportJob:
+    response = client.post(reverse("orgs:import"), {"org": org.pk, "file": SimpleUploadedFile(name, data)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.order_by("-pk").first()  # type: ignore[return-value]
+
+
+def confirm(client: Client, job: ImportJob) -> ImportJob:
+    client.post(reverse("orgs:import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    return job
+
+
+def change(client: Client, job: ImportJob, **data: Any) -> ImportJob:
+    client.post(reverse("orgs:import_options", args=[job.pk]), data)
+    job.refresh_from_db()
+    return job
+
+
+def mapped(job: ImportJob) -> dict[str, str]:
+    """{file's column text: field key} of the preview."""
+    return {c["text"]: c["key"] for c in job.preview["columns"]}
+
+
+def person(number: str) -> Person:
+    return Person.objects.get(id_hash=crypto.blind_index(number))
+
+
+# ---------------------------------------------------------------- 2. real layouts
+
+
+def test_a_title_row_and_a_merged_two_row_header_are_read(tree, dept):
+    """宜城路街道先锋社区党员花名册: a merged title, a 填报单位 line, then 联系方式 over 手机 / 固定电话."""
+    grid = tree.grids[0]
+    a, b = new_id(male=True), new_id(male=False)
+    rows = [
+        ["宜城路街道先锋社区党员花名册", None, None, None, None, None, None],
+        ["填报单位：先锋社区党委", None, None, None, "填报日期：2026年11月", None, None],
+        ["序号", "姓名", "性别", "公民身份号码", "联系方式", None, "所在党支部"],
+        [None, None, None, None, "手机", "固定电话", None],
+        [1, "王建国", "男", a, "13955660001", "0556-5512345", grid.name],
+        [2, "李秀英", "女", b, "13955660002", None, grid.name],
+    ]
+    merges = ("A1:G1", "A3:A4", "B3:B4", "C3:C4", "D3:D4", "E3:F3", "G3:G4")
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows, merges=merges))
+
+    assert job.status == ImportStatus.PREVIEW, job.errors
+    assert job.preview["header_row"] == 3 and job.preview["header_depth"] == 2
+    assert mapped(job) == {"姓名": "name", "性别": "gender", "公民身份号码": "id_number", "联系方式/手机": "phone",
+                           "所在党支部": "org"}
+    dropped = {c["text"]: c["reason"] for c in job.preview["dropped"]}
+    assert set(dropped) == {"序号", "联系方式/固定电话"} and "只取第一列" in dropped["联系方式/固定电话"]
+    assert job.preview["counts"]["create"] == 2 and not job.errors
+
+    job = confirm(client, job)
+
+    assert job.status == ImportStatus.DONE and job.created_count == 2
+    assert person(a).phone_masked == "139****0001" and person(a).org == grid
+
+
+def test_the_roster_on_the_second_sheet_is_found_and_the_clerk_may_choose_another(tree, dept):
+    number = new_id()
+    roster = [["姓名", "身份证号码", "所在组织"], ["张卫东", number, tree.grids[1].name]]
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(roster, before=[["填表说明"], ["请勿修改表头"]]))
+
+    assert job.preview["sheets"] == ["填表说明", "花名册"] and job.preview["sheet"] == "花名册"
+    assert job.preview["counts"]["create"] == 1
+    page = client.get(reverse("orgs:import_job", args=[job.pk])).content.decode()
+    assert "读取的工作表" in page and 'value="填表说明"' in page
+
+    job = change(client, job, sheet="填表说明", mode="update")
+    assert job.preview["sheet"] == "填表说明" and not job.preview["can_confirm"]
+
+    job = change(client, job, sheet="花名册", mode="update")
+    assert confirm(client, job).created_count == 1
+
+
+def test_a_wrong_dimension_tag_does_not_hide_any_row(tree, dept):
+    rows = [["姓名", "身份证号码", "所在组织"], *[[f"维度{i}", new_id(), tree.grids[0].name] for i in range(25)]]
+
+    job = send(login(dept), tree.district, with_dimension(workbook(rows), "A1"))
+
+    assert job.preview["counts"]["create"] == 25
+
+
+def test_headers_rosters_use_are_understood_and_nothing_is_dropped_silently(tree, dept):
+    """The 300-row roster that lost every phone (联系电话) and its 13 预备党员, 转正日期, 民族, 学历 …"""
+    headers = ["姓名", "性别", "公民身份号码", "民族", "学历", "人员类别", "所属党组织", "入党时间", "转正日期",
+               "联系电话", "工作单位", "家庭住址", "籍贯", "备注"]
+    rows, numbers = [headers], []
+    for i in range(30):
+        number = new_id(dt.date(1980, 1, 1) + dt.timedelta(days=i), male=i % 2 == 0)
+        numbers.append(number)
+        probation = i < 13
+        rows.append([f"花名{i}", "男" if i % 2 == 0 else "女", number, "汉族", "大学本科",
+                     "预备党员" if probation else "正式党员", tree.grids[2].name,
+                     "2025-06-01" if probation else "2005.07", None if probation else "2006年7月",
+                     f"1390000{i:04d}", "宜城路小学", f"先锋社区{i}栋101室", "安徽安庆",
+                     ""])
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows))
+
+    assert set(mapped(job).values()) == {"name", "gender", "id_number", "ethnicity", "education", "standing", "org",
+                                         "joined_on", "confirmed_on", "phone", "workplace", "address"}
+    assert {c["text"] for c in job.preview["dropped"]} == {"籍贯", "备注"}  # named in the preview, with a reason
+    page = client.get(reverse("orgs:import_job", args=[job.pk])).content.decode()
+    assert "籍贯" in page and "平台不保存籍贯" in page
+
+    assert confirm(client, job).created_count == 30
+    probationer, full = person(numbers[0]), person(numbers[20])
+    assert probationer.standing == "probationary" and probationer.confirmed_on is None
+    assert full.standing == "full" and full.confirmed_on == dt.date(2006, 7, 1)
+    assert full.joined_on == dt.date(2005, 7, 1)
+    assert full.phone_masked == "139****0020" and full.ethnicity == "汉族" and full.education == "大学本科"
+    assert full.workplace == "宜城路小学"
+    assert crypto.decrypt(full.address_enc) == "先锋社区20栋101室" and full.address_masked == "先锋社区2****"
+    assert Person.objects.filter(id_hash__in=[crypto.blind_index(n) for n in numbers], phone_enc="").count() == 0
+
+
+NATIONAL_HEADERS = ["序号", "姓名", "性别", "公民身份号码", "民族", "出生日期", "学历", "人员类别", "所在党支部",
+                    "入党日期", "转正日期", "工作岗位", "联系电话", "家庭住址", "党籍状态"]
+
+
+def test_the_national_member_system_export_is_read(tree, dept):
+    """全国党员管理信息系统's export: 公民身份号码, 人员类别, 所在党支部, 出生日期 checked against the ID."""
+    number = new_id(dt.date(1979, 3, 2), male=True)
+    gone = new_id()
+    rows = [NATIONAL_HEADERS,
+            [1, "赵志强", "男", number, "汉族", "1979-03-02", "大专", "正式党员", tree.grids[3].name, "2001-07-01",
+             "2002-07-01", "教师", "13812340001", "人民路1号", "正常"],
+            [2, "钱已转", "女", gone, "汉族", "1985-01-01", "大专", "正式党员", tree.grids[3].name, "2008-07-01",
+             "2009-07-01", "", "13812340002", "", "已转出"]]
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows))
+
+    assert job.preview["counts"] == {"create": 1, "update": 0, "unchanged": 0, "skip": 1, "refuse": 0}
+    assert job.preview["skip_reasons"] == {"党籍状态为“已转出”": 1}
+    assert {c["text"] for c in job.preview["dropped"]} == {"序号", "工作岗位"}
+    confirm(client, job)
+    assert person(number).standing == "full" and person(number).birth_year == 1979
+    assert not Person.objects.filter(id_hash=crypto.blind_index(gone)).exists()
+
+
+def test_hidden_rows_are_left_out_unless_the_clerk_includes_them(tree, dept):
+    """Three hidden rows (已转出 people a clerk hid) were imported as members."""
+    rows = [["姓名", "身份证号码", "所在组织"]]
+    numbers = [new_id() for _ in range(6)]
+    rows += [[f"隐{i}", n, tree.grids[0].name] for i, n in enumerate(numbers)]
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows, hidden_rows=(3, 5, 7)))
+
+    assert job.preview["counts"]["create"] == 3 and job.preview["hidden_rows"] == 3
+    assert job.preview["skip_reasons"] == {"隐藏行（未勾选“导入隐藏行”）": 3}
+    assert "导入隐藏行" in client.get(reverse("orgs:import_job", args=[job.pk])).content.decode()
+
+    job = change(client, job, include_hidden="1", mode="update")
+
+    assert job.preview["counts"]["create"] == 6
+
+
+def test_blank_totals_and_signature_rows_are_skipped_not_refused(tree, dept):
+    rows = [["姓名", "身份证号码", "所在组织"], ["甲", new_id(), tree.grids[0].name], [None, None, None],
+            ["乙", new_id(), tree.grids[0].name], ["合计：2 人", None, None],
+            ["填表人：张三", None, "审核人：李四（盖章）"], [None, "填报日期：2026年11月1日", None]]
+
+    job = send(login(dept), tree.district, workbook(rows))
+
+    assert job.preview["counts"] == {"create": 2, "update": 0, "unchanged": 0, "skip": 3, "refuse": 0}
+    assert job.preview["skip_reasons"] == {"合计行或落款行": 3}
+
+
+def test_a_csv_roster_in_gbk_is_read(tree, dept):
+    number = new_id()
+    text = f"姓名,公民身份号码,所在党支部,联系电话\n孙丽,{number},{tree.grids[0].name},13900001111\n"
+
+    job = send(login(dept), tree.district, text.encode("gbk"), name="名册.csv")
+
+    assert job.preview["counts"]["create"] == 1 and mapped(job)["联系电话"] == "phone"
+
+
+# ---------------------------------------------------------------- 3. fields, dates and checks
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2001.07", dt.date(2001, 7, 1)), ("2001年7月", dt.date(2001, 7, 1)), ("2001-7", dt.date(2001, 7, 1)),
+     ("2001/07", dt.date(2001, 7, 1)), ("200107", dt.date(2001, 7, 1)), (2001.1, dt.date(2001, 10, 1)),
+     (2001.07, dt.date(2001, 7, 1)), ("2001年7月1日", dt.date(2001, 7, 1)), ("２００１．７．１", dt.date(2001, 7, 1)),
+     (dt.datetime(2001, 7, 1), dt.date(2001, 7, 1)),  # noqa: DTZ001 - an Excel cell has no time zone
+     (37073, dt.date(2001, 7, 1)), ("2001.13", None)],
+)
+def test_dates_in_the_forms_rosters_use(value, expected):
+    from zongheng.orgs.roster import norm_text
+
+    if isinstance(value, str):
+        value = norm_text(value)  # every text cell is NFKC-normalised first: ２００１．７．１ → 2001.7.1
+    assert importer.parse_date(value) == expected
+
+
+def test_mixed_date_forms_in_one_file_all_import(tree, dept):
+    forms = ["2001.07", "2001年7月", "2001-7", "2001年7月1日", "2001/7/1", dt.date(2001, 7, 1)]
+    rows = [["姓名", "身份证号码", "所在组织", "入党日期"]]
+    numbers = [new_id(dt.date(1975, 1, 1)) for _ in forms]
+    rows += [[f"日期{i}", n, tree.grids[0].name, f] for i, (n, f) in enumerate(zip(numbers, forms, strict=True))]
+    client = login(dept)
+
+    job = confirm(client, send(client, tree.district, workbook(rows)))
+
+    assert job.created_count == len(forms)
+    assert {person(n).joined_on for n in numbers} == {dt.date(2001, 7, 1)}
+
+
+def test_full_width_ids_are_valid_and_match_the_person_already_in_the_system(tree, dept):
+    x_id = next(n for n in iter(new_id, None) if n.endswith("X"))
+    existing = make_person(tree.grids[0], id_number=x_id)
+    fresh = new_id()
+    rows = [["姓名", "身份证号码", "所在组织"], [existing.name, full_width(x_id.lower()), tree.grids[0].name],
+            ["全角新", full_width(fresh), tree.grids[1].name]]
+    client = login(dept)
+    before = Person.objects.count()
+
+    job = confirm(client, send(client, tree.district, workbook(rows)))
+
+    assert not job.errors
+    assert (job.created_count, job.updated_count, job.unchanged_count) == (1, 0, 1)
+    assert Person.objects.count() == before + 1
+    assert crypto.decrypt(person(fresh).id_enc) == fresh
+
+
+def test_the_same_id_written_twice_in_full_width_and_lowercase_refuses_both_rows(tree, dept):
+    number = next(n for n in iter(new_id, None) if n.endswith("X"))
+    rows = [["姓名", "身份证号码", "所在组织"], ["一", full_width(number), tree.grids[0].name],
+            ["二", number.lower(), tree.grids[0].name]]
+
+    job = send(login(dept), tree.district, workbook(rows))
+
+    assert job.preview["counts"]["refuse"] == 2 and job.preview["counts"]["create"] == 0
+    assert all("重复" in e["message"] for e in job.errors)
+
+
+def test_id_number_cross_checks_and_the_join_age(tree, dept, settings):
+    man = new_id(dt.date(1990, 5, 1), male=True)
+    rows = [["姓名", "性别", "出生年份", "身份证号码", "所在组织", "入党日期"],
+            ["性别错", "女", 1990, man, tree.grids[0].name, "2015-07-01"],
+            ["年份错", "男", 1988, new_id(dt.date(1990, 5, 1), male=True), tree.grids[0].name, "2015-07-01"],
+            ["太早", "男", None, new_id(dt.date(1990, 5, 1), male=True), tree.grids[0].name, "1950-07-01"],
+            ["十七岁", "男", None, new_id(dt.date(1990, 5, 1), male=True), tree.grids[0].name, "2008-04-30"],
+            ["对的", "男", None, new_id(dt.date(1990, 5, 1), male=True), tree.grids[0].name, "2008-05-01"]]
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows))
+
+    by_row = {e["row"]: e["message"] for e in job.errors}
+    assert set(by_row) == {2, 3, 4, 5}
+    assert "与身份证号码不符" in by_row[2] and "男" in by_row[2]
+    assert "出生年份 1988 与身份证号码（1990 年出生）不符" in by_row[3]
+    assert "未满 18 周岁" in by_row[4] and "未满 18 周岁" in by_row[5]
+    assert job.preview["counts"]["create"] == 1
+
+    settings.IMPORT_ID_CROSSCHECK = "warning"
+    job = send(client, tree.district, workbook(rows))
+
+    assert {e["row"] for e in job.errors} == {4, 5}  # the join age is always an error
+    assert {w["row"] for w in job.preview["warnings"]} == {2, 3}
+    assert job.preview["counts"]["create"] == 3
+
+
+# ---------------------------------------------------------------- 4. organisations
+
+
+@pytest.fixture
+def pioneer(tree: Tree) -> Any:
+    """宜城路街道 › 先锋社区 › 第八网格 (and 第九网格), in the factory district."""
+    levels = tree.levels
+    street = Org.objects.add_child(tree.district, instance=Org(name="宜城路街道", level=levels["street"]))
+    community = Org.objects.add_child(street, instance=Org(name="先锋社区", level=levels["community"]))
+    eighth = Org.objects.add_child(community, instance=Org(name="第八网格", level=levels["grid"]))
+    Org.objects.add_child(community, instance=Org(name="第九网格", level=levels["grid"]))
+    return eighth
+
+
+VARIANTS = ["第八网格", "第八网格党支部", "先锋社区第八网格党支部", "中共先锋社区第八网格支部委员会",
+            "先锋社区 第八网格",
+            "先锋社区第8网格党支部", "先锋社区第８网格党支部", "宜城路街道先锋社区第八网格党支部",
+            "先锋社区党委第八网格党支部", "先锋社区（第八网格）党支部"]
+
+
+def test_common_variants_of_a_branch_name_match_it(tree, dept, pioneer):
+    rows = [["姓名", "身份证号码", "所在党支部"], *[[f"变体{i}", new_id(), v] for i, v in enumerate(VARIANTS)]]
+    client = login(dept)
+
+    job = confirm(client, send(client, tree.district, workbook(rows)))
+
+    assert not job.errors and job.created_count == len(VARIANTS)
+    assert Person.objects.filter(org=pioneer).count() == len(VARIANTS)
+
+
+def test_an_unmatched_name_offers_the_nearest_the_clerk_picks_once_and_the_alias_is_remembered(tree, dept, pioneer):
+    typo = "先锋社区第八网络党支部"
+    rows = [["姓名", "身份证号码", "所在党支部"], *[[f"错名{i}", new_id(), typo] for i in range(3)]]
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows))
+
+    assert job.preview["counts"]["refuse"] == 3
+    [issue] = job.preview["orgs"]
+    assert issue["text"] == typo and issue["rows"] == 3
+    assert pioneer.pk in [pk for pk, _ in issue["suggestions"]]
+    page = client.get(reverse("orgs:import_job", args=[job.pk])).content.decode()
+    assert f'value="{pioneer.pk}"' in page
+
+    job = change(client, job, text_1=typo, pick_1=str(pioneer.pk), mode="update")
+    assert job.preview["counts"]["create"] == 3 and job.preview["counts"]["refuse"] == 0
+    assert confirm(client, job).created_count == 3
+
+    rows = [["姓名", "身份证号码", "所在党支部"], ["下次", new_id(), typo]]
+    job = send(client, tree.district, workbook(rows))
+    assert job.preview["counts"]["create"] == 1 and not job.errors
+
+
+def test_a_pick_outside_the_importers_scope_is_refused(tree, pioneer):
+    secretary = user_with_post(tree.communities[0], Role.SECRETARY)
+    rows = [["姓名", "身份证号码", "所在党支部"], ["越界", new_id(), "不存在的支部"]]
+    client = login(secretary)
+    job = send(client, tree.communities[0], workbook(rows))
+
+    job = change(client, job, text_1="不存在的支部", pick_1=str(pioneer.pk), mode="update")
+
+    assert job.preview["counts"]["refuse"] == 1 and not Person.objects.filter(name="越界").exists()
+    assert not OrgAlias.objects.exists()
+
+
+def test_every_org_has_a_code_and_central_households_match_by_it(tree, dept):
+    assert not Org.objects.filter(code__isnull=True).exists()
+    household = tree.households[5]
+    assert household.code
+    rows = [["姓名", "身份证号码", "所在组织"], ["中心户成员", new_id(), household.code]]
+    client = login(dept)
+
+    job = confirm(client, send(client, tree.district, workbook(rows)))
+
+    assert job.created_count == 1 and Person.objects.get(name="中心户成员").org == household
+
+
+# ---------------------------------------------------------------- 5. preview, update mode, refused rows
+
+
+def _people(tree: Tree, n: int) -> list[Person]:
+    return [make_person(tree.grids[i % 8], name=f"老{i}", id_number=new_id(), birth_year=None) for i in range(n)]
+
+
+def test_five_new_and_three_hundred_existing_people_update_what_changed(tree, dept):
+    existing = _people(tree, 300)
+    rows = [["姓名", "身份证号码", "所在组织", "联系电话", "学历"]]
+    for i, p in enumerate(existing):
+        number = crypto.decrypt(p.id_enc)
+        phone = f"1370000{i:04d}" if i < 20 else crypto.decrypt(p.phone_enc)
+        rows.append([p.name, number, p.org.name, phone, "大学本科" if i < 30 else None])
+    fresh = [new_id() for _ in range(5)]
+    rows += [[f"新{i}", n, tree.grids[0].name, None, None] for i, n in enumerate(fresh)]
+    client = login(dept)
+    before = Person.objects.count()
+
+    job = send(client, tree.district, workbook(rows))
+
+    assert job.preview["counts"] == {"create": 5, "update": 30, "unchanged": 270, "skip": 0, "refuse": 0}
+    first = job.preview["updates"][0]
+    assert first["name"] == "老0" and {c["field"] for c in first["changes"]} == {"手机号码", "学历"}
+    assert {"field": "学历", "old": "（空）", "new": "大学本科"} in first["changes"]
+    page = client.get(reverse("orgs:import_job", args=[job.pk])).content.decode()
+    assert "确认导入：新增 5 人，更新 30 人" in page and "学历：（空） → 大学本科" in page
+    assert Person.objects.count() == before  # nothing written before the confirmation
+
+    job = confirm(client, job)
+
+    assert (job.status, job.created_count, job.updated_count, job.unchanged_count) == (ImportStatus.DONE, 5, 30, 270)
+    assert Person.objects.count() == before + 5
+    assert crypto.decrypt(Person.objects.get(pk=existing[3].pk).phone_enc) == "13700000003"
+    assert Person.objects.get(pk=existing[25].pk).education == "大学本科"
+    assert Person.objects.get(pk=existing[200].pk).phone_enc == existing[200].phone_enc
+    record = AuditLog.objects.get(action="person.import", object_id=str(job.pk))
+    assert record.after["created"] == 5 and record.after["updated"] == 30
+    assert record.after["updated_fields"][str(existing[0].pk)] == ["education", "phone"]
+
+
+def test_skip_mode_leaves_existing_people_as_they_are(tree, dept):
+    [old] = _people(tree, 1)
+    rows = [["姓名", "身份证号码", "所在组织"], ["改名", crypto.decrypt(old.id_enc), old.org.name],
+            ["新人", new_id(), tree.grids[0].name]]
+    client = login(dept)
+    job = send(client, tree.district, workbook(rows))
+    assert job.preview["counts"]["update"] == 1
+
+    job = confirm(client, change(client, job, mode="skip"))
+
+    assert (job.created_count, job.updated_count) == (1, 0)
+    assert Person.objects.get(pk=old.pk).name == old.name
+
+
+def test_one_bad_row_does_not_refuse_the_rest_and_downloads_with_its_original_cells(tree, dept):
+    rows = [["姓名", "身份证号码", "所在组织", "联系电话", "备注"]]
+    rows += [[f"好{i}", new_id(), tree.grids[0].name, f"1380000{i:04d}", "x"] for i in range(40)]
+    bad_id = new_id()[:-1] + "0"
+    bad_id = bad_id if validate_id_number(bad_id) else bad_id[:-1] + "1"
+    rows.insert(17, ["坏行", bad_id, tree.grids[0].name, "13811112222", "原样保留"])
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows))
+    assert job.preview["counts"]["refuse"] == 1
+    [error] = job.errors
+    assert (error["row"], error["column"]) == (18, "身份证号码") and "校验位错误" in error["message"]
+    assert error["value"] == bad_id[:6] + "*" * 10 + bad_id[-2:]  # the job keeps no clear number
+
+    job = confirm(client, job)
+
+    assert job.status == ImportStatus.DONE and job.created_count == 40 and job.refused_count == 1
+    response = client.get(reverse("orgs:import_refused", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0] == ("姓名", "身份证号码", "所在组织", "联系电话", "备注", "问题", "原行号")
+    assert table[1][:5] == ("坏行", bad_id, tree.grids[0].name, "13811112222", "原样保留") and table[1][6] == 18
+    assert "校验位错误" in table[1][5]
+
+
+def test_a_mapping_the_clerk_changes_is_remembered_for_the_next_file_with_the_same_headers(tree, dept):
+    headers = ["党员名字", "身份证号码", "所在组织", "手机号码"]
+    rows = [headers, ["映射", new_id(), tree.grids[0].name, "13900002222"]]
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows))
+    assert not job.preview["can_confirm"] and job.errors[0]["message"] == "缺少必填列“姓名”"
+
+    job = change(client, job, map_0="name", map_3="", mode="update")
+    assert mapped(job) == {"党员名字": "name", "身份证号码": "id_number", "所在组织": "org"}
+    job = confirm(client, job)
+    assert job.created_count == 1 and Person.objects.get(name="映射").phone_enc == ""
+
+    job = send(client, tree.district, workbook([headers, ["又映射", new_id(), tree.grids[0].name, "13900003333"]]))
+    assert mapped(job)["党员名字"] == "name" and "手机号码" not in mapped(job)
+    assert {c["source"] for c in job.preview["columns"]} == {"上次的选择"}
+    assert ImportMapping.objects.count() == 1
+
+
+def test_a_preview_that_went_stale_is_shown_again_and_nothing_is_written(tree, dept):
+    number = new_id()
+    rows = [["姓名", "身份证号码", "所在组织"], ["抢先", number, tree.grids[0].name],
+            ["另一", new_id(), tree.grids[0].name]]
+    client = login(dept)
+    job = send(client, tree.district, workbook(rows))
+    make_person(tree.grids[3], id_number=number)  # someone else enters the same person meanwhile
+    before = Person.objects.count()
+
+    job = confirm(client, job)
+
+    assert job.status == ImportStatus.PREVIEW and job.preview["changed"] and Person.objects.count() == before
+    assert job.preview["counts"]["update"] == 1
+    assert "系统中的数据有变化" in client.get(reverse("orgs:import_job", args=[job.pk])).content.decode()
+
+
+def test_an_existing_person_outside_the_importers_scope_is_refused_not_moved(tree):
+    secretary = user_with_post(tree.communities[0], Role.SECRETARY)
+    outsider = make_person(tree.grids[6], id_number=new_id())
+    rows = [["姓名", "身份证号码", "所在组织"], ["抢人", crypto.decrypt(outsider.id_enc), tree.grids[0].name]]
+    client = login(secretary)
+
+    job = send(client, tree.communities[0], workbook(rows))
+
+    assert job.preview["counts"]["refuse"] == 1 and "不在您的管辖范围内" in job.errors[0]["message"]
+    assert Person.objects.get(pk=outsider.pk).org == tree.grids[6]

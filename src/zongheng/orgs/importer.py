@@ -597,7 +597,7 @@ def _check_rows(
         if sum(1 for v in values if isinstance(v, str) and field_for_header(v)) >= max(2, len(header_keys) // 2):
             a.skipped.append({"row": number, "reason": "重复的表头行"})
             continue
-        if not row.text("id_number") and is_footer(values):
+        if is_footer(values) and not re.search(r"[0-9]{15}", row.text("id_number")):
             a.skipped.append({"row": number, "reason": "合计行或落款行"})
             continue
         if not row.text("id_number") and not row.text("name"):

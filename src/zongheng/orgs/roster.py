@@ -319,10 +319,18 @@ def find_header(sheet: RawSheet, first_row: int | None = None) -> Header | None:
             distinct = {k for k in keys if k}
             score = len(distinct) * 10 + sum(1 for k in keys if k)
             if depth > 1:
-                # A deeper block only when its last row adds a field the shallower one lacks.
-                shallower = {_map_parts(p[:-1]) if len(p) > 1 else _map_parts(p) for p in parts}
-                if not (distinct - shallower):
+                # A deeper block only when its first row names a field itself and its last row is a
+                # sub-header: some column gets a new text there that names a field (联系方式 › 手机).
+                top = [_map_parts(p[:1]) for p in _texts(rows, start, 1, width)]
+                last, above = rows[start + depth - 1], rows[start + depth - 2]
+                subheads = sum(
+                    1 for c in range(width)
+                    if c < len(last) and last[c] is not None and (c >= len(above) or last[c] != above[c])
+                    and field_for_header(str(last[c]))
+                )
+                if not any(top) or not subheads:
                     continue
+                score += subheads
             if best is None or score > best.score:
                 best = Header(start + 1, depth, ["/".join(p) for p in parts], keys, score)
     if best is None or (first_row is None and len({k for k in best.keys if k}) < 2):

@@ -169,13 +169,13 @@ def job_options(request: HttpRequest, pk: int) -> HttpResponse:
 
     def change(options: importer.Options) -> None:
         sheets = (job.preview or {}).get("sheets") or []
-        if post.get("sheet") in sheets:
-            options.sheet = post["sheet"]
-        if options.sheet == (job.preview or {}).get("sheet"):
-            # A mapping belongs to a sheet's columns: kept only while the sheet stays the same.
+        current = (job.preview or {}).get("sheet") or ""
+        wanted = post["sheet"] if post.get("sheet") in sheets else current
+        if wanted == current:
             options.mapping.update(mapping)
-        else:
+        else:  # a mapping belongs to a sheet's columns: another sheet starts from its own headers
             options.mapping = {}
+        options.sheet = wanted
         options.include_hidden = post.get("include_hidden") == "1"
         options.mode = "skip" if post.get("mode") == "skip" else "update"
         options.org_picks.update(picks)
