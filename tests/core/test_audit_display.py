@@ -32,7 +32,7 @@ def test_an_update_shows_chinese_names_labels_and_what_changed(client, tree):
     body = client.get(reverse("core:audit"), {"action": "person.update"}).content.decode()
     assert "<td>修改人员</td>" in body and ">person.update<" not in body
     assert "orgs.person" not in body and "None" not in body
-    assert f'href="{reverse("orgs:person", args=[person.pk])}"' in body
+    assert f'href="{reverse("orgs:person", args=[person.pk])}"' not in body  # the auditor may not open it
     assert "<dt>姓名</dt>" in body and "<del>王建国</del> → <ins>王建军</ins>" in body
     assert f"<del>{tree.grids[0].name}</del> → <ins>{tree.grids[1].name}</ins>" in body  # the org by its name
     assert "13900001111" not in body  # the new phone is recorded masked only
@@ -78,3 +78,15 @@ def test_the_export_speaks_the_same_language(client, tree):
     assert rows[0][3] == "操作" and rows[0][7] == "改动"
     assert rows[1][3] == "修改人员" and rows[1][4] == "人员"
     assert "姓名：王建国 → 王建军" in rows[1][7]
+
+
+def test_objects_are_links_only_for_a_reader_who_may_open_them(client, tree):
+    from zongheng.accounts.models import User
+
+    person = _moved_person(tree)
+    link = f'href="{reverse("orgs:person", args=[person.pk])}"'
+    _auditor(client, tree)
+    body = client.get(reverse("core:audit"), {"action": "person.update"}).content.decode()
+    assert link not in body and "王建军" in body  # the auditor reads the log, not the data: no link to a 403
+    client.force_login(User.objects.create_superuser("root", password="x-Secret-12345", must_change_password=False))
+    assert link in client.get(reverse("core:audit"), {"action": "person.update"}).content.decode()

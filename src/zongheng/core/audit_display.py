@@ -19,10 +19,11 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from .access import in_scope
 from .models import AuditLog
 
 _ACTIONS: dict[str, str] = {}
-_OBJECT_URLS: dict[str, Callable[[str], str | None]] = {}
+_OBJECT_URLS: dict[str, tuple[Callable[[str], str | None], str]] = {}
 _ORG_FINDERS: list[Callable[[Any, str], list[str]]] = []
 # Labels of snapshot keys that are not model fields.
 _EXTRA_LABELS = {"path": "树中位置", "photos": "照片数", "rating": "评价", "person": "人员"}
@@ -34,9 +35,11 @@ def register_actions(labels: dict[str, str]) -> None:
     _ACTIONS.update(labels)
 
 
-def register_object_url(model_label: str, url_of: Callable[[str], str | None]) -> None:
-    """How to link an object of ``model_label`` (``app.model``) from its id."""
-    _OBJECT_URLS[model_label.lower()] = url_of
+def register_object_url(model_label: str, url_of: Callable[[str], str | None], perm: str) -> None:
+    """How to link an object of ``model_label`` (``app.model``) from its id, for a reader holding
+    ``perm`` on the record's organisation. An auditor reads the log, not the data: where they may
+    not open the object, its name stands without a link (no link to a 403)."""
+    _OBJECT_URLS[model_label.lower()] = (url_of, perm)
 
 
 def register_org_finder(find: Callable[[Any, str], list[str]]) -> None:
@@ -147,14 +150,20 @@ def _related_names(logs: list[AuditLog]) -> dict[tuple[str, str], str]:
     return names
 
 
-def describe(logs: Iterable[AuditLog]) -> list[Entry]:
+def _url(user: Any, log: AuditLog) -> str | None:
+    url_of, perm = _OBJECT_URLS.get(log.object_type, (None, ""))
+    if url_of is None or not log.object_id or not log.org_path or not in_scope(user, perm, log.org_path):
+        return None
+    return url_of(log.object_id)
+
+
+def describe(logs: Iterable[AuditLog], user: Any) -> list[Entry]:
     logs = list(logs)
     names = _related_names(logs)
     out = []
     for log in logs:
         model = _model(log.object_type)
-        url_of = _OBJECT_URLS.get(log.object_type)
-        url = url_of(log.object_id) if url_of and log.object_id else None
+        url = _url(user, log)
         kind = str(model._meta.verbose_name) if model is not None else log.object_type
         out.append(Entry(log, action_label(log.action), kind, url, _changes(log, model, names)))
     return out

@@ -128,8 +128,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "entries": audit_display.describe(page.object_list), "query": query.urlencode(),
-               "actions": audit_display.action_choices()}
+    context = {"page": page, "entries": audit_display.describe(page.object_list, request.user),
+               "query": query.urlencode(), "actions": audit_display.action_choices()}
     return render(request, "core/audit_list.html", context)
 
 
@@ -142,16 +142,16 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         for log in qs.iterator(chunk_size=2000):
             chunk.append(log)
             if len(chunk) == 2000:
-                yield from _export_rows(chunk)
+                yield from _export_rows(chunk, request.user)
                 chunk = []
-        yield from _export_rows(chunk)
+        yield from _export_rows(chunk, request.user)
 
     headers = ["时间", "操作人", "IP", "操作", "对象类型", "对象编号", "对象", "改动", "请求编号"]
     return xlsx_response("审计日志.xlsx", "审计日志", headers, rows())
 
 
-def _export_rows(logs: list[AuditLog]) -> Iterator[tuple[Any, ...]]:
-    for entry in audit_display.describe(logs):
+def _export_rows(logs: list[AuditLog], user: Any) -> Iterator[tuple[Any, ...]]:
+    for entry in audit_display.describe(logs, user):
         log = entry.log
         yield (log.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), log.actor_label, log.ip or "", entry.action,
                entry.object_kind, log.object_id, log.object_repr, audit_display.changes_text(entry), log.request_id)

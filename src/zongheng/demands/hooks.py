@@ -40,7 +40,8 @@ def register() -> None:
     register_actions({f"demand.{action}": f"诉求{label}" for action, (_, _, label) in TRANSITIONS.items()})
     register_actions(AUDIT_ACTIONS)
     register_object_url("demands.demand",
-                        lambda pk: reverse("demands:detail", args=[int(pk)]) if str(pk).isdigit() else None)
+                        lambda pk: reverse("demands:detail", args=[int(pk)]) if str(pk).isdigit() else None,
+                        Perm.DEMAND_VIEW)
     register_nav(30, "demands:queue", "居民诉求", Perm.DEMAND_VIEW)
     register_nav(40, "demands:config", "诉求配置", Perm.DEMAND_CONFIGURE)
     register_badge(10, "demands:notifications", "通知", _unread)

@@ -53,10 +53,10 @@ def _orgs_named(user: Any, text: str) -> list[str]:
 
 def register() -> None:
     register_actions(AUDIT_ACTIONS)
-    register_object_url("orgs.org", _url("orgs:org"))
-    register_object_url("orgs.person", _url("orgs:person"))
-    register_object_url("orgs.activityteam", _url("orgs:team"))
-    register_object_url("orgs.importjob", _url("orgs:import_job"))
+    register_object_url("orgs.org", _url("orgs:org"), Perm.ORG_VIEW)
+    register_object_url("orgs.person", _url("orgs:person"), Perm.PERSON_VIEW)
+    register_object_url("orgs.activityteam", _url("orgs:team"), Perm.ORG_VIEW)
+    register_object_url("orgs.importjob", _url("orgs:import_job"), Perm.PERSON_IMPORT)
     register_org_finder(_orgs_named)
     register_nav(10, "orgs:tree", "组织体系", Perm.ORG_VIEW)
     register_nav(20, "orgs:people", "人员", Perm.PERSON_VIEW)
