@@ -508,6 +508,9 @@ class _Row:
     def __init__(self, number: int, values: list[Any], cols: dict[str, Column], analysis: Analysis):
         self.number, self.values, self.cols, self.analysis = number, values, cols, analysis
         self.errors: list[dict[str, Any]] = []
+        # Checks between fields (ID number vs gender and birth, join age): decided once we know
+        # whether the row creates a person or touches the field of an existing one.
+        self.deferred: list[tuple[str, str, bool]] = []
 
     def raw(self, key: str) -> Any:
         col = self.cols.get(key)
@@ -527,8 +530,16 @@ class _Row:
                  "value": value, "message": message}
         (self.analysis.warnings if warning else self.errors).append(entry)
 
-    def cross(self, key: str, message: str) -> None:
-        self.err(key, message, warning=crosscheck_level() == "warning")
+    def cross(self, key: str, message: str, *, always_error: bool = False) -> None:
+        self.deferred.append((key, message, always_error))
+
+    def settle(self, changed: set[str] | None) -> None:
+        """New rows (``changed`` None) and changed fields: errors (ID cross-checks per configuration);
+        contradictions already in the system that the row leaves as they are: warnings."""
+        field_of = {"birth_date": "birth_year"}
+        for key, message, always in self.deferred:
+            touched = changed is None or field_of.get(key, key) in changed
+            self.err(key, message, warning=not touched or (not always and crosscheck_level() == "warning"))
 
 
 def analyse(
@@ -609,6 +620,7 @@ def _check_rows(
             continue
         data, provided = _check_row(row, matcher, registers, target, today)
         if row.errors:
+            row.settle(None)
             a.errors.extend(row.errors)
             a.refused[number] = values
             continue
@@ -756,8 +768,8 @@ def _check_row(
             provided.add(key)
     joined, confirmed = data["joined_on"], data["confirmed_on"]
     if joined and birth and joined < _add_years(birth, 18):
-        row.err("joined_on", f"入党日期 {joined:%Y-%m-%d} 时未满 18 周岁（{birth:%Y-%m-%d} 出生），"
-                "请核对入党日期或出生日期")
+        row.cross("joined_on", f"入党日期 {joined:%Y-%m-%d} 时未满 18 周岁（{birth:%Y-%m-%d} 出生），"
+                  "请核对入党日期或出生日期", always_error=True)
     if joined and confirmed and confirmed < joined:
         row.err("confirmed_on", "转正日期早于入党日期，请核对")
     if confirmed and data.get("standing") == Standing.PROBATIONARY:
@@ -873,6 +885,7 @@ def _match_people(
             a.refused[row.number] = row.values
             continue
         if person is None:
+            row.settle(None)
             if data["phone"] and _MASKED in data["phone"]:
                 row.err("phone", "手机号码是脱敏的（带 *）：新增人员请填写完整号码")
             if data["address"] and _MASKED in data["address"]:
@@ -892,6 +905,7 @@ def _match_people(
             a.existing_skipped.append(row.number)
             continue
         update = _changes(row, person, data, provided, a.org_names)
+        row.settle(set(update.values))
         if row.errors:
             a.errors.extend(row.errors)
             a.refused[row.number] = row.values
