@@ -663,7 +663,8 @@ def _varied_people(tree: Tree) -> list[Person]:
         number = new_id(dt.date(1970 + i, 1 + i, 2), male=i % 2 == 0)
         member = i != 11
         rows.append([f"往返{i}", "男" if i % 2 == 0 else "女", number, f"1355555{i:04d}" if i % 3 else None,
-                     "是" if member else "否", "离退休党员" if member and i % 4 == 0 else ("在职党员" if member else ""),
+                     "是" if member else "否",
+                     "离退休党员" if member and i % 4 == 0 else ("在职党员" if member else ""),
                      ("预备党员" if i == 5 else "正式党员") if member else "", "2010-07-01" if member else "",
                      "2011-07-01" if member and i != 5 else "", tree.grids[i % 8].code,
                      tree.communities[3].name if i == 2 else "", "回族" if i == 3 else "汉族", "硕士研究生",
