@@ -41,14 +41,6 @@ ENGLISH = re.compile(r"(?<![A-Za-z])(None|Forbidden|Not Found|Server Error|This 
                      r"(?![A-Za-z])")
 
 
-# Problems found and reported but owned by another change; each walk still fails on anything else, and
-# passes outright once the problem is gone. The audit log links every object, but the auditor (the only
-# role that reads the log) may open no organisation or demand: each link is a 403.
-KNOWN: dict[str, list[str]] = {
-    "auditor": [r"^/(orgs|demands|people|teams)/\d+/: HTTP 40[34]$"],
-}
-
-
 def test_the_walk_covers_every_demo_account() -> None:
     """The accounts walked below are exactly the demo's: a new demo account is walked or this fails."""
     from zongheng.orgs.demo import DEMO_ACCOUNTS
@@ -231,11 +223,7 @@ def test_every_demo_account_lands_on_its_page_and_every_page_it_can_open_is_read
         visit.crawl([landing + (f"?{urlsplit(page.url).query}" if urlsplit(page.url).query else "")])
         print(f"\n{role} {width}px:", " ".join(visit.seen.values()))
         assert len(visit.seen) >= 2, f"{role} reached only {list(visit.seen.values())}"
-        known = [p for p in visit.problems if any(re.search(k, p) for k in KNOWN.get(role, []))]
-        problems = [p for p in visit.problems if p not in known]
-        assert problems == [], f"{role} at {width}px, {len(visit.seen)} pages:\n" + "\n".join(problems)
-        if known:
-            pytest.xfail("known, reported: " + "; ".join(known))
+        assert visit.problems == [], f"{role} at {width}px, {len(visit.seen)} pages:\n" + "\n".join(visit.problems)
     finally:
         context.close()
 

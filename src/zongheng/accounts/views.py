@@ -12,7 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from zongheng.core.access import in_scope
 from zongheng.core.errors import ActionError
+from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Post
 
 from .actions import do_change_password, do_create_token, do_revoke_token
@@ -88,6 +90,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     posts = []
     if user.person_id:
         posts = list(Post.objects.filter(person_id=user.person_id).active().select_related("org"))
+        for post in posts:  # the organisation is a link only where its page opens (an auditor's does not)
+            post.can_open = in_scope(user, Perm.ORG_VIEW, post.org.path)  # type: ignore[attr-defined]
     tokens = user.api_tokens.filter(revoked_at__isnull=True)
     return render(request, "accounts/profile.html", {"posts": posts, "tokens": tokens, "new_key": new_key})
 
