@@ -198,6 +198,7 @@ ROUTES = [
     Route("demands:export"),
     Route("demands:bulk_assign", method="post", in_scope=None),
     Route("demands:pick"),  # the bulk-assign picker (htmx)
+    Route("demands:reveal_phone", lambda o: {"pk": o["demand"].pk}, method="post", in_scope=None),  # 回访: test_codes
     Route("demands:pick_for", lambda o: {"pk": o["demand"].pk, "kind": "whistle"}),
     Route("demands:detail", lambda o: {"pk": o["demand"].pk}),
     Route("demands:act", lambda o: {"pk": o["demand"].pk, "action": "accept"}, method="post", in_scope=None),

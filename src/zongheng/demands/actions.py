@@ -25,7 +25,7 @@ from zongheng.core.masking import mask_phone, normalize_phone, validate_phone
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org, Post
 
-from . import sms
+from . import codes, sms
 from .choices import Status, Urgency
 from .models import (
     Category,
@@ -37,6 +37,7 @@ from .models import (
     Notification,
     Station,
     Summons,
+    code_prefix,
     hash_code,
 )
 from .workflow import TransitionRefused, target
@@ -50,8 +51,15 @@ AUDIT_FIELDS = ["status", "org", "category", "urgency", "answer", "rating", "esc
 
 
 def new_code() -> str:
-    """An unguessable tracking code (128 bits)."""
-    return secrets.token_urlsafe(16)
+    """A tracking code a resident can read out and type: ``K7MP-4XQ2-9HTR`` (see ``codes.py``)."""
+    return codes.new_code()
+
+
+def _sms_code(phone: str, ref: str, code: str, text: str) -> None:
+    """The resident's tracking code by SMS, when they gave a phone (after commit; the log masks the code)."""
+    if phone:
+        transaction.on_commit(lambda: sms.send(phone, f"【纵横】您的诉求 {ref} {text}查询码：{code}，"
+                                                      "凭它查询办理进度和评价，请妥善保存。"))
 
 
 def _rule(category: Category, urgency: str) -> DeadlineRule:
@@ -208,7 +216,7 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
         raise ActionError("请填写地址")
     code = new_code()
     demand = Demand(  # the temporary ref holds nothing of the code (it is in the receive audit row)
-        **data, code_hash=hash_code(code), code_prefix=code[:6], ref=f"tmp-{secrets.token_hex(6)}",
+        **data, code_hash=hash_code(code), code_prefix=code_prefix(code), ref=f"tmp-{secrets.token_hex(6)}",
         org=grid, org_path=grid.path, grid_path=grid.path,
         received_at=now, created_by=actor if actor is not None and not isinstance(actor, str) else None,
     )
@@ -222,7 +230,7 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
                                   phone_enc=demand.phone_enc, phone_masked=demand.phone_masked)
     _transition(demand, "assign", SYSTEM, at=now, note=f"自动派至{grid.name}")
     _notify(demand, grid, f"新诉求 {demand.ref}：{demand.description[:40]}")
-    _sms_followers(demand, "已受理，查询码请妥善保存。")
+    _sms_code(phone, demand.ref, code, "已受理。")
     return demand, code
 
 
@@ -236,9 +244,10 @@ def do_follow_demand(demand: Demand, phone: str = "") -> str:
     if msg := validate_phone(phone):
         raise ActionError(msg)
     code = new_code()
-    DemandFollower.objects.create(demand=demand, code_hash=hash_code(code), code_prefix=code[:6],
+    DemandFollower.objects.create(demand=demand, code_hash=hash_code(code), code_prefix=code_prefix(code),
                                   phone_enc=crypto.encrypt(phone) if phone else "", phone_masked=mask_phone(phone))
     audit.record(RESIDENT, "demand.follow", demand)
+    _sms_code(phone, demand.ref, code, "您已加入，办理单位会一并处理。")
     return code
 
 
@@ -494,7 +503,10 @@ def do_merge(user: Any, duplicate: Demand, into: Demand) -> Demand:
 
 
 def follower_by_code(code: str) -> DemandFollower | None:
-    """The follower row of a tracking code, found by the code's hash (only hashes are stored)."""
+    """The follower row of a tracking code, found by the code's hash (only hashes are stored).
+
+    ``k7mp 4xq2 9htr``, ``K7MP4XQ29HTR`` and full-width input find the same code (``codes.normalize``).
+    """
     if not isinstance(code, str):
         return None
     code = code.strip()
@@ -595,6 +607,22 @@ def close_rated(now: dt.datetime | None = None) -> int:
 def close_unrated(now: dt.datetime | None = None) -> int:
     """Answered demands not rated within DEMAND_RATING_DAYS close as 'rating timeout'."""
     return _close_waiting(Status.ANSWERED, settings.DEMAND_RATING_DAYS, "rating_timeout", "", now)
+
+
+def do_reveal_resident_phone(user: Any, demand: Demand) -> str:
+    """回访居民: the resident's full phone for whoever holds the demand (and those above), audited.
+
+    Only the holder and the organisations above it (``may_act`` with ``demand.handle``) — not the
+    grid the demand has left, not a summoned unit, not a viewer without the right to handle it.
+    The audit row names the demand, never the number.
+    """
+    if not may_act(user, Perm.DEMAND_HANDLE, demand):
+        raise ActionError("只有当前承办组织及其上级可以查看居民的完整电话")
+    if not demand.phone_enc:
+        raise ActionError("居民没有留下电话")
+    value = crypto.decrypt(demand.phone_enc)
+    audit.record(user, "demand.reveal_phone", demand)
+    return value
 
 
 def mark_read(user: Any, ids: Iterable[int]) -> int:

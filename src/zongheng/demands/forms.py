@@ -55,6 +55,30 @@ class PickerWidget(forms.Widget):
         return False
 
 
+class PlainCharField(forms.CharField):
+    """Text whose limit is said in plain words, and never cut in the browser (issue 13, item 11).
+
+    An over-long text is refused with "答复内容最多 4000 个字，现在是 4523 个字……" and the page
+    shows the form again with what was typed; a textarea gets no ``maxlength`` (a browser
+    would silently cut a pasted text), the help text says the limit instead.
+    """
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        if self.max_length is not None:
+            label = self.label or "内容"
+            self.error_messages["max_length"] = (
+                f"{label}最多 {self.max_length} 个字，现在是 %(show_value)d 个字，请删减后再提交（您输入的内容已保留）")
+            if isinstance(self.widget, forms.Textarea) and not self.help_text:
+                self.help_text = f"最多 {self.max_length} 个字"
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        if isinstance(widget, forms.Textarea):
+            attrs.pop("maxlength", None)
+        return attrs
+
+
 class VersionForm(forms.Form):
     """Every action form carries the version the page was rendered at (a stale form is refused)."""
 
@@ -62,22 +86,22 @@ class VersionForm(forms.Form):
 
 
 class NoteForm(VersionForm):
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    note = PlainCharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
 class AnswerForm(VersionForm):
-    answer = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+    answer = PlainCharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
                              error_messages={"required": "请填写答复内容"})
 
 
 class ReasonForm(VersionForm):
-    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=500,
+    reason = PlainCharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=500,
                              error_messages={"required": "请说明理由"})
 
 
 class AssignForm(VersionForm):
     org = ResolvedChoiceField(label="派至（输入名称搜索）", error_messages={"required": "请选择承办组织"})
-    note = forms.CharField(label="说明", required=False, max_length=500)
+    note = PlainCharField(label="说明", required=False, max_length=500)
 
     def __init__(self, *args: Any, user: Any, pick_url: str = "", **kw: Any) -> None:
         """The org goes through ``resolve.resolve_dispatch_target`` (the API's lookup); the page shows a picker."""
@@ -90,7 +114,7 @@ class AssignForm(VersionForm):
 class WhistleForm(VersionForm):
     orgs = ResolvedMultipleChoiceField(label="报到单位（可多选，输入名称搜索）", queryset=Org.objects.none(),
                                        error_messages={"required": "请选择至少一个报到单位"})
-    note = forms.CharField(label="说明", required=False, max_length=500)
+    note = PlainCharField(label="说明", required=False, max_length=500)
 
     def __init__(self, *args: Any, targets: QuerySet[Org], pick_url: str = "", **kw: Any) -> None:
         """``targets``: ``selectors.whistle_targets(demand)``, as the API's ``resolve_whistle_targets`` uses."""
@@ -103,12 +127,12 @@ class WhistleForm(VersionForm):
 
 class ReportForm(VersionForm):
     summons = forms.IntegerField(widget=forms.HiddenInput)
-    report = forms.CharField(label="报到情况", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
+    report = PlainCharField(label="报到情况", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
                              error_messages={"required": "请填写报到情况"})
 
 
 class MergeForm(VersionForm):
-    into = forms.CharField(label="合并到（诉求编号）", max_length=20, error_messages={"required": "请填写诉求编号"})
+    into = PlainCharField(label="合并到（诉求编号）", max_length=20, error_messages={"required": "请填写诉求编号"})
 
 
 class BulkAssignForm(forms.Form):
@@ -141,11 +165,11 @@ class StaffDemandForm(forms.Form):
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.none(),
                                       error_messages={"required": "请选择类别"})
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
-    description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+    description = PlainCharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
                                   error_messages={"required": "请填写诉求内容"})
-    address = forms.CharField(label="地址", max_length=200, error_messages={"required": "请填写地址"})
-    contact_name = forms.CharField(label="联系人", max_length=50, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+    address = PlainCharField(label="地址", max_length=200, error_messages={"required": "请填写地址"})
+    contact_name = PlainCharField(label="联系人", max_length=50, required=False)
+    phone = PlainCharField(label="联系电话", max_length=20, required=False,
                             help_text="选填；只用于短信告知办理进度，页面上只显示部分数字")
 
     def __init__(self, *args: Any, user: Any, **kw: Any) -> None:
@@ -188,8 +212,8 @@ class StaffDemandForm(forms.Form):
 class StationForm(forms.Form):
     org = OrgChoiceField(label="所属组织", queryset=Org.objects.none(),
                          error_messages={"required": "请选择所属组织", "invalid_choice": "请选择您管辖范围内的组织"})
-    name = forms.CharField(label="驿站名称", max_length=100, error_messages={"required": "请填写驿站名称"})
-    address = forms.CharField(label="地址", max_length=200, required=False)
+    name = PlainCharField(label="驿站名称", max_length=100, error_messages={"required": "请填写驿站名称"})
+    address = PlainCharField(label="地址", max_length=200, required=False)
 
     def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -201,9 +225,9 @@ class ListeningSessionForm(forms.Form):
                          error_messages={"required": "请选择组织", "invalid_choice": "请选择您管辖范围内的组织"})
     held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}),
                               error_messages={"required": "请填写日期", "invalid": "日期格式应为 2018-03-05"})
-    place = forms.CharField(label="地点", max_length=200, error_messages={"required": "请填写地点"})
-    attendees = forms.CharField(label="参加人员", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    summary = forms.CharField(label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    place = PlainCharField(label="地点", max_length=200, error_messages={"required": "请填写地点"})
+    attendees = PlainCharField(label="参加人员", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = PlainCharField(label="情况记录", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -117,8 +117,10 @@ class ContactForm(WhereForm):
 
 class TrackForm(forms.Form):
     code = forms.CharField(
-        label="查询码", max_length=64, help_text="提交诉求时页面上显示的查询码。",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
+        label="查询码", max_length=64,
+        help_text=("提交诉求时页面上显示（有手机号的也会短信发送）的查询码，如 K7MP-4XQ2-9HTR；"
+                   "字母不分大小写，短横线可以不输。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
         error_messages={"required": "请填写查询码"},
     )
 

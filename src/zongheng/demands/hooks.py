@@ -31,6 +31,7 @@ AUDIT_ACTIONS = {
     "demand.category_create": "新增诉求类别", "demand.category_update": "修改诉求类别",
     "demand.rule_update": "修改办理时限", "demand.calendar_create": "新增节假日或调休",
     "demand.calendar_update": "修改节假日或调休", "demand.calendar_delete": "删除节假日或调休",
+    "demand.reveal_phone": "查看居民完整电话（回访）",
 }
 
 

@@ -300,8 +300,26 @@ class Notification(models.Model):
 
 
 def hash_code(code: str) -> str:
-    """The stored form of a tracking code: SHA-256 (like API tokens; codes carry 128 random bits)."""
+    """The stored form of a tracking code.
+
+    A code of the current format (``codes.py``: 12 characters, typed in any case, with or without
+    dashes, full-width or not) is stored as a keyed hash of its normalised form; a code issued
+    before it (22 URL-safe characters, 128 random bits) as SHA-256 of the code as given.
+    """
+    from .codes import keyed_hash, normalize
+
+    plain = normalize(code)
+    if plain is not None:
+        return keyed_hash(plain)
     return hashlib.sha256(f"zongheng-demand-code:{code}".encode()).hexdigest()
+
+
+def code_prefix(code: str) -> str:
+    """The characters kept in clear for staff to find a demand a resident reads out (4 of the 12)."""
+    from .codes import PREFIX, normalize
+
+    plain = normalize(code)
+    return plain[:PREFIX] if plain is not None else code[:6]
 
 
 class ClientBucket(models.Model):

@@ -119,7 +119,13 @@ def filter_demands(qs: QuerySet[Demand], user: Any, params: Any, *, now: dt.date
     q = (params.get("q") or "").strip()
     if q:
         match = Q(ref__iexact=q) | Q(description__icontains=q) | Q(address__icontains=q)
-        if _CODE.fullmatch(q):  # a resident reads out their tracking code: its first 6 characters find it
+        from .codes import PREFIX, partial
+
+        typed = partial(q)
+        if typed:  # a resident reads out their tracking code (K7MP-4XQ2-…): its first 4 characters find it
+            followed = DemandFollower.objects.filter(code_prefix=typed[:PREFIX]).values("demand_id")
+            match |= Q(code_prefix=typed[:PREFIX]) | Q(pk__in=followed)
+        elif _CODE.fullmatch(q):  # a code of the older format: its first 6 characters
             followed = DemandFollower.objects.filter(code_prefix=q[:6]).values("demand_id")
             match |= Q(code_prefix=q[:6]) | Q(pk__in=followed)
         qs = qs.filter(match)

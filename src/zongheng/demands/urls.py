@@ -23,6 +23,7 @@ urlpatterns += [
     path("demands/<int:pk>/", views.detail, name="detail"),
     path("demands/<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("demands/<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
+    path("demands/<int:pk>/phone/", views.reveal_phone, name="reveal_phone"),
     path("demands/new/staff/", views.staff_create, name="staff_create"),
     path("demands/stations/", views.stations, name="stations"),
     path("demands/listening/", views.listening, name="listening"),

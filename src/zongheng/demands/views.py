@@ -207,18 +207,37 @@ def _action_forms(user: Any, demand: Demand, names: list[str]) -> list[dict[str,
     return out
 
 
+class FormInvalid(Exception):
+    """An action's form did not validate: the page is shown again with it (what was typed is kept)."""
+
+    def __init__(self, form: djforms.Form) -> None:
+        super().__init__("invalid")
+        self.form = form
+
+
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     require(user, Perm.DEMAND_VIEW)
-    demand = _demand(user, pk)
+    return _detail_page(request, _demand(user, pk))
+
+
+def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms.Form] | None = None,
+                 status: int = 200, revealed_phone: str = "") -> HttpResponse:
+    """The detail page; ``bound`` (action name, form) replaces that action's empty form, errors and text kept."""
+    user = request.user
     summons = list(demand.summons.select_related("org", "requested_by").order_by("requested_at", "id"))
     reports = [
         {"summons": s, "form": ReportForm(initial={"version": demand.version, "summons": s.pk}, prefix="report")}
         for s in _reportable(user, demand, summons)
     ]
     now = timezone.now()
-    context = {
+    forms = _action_forms(user, demand, allowed_actions(user, demand))
+    if bound is not None:
+        for f in forms:
+            if f["name"] == bound[0]:
+                f["form"], f["invalid"] = bound[1], True
+    context: dict[str, Any] = {
         "demand": demand,
         "countdown": selectors.countdown(demand, now),
         "overdue": demand.is_open and demand.current_due_at < now,
@@ -228,10 +247,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "summons": summons,
         "followers": demand.followers.count(),
         "merged": list(demand.merged.order_by("id").values_list("ref", flat=True)),
-        "forms": _action_forms(user, demand, allowed_actions(user, demand)),
+        "forms": forms,
         "reports": reports,
+        "can_call": bool(demand.phone_enc) and actions.may_act(user, Perm.DEMAND_HANDLE, demand),
+        "revealed_phone": revealed_phone,
     }
-    return render(request, "demands/detail.html", context)
+    return render(request, "demands/detail.html", context, status=status)
 
 
 @login_required
@@ -256,8 +277,10 @@ def _run(request: HttpRequest, demand: Demand, name: str) -> str:
         kw["targets"] = selectors.whistle_targets(demand)
     form = FORMS[name](request.POST, **kw)
     if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        raise ActionError(str(first))
+        if name in ("report", "merge"):
+            first = next(iter(form.errors.values()))[0]
+            raise ActionError(str(first))
+        raise FormInvalid(form)
     d = form.cleaned_data
     v = d["version"]
     calls: dict[str, Callable[[], Any]] = {
@@ -281,7 +304,11 @@ def _run(request: HttpRequest, demand: Demand, name: str) -> str:
         summons = get_object_or_404(Summons.objects.select_related("org"), pk=d["summons"], demand=demand)
         actions.do_report_checked(user, summons, d["report"], expected_version=v)
         return f"{summons.org.name}已报到"
-    calls[name]()
+    try:
+        calls[name]()
+    except ActionError as e:
+        e.form = form  # type: ignore[attr-defined]  # act() shows it again, with what was typed
+        raise
     return f"已{TRANSITIONS[name][2]}"
 
 
@@ -306,11 +333,43 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             raise PermissionDenied("您不是该报到单位的人员")
     try:
         done = _run(request, demand, action)
+    except FormInvalid as e:
+        # Shown again with the typed text and the field's plain message (no redirect that would lose it).
+        messages.error(request, "未提交：请按提示修改后再提交")
+        return _detail_page(request, demand, (action, e.form), status=400)
     except ActionError as e:
         messages.error(request, e.message)
+        form = getattr(e, "form", None)
+        if form is not None and action in ("answer", "return", "escalate", "reject", "start"):
+            # The text is kept; the form now carries the demand's current version (the page shows its state).
+            fresh = _demand(user, pk)
+            data = request.POST.copy()
+            data[f"{action}-version"] = str(fresh.version)
+            return _detail_page(request, fresh, (action, FORMS[action](data, prefix=action)), status=400)
     else:
         messages.success(request, done)
     return redirect(_detail_url(demand))
+
+
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """回访居民: the full phone for the holder of the demand and those above it (audited); htmx gets the number."""
+    user = request.user
+    require(user, Perm.DEMAND_HANDLE)
+    demand = _demand(user, pk)
+    if not actions.may_act(user, Perm.DEMAND_HANDLE, demand):
+        raise PermissionDenied("只有当前承办组织及其上级可以查看居民的完整电话")
+    try:
+        value = actions.do_reveal_resident_phone(user, demand)
+    except ActionError as e:
+        messages.error(request, e.message)
+        return redirect(_detail_url(demand))
+    if getattr(request, "htmx", False):
+        return render(request, "demands/_phone.html", {"demand": demand, "revealed_phone": value})
+    response = _detail_page(request, demand, revealed_phone=value)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------- the searchable picker (issue 13, item 10)

@@ -237,7 +237,7 @@ def _follower(code: Any) -> DemandFollower | None:
     follower = actions.follower_by_code(code if isinstance(code, str) else "")
     if follower is None:
         return None
-    return DemandFollower.objects.select_related("demand__category", "demand__org").get(pk=follower.pk)
+    return DemandFollower.objects.select_related("demand__category", "demand__org", "demand__grid").get(pk=follower.pk)
 
 
 def _missing(request: HttpRequest, form: TrackForm | None = None) -> HttpResponse:
@@ -271,6 +271,10 @@ def _status_page(request: HttpRequest, follower: DemandFollower, code: str, *, n
         "demand": demand, "status_text": _status_text(demand, submitter),
         "timeline": _timeline(events), "notice": notice, "error": error,
         "answered_by": next(((e.by_org or e.org) for e in reversed(events) if e.action == "answer"), demand.org),
+        # What the resident reported (issue 13); photos only for the resident who sent them.
+        "thumbnails": _thumbnails(demand) if submitter else [],
+        # A resident who joined sees the masked excerpt the similar step showed, not the submitter's words.
+        "excerpt": "" if submitter else suggest.excerpt(demand.description, 40),
         "is_open": demand.status in OPEN_STATUSES,
         "submitter": submitter,
         "can_rate": demand.status == Status.ANSWERED if submitter else
@@ -284,6 +288,13 @@ def _status_page(request: HttpRequest, follower: DemandFollower, code: str, *, n
         "stars": range(1, 6),
     }
     return _private(render(request, "demands/public_track.html", context, status=status))
+
+
+def _thumbnails(demand: Demand) -> list[str]:
+    from .photos import thumbnail_data_uri
+
+    uris = (thumbnail_data_uri(p.image) for p in demand.photos.order_by("id")[:3])
+    return [u for u in uris if u]
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
