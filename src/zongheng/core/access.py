@@ -6,7 +6,8 @@ read through ``restrict``-ed querysets (a row outside the scope → 404, like a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,14 +16,17 @@ from django.utils import timezone
 
 from .permissions import ROLE_PERMS, SELF_PERMS, Perm, grantable_roles
 
-# The length of one step of a materialized path: a root organisation's path is exactly this long.
-# The tree module registers it (``register_tree``); core imports no module.
-_TREE: dict[str, int] = {"steplen": 4}
+# What the tree tells core (``register_tree``, called by the tree module at start-up); core
+# imports no module. ``steplen``: the length of one step of a materialized path (a root
+# organisation's path is exactly this long); ``active_posts(person_id, today)``: (role, org path)
+# of a person's posts in force; ``root_paths()``: the paths of the roots (a superuser's scope).
+_TREE: dict[str, Any] = {"steplen": 4, "active_posts": lambda person_id, today: (), "root_paths": lambda: ()}
 
 
-def register_tree(*, steplen: int) -> None:
-    """Called by the organisation tree at start-up: how long one level of a path is."""
-    _TREE["steplen"] = steplen
+def register_tree(*, steplen: int, active_posts: Callable[[int, dt.date], Iterable[tuple[str, str]]],
+                  root_paths: Callable[[], Iterable[str]]) -> None:
+    """Called by the organisation tree at start-up: path geometry, posts in force and the roots."""
+    _TREE.update(steplen=steplen, active_posts=active_posts, root_paths=root_paths)
 
 
 def is_root_path(path: str) -> bool:
@@ -47,21 +51,11 @@ def _post_index(user: Any) -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
     if user is not None and user.is_authenticated:
         if user.is_superuser:
-            from zongheng.orgs.models import Org
-
-            roots = list(Org.get_root_nodes().values_list("path", flat=True))
+            roots = list(_TREE["root_paths"]())
             all_perms = set().union(*ROLE_PERMS.values())
             index = {perm: roots for perm in all_perms}
         elif user.person_id:
-            from zongheng.orgs.models import Post
-
-            today = timezone.localdate()
-            rows = (
-                Post.objects.filter(person_id=user.person_id, starts_on__lte=today)
-                .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-                .values_list("role", "org__path")
-            )
-            for role, path in rows:
+            for role, path in _TREE["active_posts"](user.person_id, timezone.localdate()):
                 for perm in ROLE_PERMS.get(role, ()):
                     index.setdefault(perm, []).append(path)
     result = {perm: _minimal(paths) for perm, paths in index.items()}

@@ -1,21 +1,25 @@
-"""What the tree registers with the ground (``OrgsConfig.ready``): its navigation entries and
-its landings — a cadre who maintains an organisation lands on its page, a household head on
+"""What the tree registers with the ground (``OrgsConfig.ready``): the scope (posts in force,
+roots, path geometry), where audited objects lie, its navigation entries, audit names and
+links, and its landings — a cadre who maintains an organisation lands on its page, a household head on
 their household's page, a member without a post on their own record.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 
+from zongheng.core import access, audit
 from zongheng.core.access import scope_paths
 from zongheng.core.audit_display import register_actions, register_object_url, register_org_finder
 from zongheng.core.landing import register_landing
 from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 
-from .models import Org
+from .models import Org, Post
 
 
 def _top_org(user: Any, perm: str) -> str | None:
@@ -51,7 +55,22 @@ def _orgs_named(user: Any, text: str) -> list[str]:
     return list(qs.values_list("path", flat=True)[:50])
 
 
+def active_posts(person_id: int, today: dt.date) -> Any:
+    """(role, org path) of a person's posts in force on ``today``: the tree's answer to core's scope."""
+    return (Post.objects.filter(person_id=person_id, starts_on__lte=today)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).values_list("role", "org__path"))
+
+
+def root_paths() -> list[str]:
+    return list(Org.objects.get_root_nodes().values_list("path", flat=True))
+
+
 def register() -> None:
+    access.register_tree(steplen=Org.steplen, active_posts=active_posts, root_paths=root_paths)
+    # Where each audited object of this module lies in the tree (the auditor's scope).
+    # Post, ActivityTeam, ImportJob (``org``) and Person (``org_path``) follow the conventions.
+    audit.register_org_path("orgs.org", lambda org: org.path)
+    audit.register_org_path("orgs.linkedhousehold", lambda household: household.central.path)
     register_actions(AUDIT_ACTIONS)
     register_object_url("orgs.org", _url("orgs:org"), Perm.ORG_VIEW)
     register_object_url("orgs.person", _url("orgs:person"), Perm.PERSON_VIEW)
