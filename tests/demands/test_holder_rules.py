@@ -79,7 +79,17 @@ def test_the_community_that_whistles_and_answers_is_credited_not_the_grid(client
     page = client.post(reverse("demands:track"), {"code": code}).content.decode()
     assert f"{community.name}召集相关单位共同办理" in page
     assert f"{community.name}接单" in page and f"{community.name}答复" in page
+    actions.do_reopen(code, "还是没清理")  # back to the grid's queue: the status line names the holder again
+    page = client.post(reverse("demands:track"), {"code": code}).content.decode()
+    assert f"已交给{grid.name}，等待接单" in page
     assert f"{grid.name}接单" not in page and f"{grid.name}答复" not in page
+
+
+def test_the_status_line_names_the_community_that_accepted_for_its_grid(client, world):
+    demand, code = world.submit()
+    actions.do_accept(world.community_secretary, demand)
+    page = client.post(reverse("demands:track"), {"code": code}).content.decode()
+    assert f"{world.tree.communities[0].name}已接单" in page and f"{world.tree.grids[0].name}已接单" not in page
 
 
 def test_the_grid_leader_accepting_its_own_demand_is_credited_to_the_grid(client, world):

@@ -48,14 +48,18 @@ from .models import Category, Demand, DemandEvent, DemandFollower
 # ---------------------------------------------------------------- plain words
 
 
-def _status_text(demand: Demand, submitter: bool = True) -> str:
-    """The state in plain words, for the resident who raised the demand or for one who joined it."""
+def _status_text(demand: Demand, submitter: bool = True, by: str = "") -> str:
+    """The state in plain words, for the resident who raised the demand or for one who joined it.
+
+    ``by``: the organisation that accepted or started it (``DemandEvent.by_org``), else the holder.
+    """
     org = demand.org.name
+    by = by or org
     texts: dict[str, str] = {
         Status.RECEIVED: "已收到，正在安排办理单位",
         Status.ASSIGNED: f"已交给{org}，等待接单",
-        Status.ACCEPTED: f"{org}已接单，正在安排办理",
-        Status.IN_PROGRESS: f"{org}正在办理",
+        Status.ACCEPTED: f"{by}已接单，正在安排办理",
+        Status.IN_PROGRESS: f"{by}正在办理",
         Status.ANSWERED: "已经答复，请您评价" if submitter else "已经答复，等待最初反映的居民评价",
         Status.RATED: "您已评价" if submitter else "最初反映的居民已评价",
         Status.CLOSED: "已办结",
@@ -268,7 +272,9 @@ def _status_page(request: HttpRequest, follower: DemandFollower, code: str, *, n
     now = timezone.now()
     submitter = follower.is_submitter(demand)
     context = {
-        "demand": demand, "status_text": _status_text(demand, submitter),
+        "demand": demand,
+        "status_text": _status_text(demand, submitter, next(
+            ((e.by_org or e.org).name for e in reversed(events) if e.action in ("accept", "start")), "")),
         "timeline": _timeline(events), "notice": notice, "error": error,
         "answered_by": next(((e.by_org or e.org) for e in reversed(events) if e.action == "answer"), demand.org),
         # What the resident reported (issue 13); photos only for the resident who sent them.
