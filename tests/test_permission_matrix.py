@@ -46,7 +46,12 @@ def _objects(tree: Tree, community_index: int, owner: Any) -> dict[str, Any]:
     team.participants.add(person)
     central = tree.households[community_index * 2]
     linked = LinkedHousehold.objects.create(central=central, address="幸福里1号")
+    from zongheng.orgs.models import PlaqueJob
+
+    plaque_job = PlaqueJob.objects.create(org=community, layout="a4", requested_by=owner, base_url="http://testserver",
+                                          status=PlaqueJob.DONE, total=2, pdf=b"%PDF-1.4 test")
     objects = {"org": community, "grid": grid, "person": person, "post": post, "job": job, "token": token,
+               "plaque_job": plaque_job,
                "functional": functional, "team": team, "central": central, "linked": linked}
     objects.update(_workbench_objects(community, grid, owner))
     return objects
@@ -122,6 +127,11 @@ ROUTES = [
     Route("start", any_user=True, in_scope=302),  # after login: redirects to the role's page
     Route("orgs:directory", public=True),
     Route("orgs:directory_org", lambda o: {"pk": o["grid"].pk}, public=True),
+    Route("orgs:grid_plaque", lambda o: {"pk": o["grid"].pk}, public=True),  # what the directory shows
+    Route("orgs:org_plaques", org),  # every grid below, for org.view in scope (test_plaques)
+    Route("orgs:plaque_job", lambda o: {"pk": o["plaque_job"].pk}),  # own jobs only
+    Route("orgs:plaque_job_status", lambda o: {"pk": o["plaque_job"].pk}),
+    Route("orgs:plaque_job_pdf", lambda o: {"pk": o["plaque_job"].pk}),
     Route("demands:submit", public=True),
     Route("demands:track", public=True),
     Route("demands:track_code", lambda o: {"code": "an-old-saved-link"}, public=True),  # the form, no lookup

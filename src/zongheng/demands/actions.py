@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 RESIDENT = "居民"
 SYSTEM = "系统"
-AUDIT_FIELDS = ["status", "org", "category", "urgency", "answer", "rating", "escalations", "reopens"]
+AUDIT_FIELDS = ["status", "org", "grid", "category", "urgency", "answer", "rating", "escalations", "reopens"]
 
 
 def new_code() -> str:
@@ -195,8 +195,15 @@ def _sms_followers(demand: Demand, text: str) -> None:
 
 
 @transaction.atomic
-def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | None = None) -> tuple[Demand, str]:
+def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | None = None,
+                     allow_unplaced: bool = False) -> tuple[Demand, str]:
     """A new demand from any channel: received, then assigned to its grid at once.
+
+    With ``allow_unplaced`` (a resident who chose "我不清楚", an Open311 request whose place
+    finds no grid) ``data["grid"]`` may be the community, street or district that receives it:
+    the demand then stays received there, its response deadline running, until staff assign it
+    to a grid (``do_assign``, which then sets its grid). Until then it counts for that
+    organisation and those above it, and for no grid (see docs/demands.md).
 
     ``data``: channel, category, urgency, description, address, grid, optional phone,
     contact_name, lat, long, station, listening_session. Returns the demand and the
@@ -208,7 +215,8 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
     if msg := validate_phone(phone):
         raise ActionError(msg)
     grid: Org = data["grid"]
-    if grid.level.code not in settings.DEMAND_GRID_LEVELS:
+    unplaced = grid.level.code not in settings.DEMAND_GRID_LEVELS
+    if unplaced and not allow_unplaced:
         raise ActionError("请选择诉求所在的网格")
     if not data.get("description", "").strip():
         raise ActionError("请填写诉求内容")
@@ -228,8 +236,11 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
     demand.save(update_fields=["ref"])
     DemandFollower.objects.create(demand=demand, code_hash=demand.code_hash, code_prefix=demand.code_prefix,
                                   phone_enc=demand.phone_enc, phone_masked=demand.phone_masked)
-    _transition(demand, "assign", SYSTEM, at=now, note=f"自动派至{grid.name}")
-    _notify(demand, grid, f"新诉求 {demand.ref}：{demand.description[:40]}")
+    if unplaced:
+        _notify(demand, grid, f"新诉求 {demand.ref}（网格未定，请派给所属网格）：{demand.description[:40]}")
+    else:
+        _transition(demand, "assign", SYSTEM, at=now, note=f"自动派至{grid.name}")
+        _notify(demand, grid, f"新诉求 {demand.ref}：{demand.description[:40]}")
     _sms_code(phone, demand.ref, code, "已受理。")
     return demand, code
 
@@ -267,6 +278,8 @@ def do_assign(user: Any, demand: Demand, org: Org, *, note: str = "", expected_v
         raise ActionError("只能派给您管辖范围内的组织")
     by = acting_org(user, Perm.DEMAND_DISPATCH, demand)
     _move_holder(demand, org)
+    if demand.grid.level.code not in settings.DEMAND_GRID_LEVELS and org.level.code in settings.DEMAND_GRID_LEVELS:
+        demand.grid, demand.grid_path = org, org.path  # a demand without a grid is placed by its first grid
     _transition(demand, "assign", user, note=note or f"派至{org.name}", expected_version=expected_version,
                 by_org=by)
     _notify(demand, org, f"诉求 {demand.ref} 已派给{org.name}")

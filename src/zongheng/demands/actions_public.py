@@ -27,7 +27,7 @@ from django.utils import timezone
 from zongheng.core import audit
 from zongheng.core.errors import ActionError
 
-from . import actions
+from . import actions, suggest
 from .choices import Channel
 from .models import ClientBucket, ClientHit, Demand, DemandPhoto
 from .photos import CleanPhoto
@@ -112,13 +112,28 @@ def purge_client_hits(now: dt.datetime | None = None) -> int:
     return hits
 
 
+def receiver_for(address: str) -> Any:
+    """The organisation that receives a demand whose grid is unknown (never None once grids exist)."""
+    receiver = suggest.intake_org(address)
+    if receiver is None:
+        raise ActionError("暂时无法受理：还没有设置网格，请直接联系所在社区")
+    return receiver
+
+
 @transaction.atomic
 def do_submit_public(data: dict[str, Any], photos: list[CleanPhoto], client: str, *,
                      now: dt.datetime | None = None) -> tuple[Demand, str]:
-    """A resident's own demand from the online form (channel 网上提交), with up to three clean photos."""
+    """A resident's own demand from the online form (channel 网上提交), with up to three clean photos.
+
+    ``data["grid"]`` None ("我不清楚"): the demand goes to ``suggest.intake_org`` of its address (the
+    community, street or district), received, for staff to assign its grid.
+    """
     now = now or timezone.now()
     _throttle(client, now)
-    demand, code = actions.do_submit_demand(None, {**data, "channel": Channel.WEB}, now=now)
+    data = {**data, "channel": Channel.WEB}
+    if data.get("grid") is None:
+        data["grid"] = receiver_for(data.get("address", ""))
+    demand, code = actions.do_submit_demand(None, data, now=now, allow_unplaced=True)
     for photo in photos:
         DemandPhoto.objects.create(demand=demand, image=photo.as_file())
     if photos:

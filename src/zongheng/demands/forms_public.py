@@ -57,9 +57,13 @@ class WhatForm(forms.Form):
         return self.cleaned_data["description"].strip()
 
 
+UNKNOWN_GRID = 0  # the "我不清楚" choice
+
+
 class WhereForm(WhatForm):
     grid = forms.TypedChoiceField(
-        label="所属网格", coerce=int, help_text="按“街道 › 社区”分组。不清楚的话，选离问题最近的网格。",
+        label="所属网格", coerce=int,
+        help_text="按“街道 › 社区”分组。不知道是哪个网格，就选“我不清楚”，由社区帮您安排。",
         error_messages={"required": "请选择所属网格", "invalid_choice": "请从列表中选择网格"},
     )
     category = forms.ModelChoiceField(
@@ -72,9 +76,12 @@ class WhereForm(WhatForm):
         super().__init__(*args, **kwargs)
         grid = self.fields["grid"]
         if isinstance(grid, forms.TypedChoiceField):
-            grid.choices = [("", "请选择网格"), *suggest.grid_choices()]
+            grid.choices = [("", "请选择网格"), (UNKNOWN_GRID, "我不清楚，请社区帮我安排"), *suggest.grid_choices()]
 
-    def clean_grid(self) -> Org:
+    def clean_grid(self) -> Org | None:
+        """The chosen grid, or None for "我不清楚" (the demand then goes to ``suggest.intake_org``)."""
+        if self.cleaned_data["grid"] == UNKNOWN_GRID:
+            return None
         grid = suggest.grids().select_related("level").filter(pk=self.cleaned_data["grid"]).first()
         if grid is None:
             raise forms.ValidationError("请从列表中选择网格")

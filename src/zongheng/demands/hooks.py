@@ -47,3 +47,6 @@ def register() -> None:
     register_nav(40, "demands:config", "诉求配置", Perm.DEMAND_CONFIGURE)
     register_badge(10, "demands:notifications", "通知", _unread)
     register_landing(20, "demands.workbench", _workbench)
+    from zongheng.orgs.places import register_report_url
+
+    register_report_url(lambda grid_pk: f"{reverse('demands:submit')}?grid={int(grid_pk)}")

@@ -12,8 +12,11 @@ bucket as the public form (``DEMAND_PUBLIC_PER_HOUR`` an hour for both together,
 database). A wrong ``api_key`` is refused (403). ``api_key`` is best sent in the POST body;
 in a query string it is accepted but masked in this process's logs (``logredact``), and a
 proxy in front must drop query strings from its access log for ``/open311/``.
-The grid comes from ``attribute[grid]`` (the id of a grid org) or else from
-``address_string`` via ``suggest.suggest_grid``; otherwise 400.
+The grid comes from ``attribute[grid]`` (the id of a grid org; a wrong one is a 400), else from
+``lat``/``long`` inside a grid's boundary, else from ``address_string`` (the grids' places, names).
+A request whose place finds no grid is accepted all the same (never refused: GeoReport clients send
+coordinates and a street address, not a grid): it goes, received, to the community, street or
+district the address points at (``suggest.intake_org``), whose staff assign its grid.
 The response carries the resident's tracking code in ``service_notice`` (shown once).
 
 GET requests: no personal data. Anonymous callers get status, dates, service and the
@@ -325,32 +328,34 @@ def _decimal(value: str, name: str, bound: int) -> Decimal | None:
         raise Open311Error(400, f"{name} 应为数字") from None
 
 
-def _grid(data: Any) -> Org:
+def _grid(data: Any, lat: Decimal | None, long: Decimal | None) -> tuple[Org, bool]:
+    """(grid, False), or (the organisation that assigns the grid, True) when the place finds no grid."""
     raw = (data.get("attribute[grid]") or "").strip()
     if raw:
         grid = Org.objects.select_related("level").filter(pk=int(raw)).first() \
             if re.fullmatch(r"[0-9]{1,18}", raw) else None
         if grid is None or grid.level.code not in settings.DEMAND_GRID_LEVELS:
             raise Open311Error(400, f"attribute[grid] 不是网格编号：{raw[:20]}")
-        return grid
-    address = (data.get("address_string") or "").strip()
-    if address:
-        from .suggest import suggest_grid
+        return grid, False
+    from .suggest import place_demand
 
-        found = suggest_grid(address)
-        if found is not None:
-            return found
-    raise Open311Error(
-        400, "无法确定诉求所在网格：请在 attribute[grid] 中提供网格编号，或在 address_string 中写明网格或社区名称")
+    address = (data.get("address_string") or "").strip()
+    point = (float(lat), float(long)) if lat is not None and long is not None else (None, None)
+    found, receiver = place_demand(address, *point)
+    if found is not None:
+        return found, False
+    if receiver is None:
+        raise Open311Error(400, "暂时无法受理：系统中还没有网格")
+    return receiver, True
 
 
 @transaction.atomic
-def _submit(data: dict[str, Any], actor: Any, client: str | None) -> tuple[Demand, str]:
+def _submit(data: dict[str, Any], actor: Any, client: str | None, unplaced: bool = False) -> tuple[Demand, str]:
     if client is not None:
         from .actions_public import _throttle
 
         _throttle(client, timezone.now())
-    return actions.do_submit_demand(actor, data)
+    return actions.do_submit_demand(actor, data, allow_unplaced=unplaced)
 
 
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -372,13 +377,16 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     urgency = (p.get("attribute[urgency]") or Urgency.NORMAL).strip()
     if urgency not in Urgency.values:
         raise Open311Error(400, f"attribute[urgency] 只能是 {'、'.join(Urgency.values)}")
-    grid = _grid(p)
+    grid, unplaced = _grid(p, lat, long)
     if user is not None and not in_scope(user, Perm.DEMAND_ENTER, grid.path):
-        raise Open311Error(403, "该 api_key 的用户不能在此网格登记诉求")
+        raise Open311Error(403, "该 api_key 的用户不能在此网格登记诉求" if not unplaced else
+                           f"无法确定诉求所在网格（将交由{grid.name}分派），该 api_key 的用户不能在此登记；"
+                           "请在 attribute[grid] 中提供网格编号")
+    where = f"经纬度 {lat}, {long}" if lat is not None and long is not None else grid.name
     name = " ".join(x for x in (p.get("last_name", "").strip(), p.get("first_name", "").strip()) if x)
     data = {
         "channel": Channel.OPEN311, "category": category, "urgency": urgency, "description": description[:2000],
-        "address": (address or grid.name)[:200], "grid": grid, "phone": (p.get("phone") or "")[:20],
+        "address": (address or where)[:200], "grid": grid, "phone": (p.get("phone") or "")[:20],
         "contact_name": name[:50], "lat": lat, "long": long,
     }
     client = None
@@ -386,8 +394,10 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         from .actions_public import client_of
 
         client = client_of(request)  # the same bucket as the web form
-    demand, tracking = _submit(data, user, client)
+    demand, tracking = _submit(data, user, client, unplaced)
     notice = f"已受理。查询码：{tracking}（请妥善保存，用于查询进度和评价）"
+    if unplaced:
+        notice = f"已受理，由{grid.name}确定所属网格后安排办理。查询码：{tracking}（请妥善保存，用于查询进度和评价）"
     return _respond(fmt, [{"service_request_id": demand.ref, "service_notice": notice, "account_id": None}],
                     "service_requests", "request", status=201)
 

@@ -1,7 +1,10 @@
 """Routing help for residents' demands (reads only).
 
 - ``grid_choices``: every grid as "street › community › grid", grouped for a select (two queries).
-- ``suggest_grid``: the grid whose name, community name or address appears in the address text.
+- ``suggest_grid``: the grid of the place named in the address ("幸福小区 3 栋", "人民路 120 号": the grids'
+  places, ``orgs.places``), else the grid whose name, community name or address appears in it.
+- ``place_demand``: the grid of a point or an address, or — when neither finds one grid — the organisation
+  that receives the demand and assigns its grid (``intake_org``: the community, street or district).
 - ``suggest_category``: the category whose keywords occur most in the description.
 - ``similar_open``: open demands of the same grid with the same category or shared words.
 """
@@ -15,6 +18,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from zongheng.orgs import places
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import Org
 
@@ -57,6 +61,9 @@ def suggest_grid(text: str) -> Org | None:
     text = " ".join((text or "").split())[:200]
     if len(text) < MIN_NAME:
         return None
+    located = places.locate(text)
+    if located.grid is not None and located.grid.level.code in settings.DEMAND_GRID_LEVELS:
+        return located.grid
     found = Value(text)
     named = list(
         grids().annotate(t=found, n=Length("name")).filter(n__gte=MIN_NAME, t__contains=F("name")).order_by("-n")[:2]
@@ -79,6 +86,51 @@ def suggest_grid(text: str) -> Org | None:
         if len(under) == 1:
             return under[0]
     return None
+
+
+def _named_area(text: str) -> Org | None:
+    """The deepest community, village, street or township named in the text."""
+    return (
+        Org.objects.filter(level__code__in=("community", "village", "street", "township"), kind=OrgKind.REGULAR)
+        .annotate(t=Value(text), n=Length("name")).filter(n__gte=MIN_NAME, t__contains=F("name"))
+        .select_related("level").order_by("-depth", "-n").first()
+    )
+
+
+def top_org() -> Org | None:
+    """The lowest organisation above every grid (the district in the demo): receives what nothing places."""
+    paths = list(grids().values_list("path", flat=True))
+    if not paths:
+        return None
+    low, high = min(paths), max(paths)
+    return places.common_parent([Org(path=low), Org(path=high)])
+
+
+def intake_org(address: str) -> Org | None:
+    """Where a demand whose grid is unknown goes, for staff to assign its grid.
+
+    The deepest of: the organisation above the grids the address could be in (a compound split
+    over several grids gives their community), the community, village, street or township
+    named in the address; else the organisation above every grid.
+    """
+    text = " ".join((address or "").split())[:200]
+    candidates = [o for o in (places.locate(text).area, _named_area(text)) if o is not None]
+    candidates = [o for o in candidates if o.level.code not in settings.DEMAND_GRID_LEVELS]
+    if candidates:
+        return max(candidates, key=lambda o: o.depth)
+    return top_org()
+
+
+def place_demand(address: str, lat: float | None = None, long: float | None = None) -> tuple[Org | None, Org | None]:
+    """(grid, receiver): the grid of the point, else of the address; without one, (None, ``intake_org``)."""
+    if lat is not None and long is not None:
+        grid = places.grid_at(lat, long)
+        if grid is not None and grid.level.code in settings.DEMAND_GRID_LEVELS:
+            return grid, grid
+    grid = suggest_grid(address)
+    if grid is not None:
+        return grid, grid
+    return None, intake_org(address)
 
 
 def _keywords(category: Category) -> list[str]:
@@ -115,7 +167,8 @@ def shared_words(text: str, categories: list[Category]) -> list[str]:
 
 def similar_open(grid: Org, category: Category | None, text: str, *, limit: int = 5,
                  categories: list[Category] | None = None) -> list[Demand]:
-    """Open demands in ``grid`` that look like the same problem: same category or shared words."""
+    """Open demands in ``grid`` (or, for a resident who does not know their grid, in the community
+    or street receiving it: its whole subtree) that look like the same problem."""
     cats = categories if categories is not None else list(Category.objects.filter(active=True))
     match = Q(category=category) if category is not None else Q()
     for word in shared_words(text, cats):
@@ -123,7 +176,7 @@ def similar_open(grid: Org, category: Category | None, text: str, *, limit: int 
     if not match:
         return []
     return list(
-        Demand.objects.filter(grid=grid, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        Demand.objects.filter(grid_path__startswith=grid.path, status__in=OPEN_STATUSES, merged_into__isnull=True)
         .filter(match).select_related("category").order_by("-received_at")[:limit]
     )
 

@@ -42,7 +42,7 @@ from .actions_public import (
     track_limit,
 )
 from .choices import OPEN_STATUSES, Status
-from .forms_public import ContactForm, RateForm, ReopenForm, TrackForm, WhatForm, WhereForm
+from .forms_public import UNKNOWN_GRID, ContactForm, RateForm, ReopenForm, TrackForm, WhatForm, WhereForm
 from .models import Category, Demand, DemandEvent, DemandFollower
 
 # ---------------------------------------------------------------- plain words
@@ -126,17 +126,34 @@ def _render_step(request: HttpRequest, step: str, form: Any, *, status: int = 20
     return render(request, f"demands/public_new_{step}.html", {"form": form, "step": step, **extra}, status=status)
 
 
-def _where_initial(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    grid = suggest.suggest_grid(data["address"])
+def _chosen_grid(value: Any) -> Any:
+    """The grid a "向本网格反映" link or a plaque's QR code chose (``?grid=<id>``), if it is an open grid."""
+    text = str(value or "")
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        return None
+    return suggest.grids().filter(pk=int(text)).first()
+
+
+def _where_initial(data: dict[str, Any], chosen: Any = None) -> tuple[dict[str, Any], Any]:
+    grid = chosen or suggest.suggest_grid(data["address"])
     category = suggest.suggest_category(data["description"]) or Category.objects.filter(code="other").first()
     initial = {"description": data["description"], "address": data["address"],
                "grid": grid.pk if grid else "", "category": category.pk if category else None}
     return initial, grid
 
 
+def _receiver(form: WhereForm) -> Any:
+    """Where the demand goes: the chosen grid, or for "我不清楚" the community (street …) that assigns it."""
+    d = form.cleaned_data
+    return d["grid"] if d["grid"] is not None else suggest.intake_org(d["address"])
+
+
 def _similar(form: WhereForm) -> list[Demand]:
     d = form.cleaned_data
-    return suggest.similar_open(d["grid"], d["category"], d["description"])
+    place = _receiver(form)
+    if place is None or (d["grid"] is None and place.level.code not in ("community", "village")):
+        return []  # a resident who does not know the grid is shown look-alikes of one community at most
+    return suggest.similar_open(place, d["category"], d["description"])
 
 
 def _excerpts(demands: list[Demand]) -> list[dict[str, Any]]:
@@ -160,11 +177,13 @@ def _done(request: HttpRequest, code: str, demand: Demand, *, followed: bool) ->
 def submit(request: HttpRequest) -> HttpResponse:
     """One thing per page: what and where → grid and category → (similar demands) → contact and photos."""
     if request.method != "POST":
-        return _render_step(request, "what", WhatForm())
+        chosen = _chosen_grid(request.GET.get("grid"))
+        return _render_step(request, "what", WhatForm(), chosen=chosen)
     back = request.POST.get("back", "")
     if back in ("what", "where"):
         form_class = WhatForm if back == "what" else WhereForm
-        return _render_step(request, back, form_class(initial=request.POST.dict()))
+        return _render_step(request, back, form_class(initial=request.POST.dict()),
+                            chosen=_chosen_grid(request.POST.get("grid")) if back == "what" else None)
     step = request.POST.get("step", "what")
     if step == "where":
         return _step_where(request)
@@ -173,16 +192,17 @@ def submit(request: HttpRequest) -> HttpResponse:
     if step == "send":
         return _step_send(request)
     form = WhatForm(request.POST)
+    chosen = _chosen_grid(request.POST.get("grid"))
     if not form.is_valid():
-        return _render_step(request, "what", form, status=400)
-    initial, grid = _where_initial(form.cleaned_data)
-    return _render_step(request, "where", WhereForm(initial=initial), suggested=grid)
+        return _render_step(request, "what", form, status=400, chosen=chosen)
+    initial, grid = _where_initial(form.cleaned_data, chosen)
+    return _render_step(request, "where", WhereForm(initial=initial), suggested=grid, chosen=chosen)
 
 
 def _carry(form: WhereForm) -> dict[str, Any]:
     d = form.cleaned_data
-    return {"description": d["description"], "address": d["address"], "grid": d["grid"].pk,
-            "category": d["category"].pk}
+    return {"description": d["description"], "address": d["address"],
+            "grid": d["grid"].pk if d["grid"] is not None else UNKNOWN_GRID, "category": d["category"].pk}
 
 
 def _target(form: WhereForm, ref: str) -> Demand | None:
@@ -197,8 +217,8 @@ def _step_where(request: HttpRequest) -> HttpResponse:
     similar = _similar(form)
     if similar:
         return _render_step(request, "similar", WhereForm(initial=_carry(form)), similar=_excerpts(similar),
-                            grid=form.cleaned_data["grid"])
-    return _render_step(request, "send", ContactForm(initial=_carry(form)))
+                            grid=_receiver(form))
+    return _render_step(request, "send", ContactForm(initial=_carry(form)), receiver=_receiver(form))
 
 
 def _step_contact(request: HttpRequest) -> HttpResponse:
@@ -208,7 +228,7 @@ def _step_contact(request: HttpRequest) -> HttpResponse:
         return _render_step(request, "where", form, status=400)
     target = _target(form, request.POST.get("follow", ""))
     extra: dict[str, Any] = {"follow": _excerpts([target])[0]} if target else {}
-    return _render_step(request, "send", ContactForm(initial=_carry(form)), **extra)
+    return _render_step(request, "send", ContactForm(initial=_carry(form)), receiver=_receiver(form), **extra)
 
 
 def _step_send(request: HttpRequest) -> HttpResponse:
@@ -218,6 +238,8 @@ def _step_send(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()
     target = _target(form, ref) if valid and ref else None
     extra: dict[str, Any] = {"follow": _excerpts([target])[0]} if target else {}
+    if valid:
+        extra["receiver"] = _receiver(form)
     if not valid:
         return _render_step(request, "send", form, status=400, **extra)
     client = _client(request)

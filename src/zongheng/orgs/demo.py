@@ -548,6 +548,10 @@ def build(seed: int = 2018, scale: int = 1, year: int = 2018, log: Callable[[str
         Org.objects.bulk_create(builder.orgs, batch_size=2000)
         fill_missing_codes(Org)  # grids, central households …: every org carries a code (issue 15)
         log(f"组织 {len(builder.orgs)} 个已写入")
+        from .demo_places import build_places
+
+        n_places, n_areas = build_places(copies, seed)  # what each grid covers, and its boundary
+        log(f"网格地点 {n_places} 个、网格范围 {n_areas} 个已写入")
         first = builder.people_and_posts(copies)
         builder.save()
         accounts = _demo_accounts(builder, first)

@@ -382,3 +382,6 @@ class OrgAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias} → {self.org_id}"
+
+
+from .models_places import GridArea, GridPlace, PlaqueJob  # noqa: E402,F401  (registers these models)

@@ -11,3 +11,11 @@ def run_import(job_id: int) -> str:
     from .importer import run_job
 
     return run_job(job_id).status
+
+
+@task()
+def render_plaques(job_id: int) -> str:
+    """Draws the plaques PDF of one PlaqueJob (a street's or a district's grids); returns its final status."""
+    from .plaques import render_job
+
+    return render_job(job_id)

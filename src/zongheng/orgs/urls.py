@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import, views_public
+from . import views, views_import, views_plaques, views_public
 
 app_name = "orgs"
 
@@ -56,4 +56,13 @@ urlpatterns += [
 urlpatterns += [
     path("directory/", views_public.directory, name="directory"),
     path("directory/<int:pk>/", views_public.directory_org, name="directory_org"),
+]
+
+# 挂牌亮相 plaques as PDF (views_plaques.py): one grid public, many grids for staff.
+urlpatterns += [
+    path("directory/<int:pk>/plaque.pdf", views_plaques.grid_plaque, name="grid_plaque"),
+    path("orgs/<int:pk>/plaques.pdf", views_plaques.org_plaques, name="org_plaques"),
+    path("orgs/plaques/<int:pk>/", views_plaques.plaque_job, name="plaque_job"),
+    path("orgs/plaques/<int:pk>/status/", views_plaques.plaque_job_status, name="plaque_job_status"),
+    path("orgs/plaques/<int:pk>/plaques.pdf", views_plaques.plaque_job_pdf, name="plaque_job_pdf"),
 ]

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_safe
 
 from zongheng.core.permissions import Role
 
-from . import selectors
-from .models import Org, Post
+from . import places, selectors
+from .models import GridPlace, Org, Post
 
 MAX_QUERY = 50  # characters of a search that are used; longer input is cut
 PAGE_SIZE = 50
@@ -122,7 +122,8 @@ def _search(request: HttpRequest, q: str, cut: bool) -> HttpResponse:
     page = Paginator(selectors.public_search(q.split()), PAGE_SIZE).get_page(request.GET.get("page"))
     found = list(page.object_list)
     ancestors = selectors.ancestors_by_path(found)
-    rows = [{"org": org, "trail": _trail(org, ancestors)} for org in found]
+    rows = [{"org": org, "trail": _trail(org, ancestors),
+             "report": places.report_url(org.pk) if org.level.code == "grid" else None} for org in found]
     return render(
         request, "orgs/directory_results.html",
         {"q": q, "cut": cut, "max_query": MAX_QUERY, "page": page, "rows": rows, "query": urlencode({"q": q})},
@@ -138,7 +139,9 @@ def directory_org(request: HttpRequest, pk: int) -> HttpResponse:
     if org.level.code == "grid":
         return _grid(request, org, context)
     counts = selectors.public_grandchild_counts(org)
-    context["rows"] = [{"org": child, "n": counts.get(child.path, 0)} for child in selectors.public_children(org)]
+    context["rows"] = [{"org": child, "n": counts.get(child.path, 0),
+                        "report": places.report_url(child.pk) if child.level.code == "grid" else None}
+                       for child in selectors.public_children(org)]
     context["is_top"] = org.level.code in selectors.PUBLIC_TOP_LEVELS
     return render(request, "orgs/directory_org.html", context)
 
@@ -151,5 +154,7 @@ def _grid(request: HttpRequest, grid: Org, context: dict[str, Any]) -> HttpRespo
         {"name": h.name, "heads": _contacts(h.public_posts, Role.HOUSEHOLD_HEAD), "linked": h.linked}
         for h in selectors.public_households(grid)
     ]
-    context.update({"secretaries": secretaries, "leaders": leaders, "households": households})
+    covered = GridPlace.objects.filter(grid=grid).order_by("kind", "name", "number_from")
+    context.update({"secretaries": secretaries, "leaders": leaders, "households": households,
+                    "report": places.report_url(grid.pk), "places": places.describe(covered)})
     return render(request, "orgs/directory_grid.html", context)
