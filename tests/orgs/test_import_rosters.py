@@ -780,3 +780,23 @@ def test_the_demo_district_exported_for_editing_imports_back_with_zero_changes(d
 
     assert job.status == ImportStatus.PREVIEW and not job.errors, job.errors[:5]
     assert job.preview["counts"] == {"create": 0, "update": 0, "unchanged": total, "skip": 0, "refuse": 0}
+
+
+def test_the_streaming_reader_reads_what_openpyxl_reads():
+    """The fast reader (lxml) and openpyxl's full reader agree on a roster with every layout quirk."""
+    from zongheng.orgs.roster import _read_xlsx, _read_xlsx_fast
+
+    grid = [["某社区党员花名册", None, None, None], ["姓名", "联系方式", None, "入党日期"],
+            [None, "手机", "固定电话", None], ["Ａ甲", "１３９００００１１１１", 5512345, dt.datetime(2001, 7, 1)],  # noqa: DTZ001
+            ["乙", "13900002222", None, 2001.1], [None, None, None, None], ["合计", 2, True, "=SUM(B4:B5)"]]
+    data = with_dimension(workbook(grid, merges=("A1:D1", "A2:A3", "B2:C2", "D2:D3"), hidden_rows=(5,),
+                                   before=[["说明"]]), "A1")
+
+    fast, slow = _read_xlsx_fast(data), _read_xlsx(io.BytesIO(data))
+
+    assert [s.name for s in fast] == [s.name for s in slow] == ["填表说明", "花名册"]
+    for a, b in zip(fast, slow, strict=True):
+        trim = [[v for v in row] + [None] * (4 - len(row)) for row in a.rows]
+        assert trim == [[v for v in row] + [None] * (4 - len(row)) for row in b.rows]
+        assert a.hidden_rows == b.hidden_rows
+    assert fast[1].rows[3][:2] == ["A甲", "13900001111"] and fast[1].rows[3][3] == dt.datetime(2001, 7, 1)  # noqa: DTZ001

@@ -103,6 +103,7 @@ _YES = {"是", "党员", "Y", "YES", "1", "TRUE", "中共党员", "中共预备�
 _NO = {"否", "非党员", "N", "NO", "0", "FALSE", "群众", "共青团员", "团员", "民主党派", "无党派人士", "无党派"}
 _GONE = re.compile(r"转出|去世|死亡|病故|逝世|出党|开除|除名|停止党籍|退党|注销")
 _MASKED = "*"
+_ID_LIKE = re.compile(r"[0-9]{15}")
 
 FIELD_LABELS = {f.key: f.header for f in FIELDS}
 UPDATABLE = ("name", "gender", "birth_year", "phone", "is_party_member", "member_type", "standing", "joined_on",
@@ -300,6 +301,8 @@ class OrgMatcher:
             self.keys[key].add(o.pk)
             for end in range(len(o.path) - Org.steplen, 0, -Org.steplen):
                 part = org_key(names.get(o.path[:end], ""))
+                if part:
+                    self.keys[part + key].add(o.pk)  # 先锋社区 + 先锋社区第5网格, as rosters write it too
                 if part and not key.startswith(part):
                     key = part + key
                 self.keys[key].add(o.pk)
@@ -605,10 +608,12 @@ def _check_rows(
                 a.skipped.append({"row": number, "reason": "隐藏行（未勾选“导入隐藏行”）"})
                 continue
         row = _Row(number, values, cols, a)
-        if sum(1 for v in values if isinstance(v, str) and field_for_header(v)) >= max(2, len(header_keys) // 2):
+        if field_for_header(row.text("name")) == "name" and (
+            sum(1 for v in values if isinstance(v, str) and field_for_header(v)) >= max(2, len(header_keys) // 2)
+        ):
             a.skipped.append({"row": number, "reason": "重复的表头行"})
             continue
-        if is_footer(values) and not re.search(r"[0-9]{15}", row.text("id_number")):
+        if not _ID_LIKE.search(row.text("id_number")) and is_footer(values):
             a.skipped.append({"row": number, "reason": "合计行或落款行"})
             continue
         if not row.text("id_number") and not row.text("name"):
