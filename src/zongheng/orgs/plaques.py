@@ -12,6 +12,7 @@ the QR codes are SVG (segno) and the PDF is drawn by WeasyPrint (Pango, ``fonts-
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from . import places, selectors
 from .models import Org, Post
 from .models_places import GridPlace
 
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # no "Step 1 …" lines per PDF in the logs
 CARDS_PER_PAGE = 8  # one flex container per page: WeasyPrint lays out each page's cards on their own
 LAYOUTS = {"a4": "A4 挂牌（每页一个网格）", "card": "小卡片（每页八个）"}
 
