@@ -74,7 +74,8 @@ def test_every_demo_grid_has_places_and_a_boundary_and_the_boundaries_tile_the_d
 def test_the_places_are_the_same_for_the_same_seed(district, db):
     rows = sorted(GridPlace.objects.values_list("grid__name", "kind", "name", "number_from", "number_to"))
     xingfu = [r for r in rows if r[2] == "幸福小区"]
-    assert xingfu == [("先锋社区第1网格", "compound", "幸福小区", 1, 6), ("先锋社区第2网格", "compound", "幸福小区", 7, 12),
+    assert xingfu == [("先锋社区第1网格", "compound", "幸福小区", 1, 6),
+                      ("先锋社区第2网格", "compound", "幸福小区", 7, 12),
                       ("先锋社区第3网格", "compound", "幸福小区", 13, 18)]
 
 
@@ -218,3 +219,20 @@ def test_ray_casting_handles_holes_multipolygons_and_refuses_bad_geometry():
                 {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]}):
         with pytest.raises(ValueError, match="边界"):
             places.polygons(bad)
+
+
+def test_a_phone_position_finds_the_grid_and_is_kept_on_the_demand(client, district, db):
+    target = grid("滨江社区第1网格")
+    lat, long = inside(target)
+    response = what(client, "我家楼下", lat=f"{lat:.6f}", long=f"{long:.6f}")
+    assert response.context["suggested"] == target
+    page = response.content.decode()
+    assert 'type="hidden" name="lat"' in page and 'type="hidden" name="long"' in page  # carried to the next step
+    category = Category.objects.get(code="other")
+    data = {"description": "楼下的路灯坏了，晚上很黑", "address": "我家楼下", "grid": target.pk,
+            "category": category.pk, "lat": f"{lat:.6f}", "long": f"{long:.6f}"}
+    done = client.post(reverse("demands:submit"), {"step": "send", **data})
+    demand = Demand.objects.get(ref=done.context["ref"])
+    assert demand.grid == target and abs(float(demand.lat) - lat) < 1e-5 and abs(float(demand.long) - long) < 1e-5
+    bad = what(client, "我家楼下", lat="91", long="117")
+    assert bad.status_code == 400 and "位置信息不正确" in bad.content.decode()

@@ -8,6 +8,7 @@ server between steps.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -39,6 +40,9 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+_BAD_POSITION = dict.fromkeys(("invalid", "min_value", "max_value"), "位置信息不正确，请重新获取")
+
+
 class WhatForm(forms.Form):
     description = forms.CharField(
         label="遇到了什么问题", max_length=1000, widget=forms.Textarea(attrs={"rows": 5}),
@@ -49,6 +53,18 @@ class WhatForm(forms.Form):
         label="问题在哪里", max_length=200, help_text="写上小区、楼栋或路名，例如：幸福小区 3 栋楼下。",
         error_messages={"required": "请填写问题所在的地址", "max_length": "地址请不要超过 200 字"},
     )
+
+    # Filled by "用我现在的位置" (static/zongheng.js, the phone's geolocation): finds the grid by its boundary.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput,
+                           error_messages=_BAD_POSITION)
+    long = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput,
+                            error_messages=_BAD_POSITION)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("lat") is None) != (data.get("long") is None):
+            data["lat"] = data["long"] = None  # half a position is no position
+        return data
 
     def clean_description(self) -> str:
         text = " ".join(self.cleaned_data["description"].split())
@@ -118,8 +134,10 @@ class ContactForm(WhereForm):
 
     def demand_data(self) -> dict[str, Any]:
         d = self.cleaned_data
+        position = {"lat": Decimal(f"{d['lat']:.6f}"), "long": Decimal(f"{d['long']:.6f}")} \
+            if d.get("lat") is not None and d.get("long") is not None else {}
         return {"description": d["description"], "address": d["address"].strip(), "grid": d["grid"],
-                "category": d["category"], "phone": d["phone"], "contact_name": d["contact_name"].strip()}
+                "category": d["category"], "phone": d["phone"], "contact_name": d["contact_name"].strip(), **position}
 
 
 class TrackForm(forms.Form):

@@ -135,9 +135,11 @@ def _chosen_grid(value: Any) -> Any:
 
 
 def _where_initial(data: dict[str, Any], chosen: Any = None) -> tuple[dict[str, Any], Any]:
-    grid = chosen or suggest.suggest_grid(data["address"])
+    grid, _ = suggest.place_demand(data["address"], data.get("lat"), data.get("long"))
+    grid = chosen or grid
     category = suggest.suggest_category(data["description"]) or Category.objects.filter(code="other").first()
     initial = {"description": data["description"], "address": data["address"],
+               "lat": data.get("lat"), "long": data.get("long"),
                "grid": grid.pk if grid else "", "category": category.pk if category else None}
     return initial, grid
 
@@ -201,7 +203,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 def _carry(form: WhereForm) -> dict[str, Any]:
     d = form.cleaned_data
-    return {"description": d["description"], "address": d["address"],
+    return {"description": d["description"], "address": d["address"], "lat": d.get("lat"), "long": d.get("long"),
             "grid": d["grid"].pk if d["grid"] is not None else UNKNOWN_GRID, "category": d["category"].pk}
 
 

@@ -139,7 +139,7 @@ def pdf(items: list[Plaque], layout: str, title: str) -> bytes:
 
 
 CHUNK = 24  # plaques drawn per step of a background job (progress is reported after each)
-INLINE_MAX = 40  # up to this many grids a PDF is drawn in the request; more go to the worker
+INLINE_MAX = 20  # up to this many grids a PDF is drawn in the request; more go to the worker
 
 
 def render_job(job_id: int) -> str:

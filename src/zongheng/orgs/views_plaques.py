@@ -6,7 +6,7 @@
 - ``/orgs/<org>/plaques.pdf`` — every grid at or below an organisation (a community, a street, the
   whole district: 264 plaques in one PDF), for staff holding ``org.view`` on that organisation
   (out of scope → 404, like every scoped row). Up to ``plaques.INLINE_MAX`` grids (a community,
-  a small street) the PDF is drawn in the request; more (a district: ~25 s on two busy cores) go to
+  a small street) the PDF is drawn in the request; more (a district: 75 s on two busy cores, bench/plaques.py) go to
   the django-tasks worker as a ``PlaqueJob`` with a progress page that refreshes itself, and the PDF
   is fetched from it (only by whoever asked for it, while the organisation stays in their scope).
 

@@ -71,3 +71,28 @@
   document.addEventListener("htmx:afterSettle", function (event) { scrollables(event.target); });
   window.addEventListener("resize", function () { scrollables(document); });
 })();
+
+/* <p data-locate hidden><button data-locate-lat="id" data-locate-long="id" data-locate-result="id">: the
+ * demand form's "用我现在的位置": shown only where the browser can locate; fills the hidden lat/long inputs
+ * (the server finds the grid whose boundary holds the point). Nothing is sent until the form is. */
+(function () {
+  "use strict";
+  if (!("geolocation" in navigator)) return;
+  document.querySelectorAll("[data-locate]").forEach(function (el) { el.hidden = false; });
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("button[data-locate-lat]") : null;
+    if (!button) return;
+    var lat = document.getElementById(button.dataset.locateLat);
+    var long = document.getElementById(button.dataset.locateLong);
+    var out = document.getElementById(button.dataset.locateResult || "");
+    function say(text) { if (out) out.textContent = text; }
+    say("正在获取位置……");
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      if (lat) lat.value = pos.coords.latitude.toFixed(6);
+      if (long) long.value = pos.coords.longitude.toFixed(6);
+      say("已获取位置（误差约 " + Math.round(pos.coords.accuracy) + " 米），下一步会据此推荐网格。");
+    }, function () {
+      say("没能获取位置。请在地址里写明小区和楼栋，或路名和门牌号。");
+    }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
+  });
+})();
