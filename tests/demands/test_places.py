@@ -236,3 +236,17 @@ def test_a_phone_position_finds_the_grid_and_is_kept_on_the_demand(client, distr
     assert demand.grid == target and abs(float(demand.lat) - lat) < 1e-5 and abs(float(demand.long) - long) < 1e-5
     bad = what(client, "我家楼下", lat="91", long="117")
     assert bad.status_code == 400 and "位置信息不正确" in bad.content.decode()
+
+
+def test_staff_see_the_demand_is_unplaced_and_staff_entry_still_needs_a_grid(client, district, db):
+    demand = _send_unknown(client)
+    client.force_login(User.objects.get(username="community"))
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert "未定" in page and "由先锋社区派给所属网格" in page
+    from zongheng.core.errors import ActionError
+    from zongheng.demands.actions import do_submit_demand
+
+    with pytest.raises(ActionError, match="请选择诉求所在的网格"):
+        do_submit_demand(None, {"channel": "web", "category": Category.objects.get(code="other"),
+                                "urgency": "normal", "description": "路灯坏了", "address": "幸福小区",
+                                "grid": Org.objects.get(name="先锋社区")})
