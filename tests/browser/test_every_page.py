@@ -28,7 +28,7 @@ PASSWORD = "zongheng-demo"
 ROLES = ["district", "street", "community", "assistant", "grid", "household", "member", "auditor"]
 WIDTHS = {390: {"width": 390, "height": 844}, 1366: {"width": 1366, "height": 768}}
 MAX_PAGES = 20  # per role and width: keeps the whole module near three minutes on two cores
-SKIP = re.compile(r"(\.xlsx$|/accounts/logout/|/display/|/api/|/open311/|/static/|/media/|/photos/|/healthz"
+SKIP = re.compile(r"(\.xlsx$|\.pdf$|/accounts/logout/|/display/|/api/|/open311/|/static/|/media/|/photos/|/healthz"
                   r"|/reveal/|/status/$)")
 FORM = re.compile(r"/(new|edit|move|import|password|staff|end)/$")
 SHOTS = os.environ.get("ZONGHENG_SHOTS", "")
