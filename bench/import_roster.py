@@ -34,7 +34,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = os.environ.get("BENCH_IMPORT_DB", str(ROOT / "var" / "bench_import.sqlite3"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH}")
+if "DATABASE_URL" not in os.environ:  # a scratch database, made afresh each run
+    for suffix in ("", "-wal", "-shm"):
+        Path(SCRATCH + suffix).unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{SCRATCH}"
 
 from common import setup_django  # noqa: E402
 
@@ -144,7 +147,8 @@ def main() -> None:
     parser.add_argument("--update-share", type=float, default=0.1)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    demo.reset()
+    if Org.objects.exists():
+        demo.reset()
     start = time.perf_counter()
     built = demo.build(seed=2018)
     district = built.districts[0] if built.districts else built.root

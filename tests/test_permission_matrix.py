@@ -165,6 +165,7 @@ ROUTES = [
     Route("orgs:import_refused", lambda o: {"pk": o["job"].pk}),
     Route("orgs:import_options", lambda o: {"pk": o["job"].pk}, method="post", in_scope=None),
     Route("orgs:import_confirm", lambda o: {"pk": o["job"].pk}, method="post", in_scope=None),
+    Route("orgs:import_discard", lambda o: {"pk": o["job"].pk}, method="post", in_scope=None),
     Route("orgs:people_export_edit"),
     Route("orgs:team_create", lambda o: {"pk": o["functional"].pk}),
     Route("orgs:team", lambda o: {"pk": o["team"].pk}),

@@ -800,3 +800,22 @@ def test_the_streaming_reader_reads_what_openpyxl_reads():
         assert trim == [[v for v in row] + [None] * (4 - len(row)) for row in b.rows]
         assert a.hidden_rows == b.hidden_rows
     assert fast[1].rows[3][:2] == ["A甲", "13900001111"] and fast[1].rows[3][3] == dt.datetime(2001, 7, 1)  # noqa: DTZ001
+
+
+def test_a_clerk_may_discard_a_preview_and_its_file_is_deleted(tree, dept, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    client = login(dept)
+    rows = [["姓名", "身份证号码", "所在组织"], ["放弃", new_id(), tree.grids[0].name]]
+    job = send(client, tree.district, workbook(rows))
+    name = job.file.name
+    assert default_storage.exists(name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("orgs:import_discard", args=[job.pk]), follow=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and not job.file and not default_storage.exists(name)
+    assert "已放弃导入" in response.content.decode() and not Person.objects.filter(name="放弃").exists()
+    assert client.post(reverse("orgs:import_confirm", args=[job.pk])).status_code == 302
+    assert not Person.objects.filter(name="放弃").exists()

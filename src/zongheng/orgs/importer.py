@@ -1213,6 +1213,20 @@ def do_change_options(user: Any, job: ImportJob, change: Callable[[Options], Non
     return job
 
 
+@transaction.atomic
+def do_discard_job(user: Any, job: ImportJob) -> ImportJob:
+    """放弃导入: a preview the clerk will not confirm; nothing is written and the file is deleted."""
+    job = ImportJob.objects.select_for_update().select_related("org").get(pk=job.pk)
+    if job.status != ImportStatus.PREVIEW:
+        raise ActionError("该导入任务不在待确认状态")
+    job.status, job.finished_at = ImportStatus.FAILED, timezone.now()
+    job.errors = [{"row": None, "column": "", "value": "", "message": "已放弃本次导入，未写入任何人员"}]
+    job.save(update_fields=["status", "finished_at", "errors"])
+    audit.record(user, "person.import_discard", job, after={"file": job.file_name})
+    transaction.on_commit(lambda: discard_upload(job.pk))
+    return job
+
+
 def _set(job: ImportJob, **fields: Any) -> None:
     """A short UPDATE outside any long transaction, so a polling page sees it at once."""
     ImportJob.objects.filter(pk=job.pk).update(**fields)

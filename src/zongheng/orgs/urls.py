@@ -48,6 +48,7 @@ urlpatterns += [
     path("people/import/<int:pk>/errors.xlsx", views_import.job_errors, name="import_errors"),
     path("people/import/<int:pk>/options/", views_import.job_options, name="import_options"),
     path("people/import/<int:pk>/confirm/", views_import.job_confirm, name="import_confirm"),
+    path("people/import/<int:pk>/discard/", views_import.job_discard, name="import_discard"),
     path("people/import/<int:pk>/refused.xlsx", views_import.job_refused, name="import_refused"),
     path("people/export-for-editing.xlsx", views_import.export_for_editing, name="people_export_edit"),
 ]

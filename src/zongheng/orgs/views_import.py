@@ -202,6 +202,19 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("orgs:import_job", pk=job.pk)
 
 
+@require_POST
+def job_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """The clerk gives up a preview: nothing is written, the uploaded roster is deleted."""
+    job = _preview_job(request, pk)
+    try:
+        importer.do_discard_job(request.user, job)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("orgs:import_job", pk=job.pk)
+    messages.success(request, f"已放弃导入“{job.file_name}”，上传的文件已删除")
+    return redirect("orgs:import")
+
+
 def job_refused(request: HttpRequest, pk: int) -> HttpResponse:
     """未导入的行: the refused rows with their original cells and the reason, to fix and re-upload alone."""
     job = _preview_job(request, pk)
