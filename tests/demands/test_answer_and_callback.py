@@ -79,3 +79,17 @@ def test_the_reveal_has_a_chinese_name_in_the_audit_log():
     from zongheng.core.audit_display import action_label
 
     assert action_label("demand.reveal_phone") == "查看居民完整电话（回访）"
+
+
+def test_an_over_long_report_keeps_the_text_too(client, world):
+    from tests.factories import user_with_post
+    from zongheng.core.permissions import Role
+
+    demand, _ = world.submit()
+    unit = world.tree.communities[2]
+    summons = actions.do_whistle(world.street_secretary, demand, [unit])[0]
+    client.force_login(user_with_post(unit, Role.SECRETARY, "unitsec"))
+    long = "到场处置" * 1001
+    response = _act(client, demand, "report", report=long, summons=summons.pk)
+    html = response.content.decode()
+    assert response.status_code == 400 and long in html and "最多 4000 个字" in html

@@ -237,6 +237,9 @@ def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms
         for f in forms:
             if f["name"] == bound[0]:
                 f["form"], f["invalid"] = bound[1], True
+        for r in reports if bound[0] == "report" else []:
+            if str(r["summons"].pk) == str(bound[1].data.get("report-summons", "")):
+                r["form"] = bound[1]
     context: dict[str, Any] = {
         "demand": demand,
         "countdown": selectors.countdown(demand, now),
@@ -277,7 +280,7 @@ def _run(request: HttpRequest, demand: Demand, name: str) -> str:
         kw["targets"] = selectors.whistle_targets(demand)
     form = FORMS[name](request.POST, **kw)
     if not form.is_valid():
-        if name in ("report", "merge"):
+        if name == "merge":
             first = next(iter(form.errors.values()))[0]
             raise ActionError(str(first))
         raise FormInvalid(form)
