@@ -819,3 +819,14 @@ def test_a_clerk_may_discard_a_preview_and_its_file_is_deleted(tree, dept, djang
     assert "已放弃导入" in response.content.decode() and not Person.objects.filter(name="放弃").exists()
     assert client.post(reverse("orgs:import_confirm", args=[job.pk])).status_code == 302
     assert not Person.objects.filter(name="放弃").exists()
+
+
+def test_a_person_without_an_id_number_goes_out_and_comes_back_unchanged(tree, dept):
+    resident = Person.objects.create(name="无证居民", gender="F", is_party_member=False, org=tree.grids[0],
+                                     org_path=tree.grids[0].path)
+    client = login(dept)
+
+    job = send(client, tree.district, _export(client, tree.district))
+
+    assert not job.errors and job.preview["counts"]["create"] == 0 and job.preview["counts"]["update"] == 0
+    assert Person.objects.get(pk=resident.pk).id_hash is None

@@ -104,6 +104,12 @@ _NO = {"否", "非党员", "N", "NO", "0", "FALSE", "群众", "共青团员", "�
 _GONE = re.compile(r"转出|去世|死亡|病故|逝世|出党|开除|除名|停止党籍|退党|注销")
 _MASKED = "*"
 _ID_LIKE = re.compile(r"[0-9]{15}")
+ETHNIC_GROUPS = {f"{name}族" for name in (  # the 56 民族, so 汉 reads as 汉族 and 其他 stays 其他
+    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 "
+    "佤 畲 高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 "
+    "锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 "
+    "赫哲 门巴 珞巴 基诺 "
+).split()}
 
 FIELD_LABELS = {f.key: f.header for f in FIELDS}
 UPDATABLE = ("name", "gender", "birth_year", "phone", "is_party_member", "member_type", "standing", "joined_on",
@@ -570,6 +576,8 @@ def analyse(
             a.errors.append({"row": None, "column": f.header, "value": "", "message": f"缺少必填列“{f.header}”"})
     data_rows = [(n, sheet.rows[n - 1]) for n in range(header.data_start, len(sheet.rows) + 1)]
     data_rows = [(n, r) for n, r in data_rows if any(v is not None for v in r)]
+    if progress is not None:
+        progress(0, len(data_rows))  # read: the bar knows its length before the first checks
     if a.errors:
         a.fatal = True
         return a
@@ -659,7 +667,9 @@ def _check_row(
     data["id_number"] = id_number
     data["masked_id"] = _MASKED in id_number
     birth: dt.date | None = None
-    if not id_number:
+    if not id_number and row.text("person_ref"):
+        data["masked_id"] = True  # a person kept without an ID number, as the export wrote them
+    elif not id_number:
         row.err("id_number", "“身份证号码”不能为空：用于识别重复人员")
     elif isinstance(raw_id, float | int) and not isinstance(raw_id, bool) and len(id_number) > 15:
         row.err("id_number", "身份证号码被 Excel 存成了数字，末几位已丢失，请把该列设为文本格式后重新填写")
@@ -793,7 +803,7 @@ def _check_row(
         data[key] = text
         if text:
             provided.add(key)
-    if data["ethnicity"] and not data["ethnicity"].endswith("族") and len(data["ethnicity"]) <= 3:
+    if data["ethnicity"] + "族" in ETHNIC_GROUPS:
         data["ethnicity"] += "族"  # 汉 → 汉族
 
     org_text, code_text = row.text("org"), row.text("org_code")
