@@ -227,7 +227,7 @@ def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms
     """The detail page; ``bound`` (action name, form) replaces that action's empty form, errors and text kept."""
     user = request.user
     summons = list(demand.summons.select_related("org", "requested_by").order_by("requested_at", "id"))
-    reports = [
+    reports: list[dict[str, Any]] = [
         {"summons": s, "form": ReportForm(initial={"version": demand.version, "summons": s.pk}, prefix="report")}
         for s in _reportable(user, demand, summons)
     ]
