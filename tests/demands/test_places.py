@@ -114,8 +114,8 @@ def test_a_compound_without_a_building_number_points_at_its_community_not_a_grid
 
 
 def _send_unknown(client, address: str = "幸福小区门口", description: str = "小区门口的路灯坏了一个星期",
-                  receiver: str = "先锋社区") -> Demand:
-    category = Category.objects.get(code="other")
+                  receiver: str = "先锋社区", category: str = "other") -> Demand:
+    category = Category.objects.get(code=category)
     data = {"description": description, "address": address, "grid": "0", "category": category.pk}
     response = client.post(reverse("demands:submit"), {"step": "where", **data})
     assert response.status_code == 200, response.content.decode()[:2000]
@@ -250,3 +250,12 @@ def test_staff_see_the_demand_is_unplaced_and_staff_entry_still_needs_a_grid(cli
         do_submit_demand(None, {"channel": "web", "category": Category.objects.get(code="other"),
                                 "urgency": "normal", "description": "路灯坏了", "address": "幸福小区",
                                 "grid": Org.objects.get(name="先锋社区")})
+
+
+def test_the_queue_filters_the_demands_waiting_for_a_grid(client, district, db):
+    unplaced = _send_unknown(client)
+    placed = _send_unknown(client, address="幸福小区", description="邻居家的狗整夜叫", category="noise")
+    do_assign(User.objects.get(username="community"), placed, grid("先锋社区第1网格"))
+    client.force_login(User.objects.get(username="community"))
+    page = client.get(reverse("demands:queue"), {"grid": "none"}).content.decode()
+    assert unplaced.ref in page and placed.ref not in page

@@ -111,7 +111,9 @@ def filter_demands(qs: QuerySet[Demand], user: Any, params: Any, *, now: dt.date
     if bounds:
         qs = qs.filter(received_at__gte=bounds[0], received_at__lt=bounds[1])
     grid = params.get("grid", "")
-    if _ID.fullmatch(grid):
+    if grid == "none":  # residents who did not know their grid, Open311 requests no place resolved
+        qs = qs.exclude(grid__level__code__in=settings.DEMAND_GRID_LEVELS)
+    elif _ID.fullmatch(grid):
         # Only a grid in the user's scope filters; another grid's id matches nothing.
         qs = qs.filter(grid_id=int(grid), grid__in=grids_in_scope(user))
     if params.get("holder") == "mine":

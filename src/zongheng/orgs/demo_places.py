@@ -97,9 +97,9 @@ def build_places(copies: list[tuple[Any, list[Any], list[Any]]], seed: int) -> t
         shift = 0.25 * index
         (w, s), (e, n) = EXTENT
         district_quad: Quad = [(w + shift, s), (e + shift, s), (e + shift, n), (w + shift, n)]
-        streets: dict[int, list[Any]] = {}
+        streets: dict[str, list[Any]] = {}
         for unit in units:
-            streets.setdefault(id(unit.street), []).append(unit)
+            streets.setdefault(unit.street.path, []).append(unit)
         street_units = list(streets.values())
         street_quads = _split(district_quad, [float(sum(len(u.grids) for u in us)) for us in street_units],
                               True, rng)

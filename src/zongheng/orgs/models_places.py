@@ -115,7 +115,7 @@ class PlaqueJobQuerySet(models.QuerySet["PlaqueJob"]):
 
 
 class PlaqueJob(models.Model):
-    """挂牌打印任务: the plaques of many grids, drawn in the background worker (a district: 264 plaques, over a minute)."""
+    """挂牌打印任务: the plaques of many grids, drawn in the background worker (a district: over a minute)."""
 
     QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
     STATUSES = [(QUEUED, "排队中"), (RUNNING, "生成中"), (DONE, "已完成"), (FAILED, "失败")]
