@@ -127,7 +127,7 @@ def test_the_migration_recomputes_indexes_in_ascii_and_leaves_duplicates_for_the
 
 
 def workbook(grid: list[list[Any]], *, merges: tuple[str, ...] = (), hidden_rows: tuple[int, ...] = (),
-             before: list[list[Any]] | None = None, title: str = "花名册") -> bytes:
+             before: list[list[Any]] | None = None, title: str = "花名册", hidden_cols: tuple[str, ...] = ()) -> bytes:
     """An .xlsx whose roster sheet holds ``grid`` (row 1 first); ``before`` puts a sheet ahead of it."""
     wb = Workbook()
     ws = wb.active
@@ -144,6 +144,8 @@ def workbook(grid: list[list[Any]], *, merges: tuple[str, ...] = (), hidden_rows
         ws.merge_cells(ref)
     for number in hidden_rows:
         ws.row_dimensions[number].hidden = True
+    for letter in hidden_cols:
+        ws.column_dimensions[letter].hidden = True
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -830,3 +832,19 @@ def test_a_person_without_an_id_number_goes_out_and_comes_back_unchanged(tree, d
 
     assert not job.errors and job.preview["counts"]["create"] == 0 and job.preview["counts"]["update"] == 0
     assert Person.objects.get(pk=resident.pk).id_hash is None
+
+
+def test_a_hidden_column_is_read_and_marked_so_the_clerk_can_leave_it_out(tree, dept):
+    number = new_id()
+    rows = [["姓名", "身份证号码", "所在组织", "联系电话"], ["隐列", number, tree.grids[0].name, "13911112222"]]
+    client = login(dept)
+
+    job = send(client, tree.district, workbook(rows, hidden_cols=("D",)))
+
+    [phone] = [c for c in job.preview["columns"] if c["key"] == "phone"]
+    assert phone["hidden"] and phone["letter"] == "D"
+    assert "联系电话（隐藏列）" in client.get(reverse("orgs:import_job", args=[job.pk])).content.decode()
+
+    job = confirm(client, change(client, job, map_3="", mode="update"))
+
+    assert job.created_count == 1 and person(number).phone_enc == ""

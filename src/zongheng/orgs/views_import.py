@@ -22,7 +22,7 @@ from zongheng.core.permissions import Perm
 from . import exports, importer
 from .models import ImportJob, ImportStatus, Org, Person
 from .resolve import ResolvedChoiceField, as_pk, org_choices, refusal
-from .roster import FIELDS
+from .roster import FIELDS, MAX_ROWS
 
 TARGET_MAX_RANK = 50  # offer orgs down to grids as import targets
 
@@ -69,6 +69,8 @@ class ImportForm(forms.Form):
         try:
             upload.seek(0)
             self.data_rows = importer.count_rows(upload, name)
+            if self.data_rows > MAX_ROWS:
+                raise forms.ValidationError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入")
         except importer.ImportFileError as exc:
             raise forms.ValidationError(str(exc)) from exc
         finally:
