@@ -42,7 +42,7 @@ AUDIT_ACTIONS = {
     "team.create": "新建活动队伍", "team.update": "修改活动队伍", "team.delete": "撤销活动队伍",
     "team.participant.add": "加入活动队伍", "team.participant.remove": "退出活动队伍",
     "household.create": "添加联系户", "household.update": "修改联系户", "household.delete": "移除联系户",
-    "demo.build": "生成演示数据",
+    "demo.build": "生成演示数据", "org.grid_places_load": "导入网格地点和边界",
 }
 
 
