@@ -848,3 +848,16 @@ def test_a_hidden_column_is_read_and_marked_so_the_clerk_can_leave_it_out(tree, 
     job = confirm(client, change(client, job, map_3="", mode="update"))
 
     assert job.created_count == 1 and person(number).phone_enc == ""
+
+
+def test_only_the_uploader_confirms_a_preview(tree):
+    uploader = user_with_post(tree.communities[0], Role.SECRETARY)
+    above = user_with_post(tree.streets[0], Role.SECRETARY)
+    job = send(login(uploader), tree.communities[0],
+               workbook([["姓名", "身份证号码", "所在组织"], ["他人确认", new_id(), tree.grids[0].name]]))
+
+    response = login(above).post(reverse("orgs:import_confirm", args=[job.pk]), follow=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEW and "只有上传该文件的人" in response.content.decode()
+    assert confirm(login(uploader), job).created_count == 1

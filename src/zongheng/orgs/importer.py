@@ -1209,6 +1209,8 @@ def do_change_options(user: Any, job: ImportJob, change: Callable[[Options], Non
     job = ImportJob.objects.select_for_update().select_related("org").get(pk=job.pk)
     if job.status != ImportStatus.PREVIEW:
         raise ActionError("该导入任务不在待确认状态")
+    if job.created_by_id != getattr(user, "pk", None):  # the import runs with the uploader's scope
+        raise ActionError("只有上传该文件的人可以修改或确认这次导入")
     if not in_scope(user, Perm.PERSON_IMPORT, job.org.path):
         raise ActionError("所选导入组织不在您的管辖范围内")
     if confirm and not (job.preview or {}).get("can_confirm"):
@@ -1229,6 +1231,8 @@ def do_discard_job(user: Any, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().select_related("org").get(pk=job.pk)
     if job.status != ImportStatus.PREVIEW:
         raise ActionError("该导入任务不在待确认状态")
+    if job.created_by_id != getattr(user, "pk", None):
+        raise ActionError("只有上传该文件的人可以放弃这次导入")
     job.status, job.finished_at = ImportStatus.FAILED, timezone.now()
     job.errors = [{"row": None, "column": "", "value": "", "message": "已放弃本次导入，未写入任何人员"}]
     job.save(update_fields=["status", "finished_at", "errors"])
