@@ -224,8 +224,9 @@ def test_ray_casting_handles_holes_multipolygons_and_refuses_bad_geometry():
 def test_a_phone_position_finds_the_grid_and_is_kept_on_the_demand(client, district, db):
     target = grid("滨江社区第1网格")
     lat, long = inside(target)
-    response = what(client, "我家楼下", lat=f"{lat:.6f}", long=f"{long:.6f}")
-    assert response.context["suggested"] == target
+    response = what(client, "幸福小区 3 栋", lat=f"{lat:.6f}", long=f"{long:.6f}")
+    assert response.context["suggested"] == target  # the phone's position wins over the typed address
+    assert "根据您现在的位置，推荐" in response.content.decode()
     page = response.content.decode()
     assert 'type="hidden" name="lat"' in page and 'type="hidden" name="long"' in page  # carried to the next step
     category = Category.objects.get(code="other")

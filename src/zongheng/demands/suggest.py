@@ -121,13 +121,17 @@ def intake_org(address: str) -> Org | None:
     return top_org()
 
 
+def grid_at_point(lat: float | None, long: float | None) -> Org | None:
+    """The grid whose boundary holds the point (None without a point or outside every grid)."""
+    if lat is None or long is None:
+        return None
+    grid = places.grid_at(lat, long)
+    return grid if grid is not None and grid.level.code in settings.DEMAND_GRID_LEVELS else None
+
+
 def place_demand(address: str, lat: float | None = None, long: float | None = None) -> tuple[Org | None, Org | None]:
     """(grid, receiver): the grid of the point, else of the address; without one, (None, ``intake_org``)."""
-    if lat is not None and long is not None:
-        grid = places.grid_at(lat, long)
-        if grid is not None and grid.level.code in settings.DEMAND_GRID_LEVELS:
-            return grid, grid
-    grid = suggest_grid(address)
+    grid = grid_at_point(lat, long) or suggest_grid(address)
     if grid is not None:
         return grid, grid
     return None, intake_org(address)

@@ -134,14 +134,15 @@ def _chosen_grid(value: Any) -> Any:
     return suggest.grids().filter(pk=int(text)).first()
 
 
-def _where_initial(data: dict[str, Any], chosen: Any = None) -> tuple[dict[str, Any], Any]:
-    grid, _ = suggest.place_demand(data["address"], data.get("lat"), data.get("long"))
-    grid = chosen or grid
+def _where_initial(data: dict[str, Any], chosen: Any = None) -> tuple[dict[str, Any], Any, bool]:
+    """(initial, suggested grid, whether the phone's position found it)."""
+    at_point = suggest.grid_at_point(data.get("lat"), data.get("long"))
+    grid = chosen or at_point or suggest.suggest_grid(data["address"])
     category = suggest.suggest_category(data["description"]) or Category.objects.filter(code="other").first()
     initial = {"description": data["description"], "address": data["address"],
                "lat": data.get("lat"), "long": data.get("long"),
                "grid": grid.pk if grid else "", "category": category.pk if category else None}
-    return initial, grid
+    return initial, grid, grid is not None and grid == at_point and chosen is None
 
 
 def _receiver(form: WhereForm) -> Any:
@@ -197,8 +198,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     chosen = _chosen_grid(request.POST.get("grid"))
     if not form.is_valid():
         return _render_step(request, "what", form, status=400, chosen=chosen)
-    initial, grid = _where_initial(form.cleaned_data, chosen)
-    return _render_step(request, "where", WhereForm(initial=initial), suggested=grid, chosen=chosen)
+    initial, grid, by_position = _where_initial(form.cleaned_data, chosen)
+    return _render_step(request, "where", WhereForm(initial=initial), suggested=grid, chosen=chosen,
+                        by_position=by_position)
 
 
 def _carry(form: WhereForm) -> dict[str, Any]:
