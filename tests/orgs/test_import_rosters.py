@@ -861,3 +861,24 @@ def test_only_the_uploader_confirms_a_preview(tree):
     job.refresh_from_db()
     assert job.status == ImportStatus.PREVIEW and "只有上传该文件的人" in response.content.decode()
     assert confirm(login(uploader), job).created_count == 1
+
+
+def test_a_preview_left_for_a_week_is_discarded_with_its_file(tree, dept, capsys):
+    import datetime as _dt
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    job = send(login(dept), tree.district,
+               workbook([["姓名", "身份证号码", "所在组织"], ["过期", new_id(), tree.grids[0].name]]))
+    fresh = send(login(dept), tree.district,
+                 workbook([["姓名", "身份证号码", "所在组织"], ["新鲜", new_id(), tree.grids[0].name]]))
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - _dt.timedelta(days=8))
+    name = job.file.name
+
+    call_command("discard_stale_imports")
+
+    job.refresh_from_db(), fresh.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and not job.file and not default_storage.exists(name)
+    assert fresh.status == ImportStatus.PREVIEW and fresh.file
+    assert "已放弃 1 个" in capsys.readouterr().out

@@ -1241,6 +1241,21 @@ def do_discard_job(user: Any, job: ImportJob) -> ImportJob:
     return job
 
 
+def discard_stale_previews(days: int = 7) -> int:
+    """Retention: previews nobody confirmed or discarded within ``days`` are discarded (file deleted)."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    waiting = ImportJob.objects.filter(status=ImportStatus.PREVIEW, created_at__lt=cutoff)
+    stale = list(waiting.values_list("pk", flat=True))
+    for pk in stale:
+        message = f"预览超过 {days} 天未确认，已自动放弃，未写入任何人员"
+        updated = ImportJob.objects.filter(pk=pk, status=ImportStatus.PREVIEW).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(),
+            errors=[{"row": None, "column": "", "value": "", "message": message}])
+        if updated:
+            discard_upload(pk)
+    return len(stale)
+
+
 def _set(job: ImportJob, **fields: Any) -> None:
     """A short UPDATE outside any long transaction, so a polling page sees it at once."""
     ImportJob.objects.filter(pk=job.pk).update(**fields)
