@@ -882,3 +882,15 @@ def test_a_preview_left_for_a_week_is_discarded_with_its_file(tree, dept, capsys
     assert job.status == ImportStatus.FAILED and not job.file and not default_storage.exists(name)
     assert fresh.status == ImportStatus.PREVIEW and fresh.file
     assert "已放弃 1 个" in capsys.readouterr().out
+
+
+def test_a_clerk_may_type_an_org_code_for_a_name_with_no_near_match(tree, dept):
+    rows = [["姓名", "身份证号码", "所在党支部"], ["代码指定", new_id(), "老城区机关第一支部"]]
+    client = login(dept)
+    job = send(client, tree.district, workbook(rows))
+    assert job.preview["counts"]["refuse"] == 1
+
+    job = change(client, job, text_1="老城区机关第一支部", code_1=tree.grids[4].code, mode="update")
+
+    assert job.preview["counts"]["create"] == 1
+    assert confirm(client, job).created_count == 1 and Person.objects.get(name="代码指定").org == tree.grids[4]

@@ -162,9 +162,15 @@ def job_options(request: HttpRequest, pk: int) -> HttpResponse:
             mapping[int(name[4:])] = value
     picks: dict[str, int] = {}
     for name in post:
-        value = post.get(name, "")
-        if name.startswith("pick_") and value:
+        value = post.get(name, "").strip()
+        if name.startswith(("pick_", "code_")) and value:
             text = post.get(f"text_{name[5:]}", "")
+            if name.startswith("code_"):  # a code typed in: looked up among the orgs the importer may use
+                found = org_choices(request.user, Perm.PERSON_IMPORT).filter(code=value).first()
+                if found is None:
+                    messages.error(request, f"组织代码“{value}”不存在或不在您的管辖范围内")
+                    continue
+                value = str(found.pk)
             pk_value = as_pk(value)
             if text and pk_value is not None:
                 picks[text] = pk_value
