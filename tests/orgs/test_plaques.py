@@ -147,3 +147,10 @@ def test_the_directory_links_every_grid_to_the_form_with_the_grid_chosen(client,
     assert "幸福小区 1–6 栋" in grid_page
     found = client.get(reverse("orgs:directory"), {"q": "第1网格"}).content.decode()
     assert f'href="/demands/new/?grid={staffed.grids[0].pk}"' in found
+
+
+def test_an_organisation_without_grids_says_so(client, staffed):
+    household = staffed.households[0]
+    client.force_login(user_with_post(staffed.district, Role.ORG_DEPT, "dept"))
+    response = client.get(reverse("orgs:org_plaques", args=[household.pk]))
+    assert response.status_code == 404 and "没有可打印的网格" in response.content.decode()

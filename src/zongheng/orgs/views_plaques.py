@@ -71,6 +71,8 @@ def org_plaques(request: HttpRequest, pk: int) -> HttpResponse:
     if layout is None:
         return _bad_layout(request)
     grids = plaques.grids_under(org)
+    if not grids:
+        return render(request, "orgs/plaques_bad.html", {"org": org, "no_grids": True}, status=404)
     if len(grids) <= plaques.INLINE_MAX:
         return _pdf(request, org, grids, layout)
     user: Any = request.user
