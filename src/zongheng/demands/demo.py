@@ -551,6 +551,16 @@ class _LiveSim(_Sim):
 
     def plan(self, stations: list[Station], sessions: list[ListeningSession]) -> None:
         super().plan(stations, sessions)
+        # The demo accounts' grid (网格长 ``grid``, under 先锋社区) gets one demand in eight, so that
+        # whoever logs in as it finds live work on the workbench.
+        from zongheng.orgs.demo import DEMO_ACCOUNTS
+
+        name = next(a["org"] for a in DEMO_ACCOUNTS if a["username"] == "grid")
+        home = next((g for g in self.grids if g.name == name), None)
+        for i, p in enumerate(self.plans):
+            if home is not None and i % 8 == 3 and p.outcome != "merge":
+                p.grid, p.station, p.session = home, None, None
+                p.channel = Channel.WEB if p.channel in (Channel.STATION, Channel.LISTENING) else p.channel
         for p in self.plans:  # a station or phone call moved to office hours must stay inside the window
             if p.at >= self.end:
                 p.at = self.end - dt.timedelta(minutes=self.rng.randint(5, 120))
