@@ -99,6 +99,9 @@ def test_the_live_slice_leaves_work_at_every_stage_up_to_now(staffed):
     still_open = set(recent.filter(status__in=open_statuses).values_list("status", flat=True))
     assert len(still_open) >= 3, still_open  # waiting, being handled, answered and awaiting a rating
     assert recent.filter(status=Status.CLOSED).exists()  # and some done already
+    # residents who did not know their grid: received by the community, then assigned by its secretary
+    assert DemandEvent.objects.filter(demand__in=recent, action="receive", to_status=Status.RECEIVED,
+                                      demand__events__note="按地址派至所属网格").exists()
     assert DemandEvent.objects.filter(demand__in=recent, action="escalate", actor=None).exists()  # the sweep climbed
     assert ListeningSession.objects.filter(held_on__gt=(now - dt.timedelta(days=demo.LIVE_DAYS)).date()).exists()
     assert timezone.is_aware(recent.first().received_at)

@@ -128,6 +128,7 @@ class _Plan:
     demand: Any = None  # the Demand once submitted
     code: str = ""
     index: int = 0
+    unplaced: bool = False  # the resident chose "我不清楚": the community receives it and assigns it
 
 
 @contextlib.contextmanager
@@ -561,6 +562,8 @@ class _LiveSim(_Sim):
             if home is not None and i % 8 == 3 and p.outcome != "merge":
                 p.grid, p.station, p.session = home, None, None
                 p.channel = Channel.WEB if p.channel in (Channel.STATION, Channel.LISTENING) else p.channel
+            # One web demand in ten comes from a resident who did not know their grid.
+            p.unplaced = p.channel == Channel.WEB and p.outcome == "handle" and i % 10 == 6
         for p in self.plans:  # a station or phone call moved to office hours must stay inside the window
             if p.at >= self.end:
                 p.at = self.end - dt.timedelta(minutes=self.rng.randint(5, 120))
@@ -571,6 +574,29 @@ class _LiveSim(_Sim):
         for i, p in enumerate(self.plans):
             p.index = i
             self.push(p.at, "submit", p)
+
+
+    def on_submit(self, p: _Plan, at: dt.datetime) -> None:
+        if not p.unplaced:
+            super().on_submit(p, at)
+            return
+        community = self.parent(p.grid)
+        text = self.rng.choice(TEXTS[p.category.code])
+        p.demand, p.code = actions.do_submit_demand(None, {
+            "channel": p.channel, "category": p.category, "urgency": p.urgency, "description": text,
+            "address": f"{community.name.removesuffix('社区').removesuffix('村')}附近", "grid": community,
+            "phone": p.phone, "contact_name": p.contact, "station": None, "listening_session": None,
+        }, now=at, allow_unplaced=True)
+        self.push(self.later(at, 0.5, 20), "assign", p)
+
+    def on_assign(self, p: _Plan, at: dt.datetime) -> None:
+        """The community secretary finds the grid of a demand that came without one."""
+        d = Demand.objects.select_related("org").get(pk=p.demand.pk)
+        user = self.user_at(d.org)
+        if user is None or d.status != Status.RECEIVED:
+            return
+        p.demand = actions.do_assign(user, d, p.grid, note="按地址派至所属网格")
+        self.push(self.respond_at(p, at), "work", p)
 
 
 def build_live(district: Org, *, seed: int = 2018, now: dt.datetime | None = None, count: int | None = None,
