@@ -6,11 +6,15 @@ with two grids, each with one central household — and the levels they use.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.db import transaction
 
 from zongheng.accounts.models import User
 from zongheng.core.masking import id_check_char
@@ -28,6 +32,23 @@ def ensure_levels() -> dict[str, Level]:
     for code, name, rank in defaults:
         Level.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})
     return {level.code: level for level in Level.objects.all()}
+
+
+@contextlib.contextmanager
+def module_transaction(django_db_blocker: Any) -> Iterator[None]:
+    """One transaction around data a test module shares, rolled back when the module ends — and when
+    building the data fails, so that a failed setup never leaves the connection inside it. The levels
+    are made sure of first (a transactional test's flush removes the migrations' rows)."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        ensure_levels()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def valid_id_number(n: int | None = None, birth: str = "19800101") -> str:

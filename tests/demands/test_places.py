@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
+from tests.factories import module_transaction
 from zongheng.accounts.models import User
 from zongheng.demands import figures
 from zongheng.demands.actions import do_assign
@@ -26,17 +26,13 @@ SEED = 2018
 
 @pytest.fixture(scope="module")
 def district(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    outer = transaction.atomic()
-    with django_db_blocker.unblock():
-        outer.__enter__()
-        from zongheng.demands.defaults import ensure_installed
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            from zongheng.demands.defaults import ensure_installed
 
-        ensure_installed()
-        built = demo.build(seed=SEED)
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+            ensure_installed()
+            built = demo.build(seed=SEED)
+        yield built
 
 
 def grid(name: str) -> Org:

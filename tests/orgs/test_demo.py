@@ -12,10 +12,10 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 
+from tests.factories import module_transaction
 from zongheng.accounts.models import User
 from zongheng.core import crypto
 from zongheng.core.masking import validate_id_number, validate_phone
@@ -30,15 +30,11 @@ SEEDS = [7, 2018]
 
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
 def built(request, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    outer = transaction.atomic()
-    with django_db_blocker.unblock():
-        outer.__enter__()
-        result = demo.build(seed=request.param)
-        result.seed = request.param  # type: ignore[attr-defined]
-    yield result  # tests still need the db fixture: each runs in a savepoint inside ``outer``
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            result = demo.build(seed=request.param)
+            result.seed = request.param  # type: ignore[attr-defined]
+        yield result  # tests still need the db fixture: each runs in a savepoint inside the module's transaction
 
 
 def regular(level: str) -> int:
