@@ -154,3 +154,18 @@ def test_an_organisation_without_grids_says_so(client, staffed):
     client.force_login(user_with_post(staffed.district, Role.ORG_DEPT, "dept"))
     response = client.get(reverse("orgs:org_plaques", args=[household.pk]))
     assert response.status_code == 404 and "没有可打印的网格" in response.content.decode()
+
+
+def test_a_plaque_is_drawn_once_for_what_it_shows_and_anew_when_that_changes(client, staffed, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    grid = staffed.grids[0]
+    url = reverse("orgs:grid_plaque", args=[grid.pk])
+    first = client.get(url).content
+    cached = list((tmp_path / "plaques" / "cache").iterdir())
+    assert len(cached) == 1 and cached[0].read_bytes() == first
+    assert client.get(url).content == first  # a stranger asking again costs no second drawing
+    assert len(list((tmp_path / "plaques" / "cache").iterdir())) == 1
+    make_post(make_person(grid, "新网格长", phone="13600002222"), grid, Role.GRID_LEADER)
+    _, text = pdf_text(client.get(url).content)
+    assert "新网格长" in re.sub(r"\s+", "", text)
+    assert len(list((tmp_path / "plaques" / "cache").iterdir())) == 2

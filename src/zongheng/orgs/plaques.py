@@ -12,6 +12,7 @@ the QR codes are SVG (segno) and the PDF is drawn by WeasyPrint (Pango, ``fonts-
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -131,10 +132,27 @@ def html(items: list[Plaque], layout: str, title: str) -> str:
 
 
 def pdf(items: list[Plaque], layout: str, title: str) -> bytes:
-    """The PDF of the plaques (WeasyPrint)."""
+    """The PDF of the plaques (WeasyPrint), kept by the content it shows.
+
+    Drawing a PDF costs about a second of CPU a grid; the HTML costs a few queries. The PDF is
+    stored under the SHA-256 of its HTML (``MEDIA_ROOT/plaques/cache/``, shared by every app
+    server), so printing the same plaques again — or a stranger asking for a public plaque a
+    thousand times — draws it once; any change of a name, post or household makes a new key.
+    """
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
     from weasyprint import HTML
 
-    data: Any = HTML(string=html(items, layout, title)).write_pdf()
+    document = html(items, layout, title)
+    name = f"plaques/cache/{hashlib.sha256(document.encode()).hexdigest()}.pdf"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as cached:
+            return bytes(cached.read())
+    data: Any = HTML(string=document).write_pdf()
+    try:
+        default_storage.save(name, ContentFile(bytes(data)))
+    except OSError:  # a full or read-only disk costs speed, not the plaque
+        pass
     return bytes(data)
 
 
