@@ -894,3 +894,24 @@ def test_a_clerk_may_type_an_org_code_for_a_name_with_no_near_match(tree, dept):
 
     assert job.preview["counts"]["create"] == 1
     assert confirm(client, job).created_count == 1 and Person.objects.get(name="代码指定").org == tree.grids[4]
+
+
+def test_the_import_page_offers_the_export_for_editing_and_the_reveal_only_to_who_holds_it(tree):
+    assistant = user_with_post(tree.communities[0], Role.SECRETARY_ASSISTANT)  # imports, may not reveal
+    secretary = user_with_post(tree.communities[0], Role.SECRETARY)
+
+    for user, reveal in [(assistant, False), (secretary, True)]:
+        page = login(user).get(reverse("orgs:import")).content.decode()
+        assert reverse("orgs:people_export_edit") in page and "导出名册" in page
+        assert ('name="reveal"' in page) is reveal
+
+
+def test_without_the_reveal_right_asking_for_clear_numbers_still_exports_them_masked(tree):
+    _varied_people(tree)
+    assistant = user_with_post(tree.district, Role.SECRETARY_ASSISTANT)
+
+    data = _export(login(assistant), tree.district, reveal="1")
+
+    table = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
+    assert all("*" in (r[4] or "*") for r in table[1:])
+    assert not AuditLog.objects.filter(action="person.export_reveal").exists()

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zongheng.core import audit
-from zongheng.core.access import in_scope, require
+from zongheng.core.access import has_perm, in_scope, require
 from zongheng.core.errors import ActionError
 from zongheng.core.exports import XLSX_MIME, xlsx_response
 from zongheng.core.permissions import Perm
@@ -97,7 +97,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             _run(job)
             return redirect("orgs:import_job", pk=job.pk)
     recent = _jobs(request.user)[:20]
-    return render(request, "orgs/import.html", {"form": form, "recent": recent, "columns": importer.COLUMNS})
+    return render(request, "orgs/import.html", {
+        "form": form, "recent": recent, "columns": importer.COLUMNS,
+        "can_reveal": has_perm(request.user, Perm.PERSON_REVEAL),
+    })
 
 
 def _run(job: ImportJob) -> None:
