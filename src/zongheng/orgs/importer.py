@@ -87,6 +87,7 @@ PROGRESS_EVERY = 200
 MAX_ERRORS = 200  # the problems kept on a job (the first ones, by row); the rest are counted in one line
 MAX_LISTED = 200  # updates, skips and warnings listed in a preview
 MAX_REFUSED_KEPT = 5000  # refused rows kept (encrypted) for their .xlsx
+MAX_SUGGESTED = 50  # unmatched organisation names given nearest matches (the preview lists 50)
 SHEET_NAME = "党员名册"
 COLUMNS = TEMPLATE_FIELDS
 HEADERS = {f.header: f for f in TEMPLATE_FIELDS}
@@ -300,11 +301,14 @@ class OrgMatcher:
         above = [target.path[:end] for end in range(Org.steplen, len(target.path), Org.steplen)]
         names.update(dict(Org.objects.filter(path__in=above).values_list("path", "name")))
         self.keys: dict[str, set[int]] = defaultdict(set)
+        self.near_keys: list[str] = []  # each org's own key and with its parent's: what suggestions compare
         for o in self.orgs:
             key = org_key(o.name)
             if not key:
                 continue
             self.keys[key].add(o.pk)
+            parent = org_key(names.get(o.path[:-Org.steplen], ""))
+            self.near_keys += [key, key if key.startswith(parent) else parent + key]
             for end in range(len(o.path) - Org.steplen, 0, -Org.steplen):
                 part = org_key(names.get(o.path[:end], ""))
                 if part:
@@ -332,6 +336,7 @@ class OrgMatcher:
         # Names and codes in scope but outside the target: told apart from "not found".
         self.elsewhere = resolve_orgs_by_text(choices.exclude(path__startswith=target.path), texts)
         self.cache: dict[tuple[str, str], OrgMatch] = {}
+        self.suggested = 0  # nearest matches are worked out for the first MAX_SUGGESTED names only
 
     def match(self, text: str, code: str = "") -> OrgMatch:
         cached = self.cache.get((text, code))
@@ -369,7 +374,10 @@ class OrgMatcher:
                             suggestions=orgs[:5])
         if self.elsewhere.get(text):
             return OrgMatch(None, message=f"组织“{text}”不属于所选的导入组织“{self.target.name}”")
-        near = difflib.get_close_matches(key, list(self.keys), n=8, cutoff=0.5) if key else []
+        near: list[str] = []
+        if key and self.suggested < MAX_SUGGESTED:
+            self.suggested += 1
+            near = difflib.get_close_matches(key, self.near_keys, n=8, cutoff=0.5)
         suggestions: list[Org] = []
         for k in near:
             for pk in sorted(self.keys[k]):
