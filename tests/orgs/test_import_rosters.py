@@ -915,3 +915,19 @@ def test_without_the_reveal_right_asking_for_clear_numbers_still_exports_them_ma
     table = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
     assert all("*" in (r[4] or "*") for r in table[1:])
     assert not AuditLog.objects.filter(action="person.export_reveal").exists()
+
+
+def test_the_people_list_export_carries_the_new_fields_and_codes_and_imports_back_unchanged(tree, dept):
+    _varied_people(tree)
+    client = login(dept)
+    response = client.get(reverse("orgs:people_export"))
+    table = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
+    assert table[0][:10] == ("姓名", "性别", "出生年份", "是否党员", "党员类型", "入党日期", "所在（管理）组织",
+                             "报到社区", "电话", "身份证号")
+    assert table[0][10:] == ("正式/预备", "转正日期", "民族", "学历", "工作单位", "组织代码", "人员编号")
+
+    job = send(client, tree.district, response.content, name="人员名单.xlsx")
+
+    assert not job.errors, job.errors[:3]
+    assert job.preview["counts"]["create"] == job.preview["counts"]["update"] == 0
+    assert job.preview["counts"]["unchanged"] == len(table) - 1

@@ -15,6 +15,8 @@ from .models import Org, Person
 
 PEOPLE_HEADERS = [
     "姓名", "性别", "出生年份", "是否党员", "党员类型", "入党日期", "所在（管理）组织", "报到社区", "电话", "身份证号",
+    # Since issue 15: the roster fields, and what lets the list be imported back (code, 人员编号).
+    "正式/预备", "转正日期", "民族", "学历", "工作单位", "组织代码", "人员编号",
 ]
 
 
@@ -29,19 +31,24 @@ _GENDERS = dict(Gender.choices)
 _MEMBER_TYPES = dict(MemberType.choices)
 _PEOPLE_FIELDS = (
     "name", "gender", "birth_year", "is_party_member", "member_type", "joined_on", "org__name",
-    "registered_org__name", "phone_masked", "id_masked",
+    "registered_org__name", "phone_masked", "id_masked", "standing", "confirmed_on", "ethnicity", "education",
+    "workplace", "org__code", "pk",
 )
 
 
 def people_rows(qs: QuerySet[Person]) -> Iterator[list[Any]]:
     """Rows for the people export: plain values (no model instances), masked numbers only."""
-    for name, gender, birth_year, is_member, member_type, joined_on, org, registered, phone, id_masked in (
-        qs.values_list(*_PEOPLE_FIELDS).iterator(chunk_size=2000)
-    ):
+    from .choices import Standing
+
+    standings = dict(Standing.choices)
+    for (name, gender, birth_year, is_member, member_type, joined_on, org, registered, phone, id_masked, standing,
+         confirmed_on, ethnicity, education, workplace, code, pk) in qs.values_list(*_PEOPLE_FIELDS).iterator(
+            chunk_size=2000):
         yield [
             name, _GENDERS.get(gender, gender), birth_year or "", "是" if is_member else "否",
             _MEMBER_TYPES.get(member_type, member_type), joined_on.isoformat() if joined_on else "",
-            org, registered or "", phone, id_masked,
+            org, registered or "", phone, id_masked, standings.get(standing, ""),
+            confirmed_on.isoformat() if confirmed_on else "", ethnicity, education, workplace, code or "", str(pk),
         ]
 
 
