@@ -290,7 +290,7 @@ def test_headers_rosters_use_are_understood_and_nothing_is_dropped_silently(tree
 
 
 NATIONAL_HEADERS = ["序号", "姓名", "性别", "公民身份号码", "民族", "出生日期", "学历", "人员类别", "所在党支部",
-                    "入党日期", "转正日期", "工作岗位", "联系电话", "家庭住址", "党籍状态"]
+                    "入党日期", "转正日期", "工作岗位", "联系电话", "家庭住址", "党籍状态", "是否流动党员"]
 
 
 def test_the_national_member_system_export_is_read(tree, dept):
@@ -299,9 +299,9 @@ def test_the_national_member_system_export_is_read(tree, dept):
     gone = new_id()
     rows = [NATIONAL_HEADERS,
             [1, "赵志强", "男", number, "汉族", "1979-03-02", "大专", "正式党员", tree.grids[3].name, "2001-07-01",
-             "2002-07-01", "教师", "13812340001", "人民路1号", "正常"],
+             "2002-07-01", "教师", "13812340001", "人民路1号", "正常", "是"],
             [2, "钱已转", "女", gone, "汉族", "1985-01-01", "大专", "正式党员", tree.grids[3].name, "2008-07-01",
-             "2009-07-01", "", "13812340002", "", "已转出"]]
+             "2009-07-01", "", "13812340002", "", "已转出", "否"]]
     client = login(dept)
 
     job = send(client, tree.district, workbook(rows))
@@ -311,6 +311,7 @@ def test_the_national_member_system_export_is_read(tree, dept):
     assert {c["text"] for c in job.preview["dropped"]} == {"序号", "工作岗位"}
     confirm(client, job)
     assert person(number).standing == "full" and person(number).birth_year == 1979
+    assert person(number).member_type == "mobile"
     assert not Person.objects.filter(id_hash=crypto.blind_index(gone)).exists()
 
 

@@ -768,6 +768,10 @@ def _check_row(
         else:
             row.err("member_type", f"党员类型“{type_text}”无法识别，可填：{'、'.join(MemberType.labels)}")
 
+    if row.text("is_mobile").upper() in _YES and "member_type" not in provided:  # 全国系统: 是否流动党员
+        data["member_type"] = "mobile"
+        provided.add("member_type")
+
     standing_text = row.text("standing")
     if standing_text:
         if standing_text in _STANDINGS:
