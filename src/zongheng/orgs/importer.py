@@ -541,7 +541,7 @@ class _Row:
     def err(self, key: str, message: str, *, warning: bool = False) -> None:
         col = self.cols.get(key)
         value = self.text(key)
-        if key in ("id_number", "phone", "address") and value:  # the job keeps no clear numbers
+        if key in ("id_number", "phone", "address") and len(value) >= 8:  # the job keeps no clear numbers
             value = {"id_number": mask_id_number, "phone": mask_phone, "address": mask_address}[key](value)
         entry = {"row": self.number, "column": col.text if col else FIELD_LABELS.get(key, key),
                  "value": value, "message": message}
