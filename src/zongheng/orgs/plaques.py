@@ -131,6 +131,11 @@ def html(items: list[Plaque], layout: str, title: str) -> str:
                                                   "title": title, "card": layout == "card"})
 
 
+def stylesheet(layout: str) -> str:
+    """The print styles of a layout (a template of its own: the HTML carries no ``<style>``)."""
+    return render_to_string("orgs/plaques.css", {"card": layout == "card"})
+
+
 def pdf(items: list[Plaque], layout: str, title: str) -> bytes:
     """The PDF of the plaques (WeasyPrint), kept by the content it shows.
 
@@ -141,14 +146,15 @@ def pdf(items: list[Plaque], layout: str, title: str) -> bytes:
     """
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     document = html(items, layout, title)
-    name = f"plaques/cache/{hashlib.sha256(document.encode()).hexdigest()}.pdf"
+    style = stylesheet(layout)
+    name = f"plaques/cache/{hashlib.sha256((style + document).encode()).hexdigest()}.pdf"
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as cached:
             return bytes(cached.read())
-    data: Any = HTML(string=document).write_pdf()
+    data: Any = HTML(string=document).write_pdf(stylesheets=[CSS(string=style)])
     try:
         default_storage.save(name, ContentFile(bytes(data)))
     except OSError:  # a full or read-only disk costs speed, not the plaque
@@ -163,7 +169,7 @@ INLINE_MAX = 20  # up to this many grids a PDF is drawn in the request; more go 
 def render_job(job_id: int) -> str:
     """Draws a PlaqueJob's PDF in chunks (progress after each), then joins the pages. Returns the status."""
     from django.utils import timezone
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     from .models_places import PlaqueJob
 
@@ -179,7 +185,8 @@ def render_job(job_id: int) -> str:
         step = CHUNK - CHUNK % CARDS_PER_PAGE  # whole card pages in every chunk
         for start in range(0, len(items), step):
             chunk = items[start:start + step]
-            documents.append(HTML(string=html(chunk, job.layout, f"{job.org.name} 挂牌亮相")).render())
+            documents.append(HTML(string=html(chunk, job.layout, f"{job.org.name} 挂牌亮相")).render(
+                stylesheets=[CSS(string=stylesheet(job.layout))]))
             PlaqueJob.objects.filter(pk=job.pk).update(done=start + len(chunk))
         if documents:
             pages = [page for doc in documents for page in doc.pages]
