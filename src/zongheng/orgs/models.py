@@ -9,6 +9,7 @@ from django.db.models import Q
 from treebeard.mp_tree import MP_Node, MP_NodeQuerySet
 
 from zongheng.core.access import path_q, scope_paths
+from zongheng.core.collation import Pinyin
 from zongheng.core.permissions import SELF_PERMS, Perm, Role
 
 from .choices import Bond, Gender, MemberType, OrgKind, Standing, TempPurpose
@@ -184,7 +185,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = "人员"
         verbose_name_plural = "人员"
-        ordering = ["org_path", "name", "id"]
+        ordering = ["org_path", Pinyin("name").asc(), "id"]  # names by pinyin (core.collation)
         constraints = [
             models.CheckConstraint(
                 name="person_member_type_only_for_members",

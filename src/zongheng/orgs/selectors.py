@@ -10,6 +10,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from zongheng.core.access import scope_paths
+from zongheng.core.collation import Pinyin
 from zongheng.core.permissions import Perm, Role
 
 from .choices import OrgKind
@@ -257,4 +258,4 @@ def households_in_scope(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Any]:
 
 def team_participants(team: Any) -> QuerySet[Person]:
     """The people of a team, in name order, with their managing org (no per-row queries)."""
-    return team.participants.select_related("org").order_by("name", "id")
+    return team.participants.select_related("org").order_by(Pinyin("name"), "id")

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from zongheng.core.access import has_perm, in_scope, require
+from zongheng.core.collation import Pinyin
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 
@@ -148,7 +149,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     posts = list(
         Post.objects.active().filter(org=org).select_related("person", "sent_from").order_by("role", "starts_on")
     )
-    members = selectors.people_in_scope(user).filter(org=org).order_by("name", "id")
+    members = selectors.people_in_scope(user).filter(org=org).order_by(Pinyin("name"), "id")
     households = list(LinkedHousehold.objects.filter(central=org)) if org.level.code == "household" else None
     context = {
         "org": org,
@@ -356,7 +357,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
     person_qs = selectors.people_in_scope(request.user)
     q = request.GET.get("q", "").strip()
     shown_qs = selectors.filter_people(person_qs, {"q": q}) if q else person_qs.filter(org_path__startswith=org.path)
-    shown = list(shown_qs.order_by("name", "id")[:50])
+    shown = list(shown_qs.order_by(Pinyin("name"), "id")[:50])
     form = PostForm(request.POST or None, user=request.user, org=org, person_shown=shown)
     if request.method == "POST" and form.is_valid():
         done = _write(request, form, lambda: actions.do_create_post(request.user, form.cleaned_data | {"org": org}),
@@ -466,7 +467,7 @@ def team_participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     home = actions.resident_home(team.org)
     shown_qs = selectors.filter_people(person_qs, {"q": q}) if q else person_qs.filter(org_path__startswith=home.path)
     shown_qs = shown_qs.exclude(teams=team)
-    shown = list(shown_qs.order_by("name", "id")[:50])
+    shown = list(shown_qs.order_by(Pinyin("name"), "id")[:50])
     form = ParticipantForm(request.POST or None, person_qs=person_qs, person_shown=shown)
     if request.method == "POST" and form.is_valid():
         person = form.cleaned_data["person"]
