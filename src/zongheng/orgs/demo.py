@@ -544,6 +544,11 @@ def build(seed: int = 2018, scale: int = 1, year: int = 2018, log: Callable[[str
     builder = _Builder(seed, scale, year, log)
     with transaction.atomic():
         root, copies = builder.tree()
+        # Streets, townships, communities and villages publish an office phone (their 党群服务中心).
+        phones = random.Random(seed * 31 + 5)
+        for org in builder.orgs:
+            if org.kind == OrgKind.REGULAR and org.level.code in ("street", "township", "community", "village"):
+                org.office_phone = f"0556-55{phones.randrange(100000):05d}"
         # Orgs must exist (pk) before people reference them, so save the tree first.
         Org.objects.bulk_create(builder.orgs, batch_size=2000)
         fill_missing_codes(Org)  # grids, central households …: every org carries a code (issue 15)

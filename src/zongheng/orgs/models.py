@@ -50,6 +50,8 @@ class Org(MP_Node):
     kind = models.CharField("类型", max_length=16, choices=OrgKind.choices, default=OrgKind.REGULAR, db_index=True)
     code = models.CharField("区划/组织代码", max_length=32, null=True, blank=True, unique=True)
     address = models.CharField("地址", max_length=200, blank=True)
+    # The organisation's public office phone (党群服务中心), shown in full on 挂牌亮相; never a person's.
+    office_phone = models.CharField("办公电话（公开）", max_length=32, blank=True, default="")
     # 临时党支部/党小组: what front line it serves and for how long.
     purpose = models.CharField("设立用途", max_length=16, choices=TempPurpose.choices, blank=True)
     opened_on = models.DateField("成立日期", null=True, blank=True)

@@ -135,7 +135,10 @@ def directory_org(request: HttpRequest, pk: int) -> HttpResponse:
     """A street/township (its communities and villages), a community/village (its grids), or a grid's card."""
     org = get_object_or_404(selectors.public_orgs(), pk=pk)
     ancestors = selectors.ancestors_by_path([org])
-    context: dict[str, Any] = {"org": org, "crumbs": _crumbs(org, ancestors)}
+    # Public office phones, nearest first: the grid's (if any), its community's, its street's.
+    offices = [o for o in [org, *(ancestors[p] for p in reversed(_ancestor_paths(org)) if p in ancestors)]
+               if o.office_phone and o.level.code in selectors.PUBLIC_LEVELS]
+    context: dict[str, Any] = {"org": org, "crumbs": _crumbs(org, ancestors), "offices": offices}
     if org.level.code == "grid":
         return _grid(request, org, context)
     counts = selectors.public_grandchild_counts(org)
