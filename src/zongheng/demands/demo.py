@@ -201,6 +201,13 @@ class _Sim:
 
     # ---------------------------------------------------------------- places and sessions
 
+    def session(self, unit: Org, day: dt.date, secretary: Any) -> ListeningSession:
+        """One 每月一听 of ``unit`` on ``day`` (unsaved)."""
+        return ListeningSession(
+            org=unit, held_on=day, place=f"{unit.name}党群服务中心会议室",
+            attendees=f"社区党委书记、网格长、居民代表{self.rng.randint(8, 30)}人",
+            summary="听取居民对小区环境、物业、停车等问题的意见，现场登记诉求。", created_by=secretary)
+
     def places(self) -> tuple[list[Station], list[ListeningSession]]:
         rng = self.rng
         stations = Station.objects.bulk_create([
@@ -219,10 +226,7 @@ class _Sim:
                 day = dt.date(self.year, month, rng.randint(8, 24))
                 while day.weekday() >= 5:
                     day += dt.timedelta(days=1)
-                sessions.append(ListeningSession(
-                    org=unit, held_on=day, place=f"{unit.name}党群服务中心会议室",
-                    attendees=f"社区党委书记、网格长、居民代表{rng.randint(8, 30)}人",
-                    summary="听取居民对小区环境、物业、停车等问题的意见，现场登记诉求。", created_by=secretary))
+                sessions.append(self.session(unit, day, secretary))
         return stations, ListeningSession.objects.bulk_create(sessions)
 
     # ---------------------------------------------------------------- the year's demands, planned
@@ -448,21 +452,30 @@ def _windows() -> tuple[int, int]:
     return settings.DEMAND_RATING_DAYS, settings.DEMAND_REOPEN_DAYS
 
 
-def build(district: Org, *, seed: int = 2018, year: int = 2018, count: int | None = None,
-          log: Callable[[str], None] | None = None) -> Built:
-    """A year of demands for ``district`` (``count`` received; default about 1,000), in one transaction."""
-    log = log or (lambda _msg: None)
+def _simulate(sim: _Sim, after: Callable[[], None] = lambda: None) -> tuple[list[Station], list[ListeningSession]]:
+    """Runs ``sim`` in one transaction on its simulated clock, then ``after`` in the same transaction.
+    SMS to invented residents go nowhere; the override must outlive the commit (SMS are sent on commit)."""
     RATING_WINDOW_DAYS[:] = _windows()
-    sim = _Sim(district, seed, year, TOTAL if count is None else count, log)
-    # SMS to invented residents go nowhere; the override must outlive the commit (SMS are sent on commit).
     with override_settings(SMS_BACKEND="zongheng.demands.demo.quiet_sms"), transaction.atomic(), \
             simulated_clock(sim.clock):
         stations, sessions = sim.places()
         sim.plan(stations, sessions)
         sim.run()
-        # Notifications of a finished year are read; those of open demands wait in the inbox.
+        after()
+    return stations, sessions
+
+
+def build(district: Org, *, seed: int = 2018, year: int = 2018, count: int | None = None,
+          log: Callable[[str], None] | None = None) -> Built:
+    """A year of demands for ``district`` (``count`` received; default about 1,000), in one transaction."""
+    log = log or (lambda _msg: None)
+    sim = _Sim(district, seed, year, TOTAL if count is None else count, log)
+
+    def read_finished() -> None:  # notifications of a finished year are read; those of open demands wait
         Notification.objects.filter(demand__grid_path__startswith=district.path).exclude(
             demand__status__in=[Status.ASSIGNED, Status.ACCEPTED, Status.IN_PROGRESS]).update(read_at=sim.settle)
+
+    stations, sessions = _simulate(sim, read_finished)
     demands = Demand.objects.filter(grid_path__startswith=district.path)
     built = Built(stations=len(stations), sessions=len(sessions), demands=demands.count())
     built.statuses = dict(Counter(demands.values_list("status", flat=True)))
@@ -528,10 +541,7 @@ class _LiveSim(_Sim):
             while day.weekday() >= 5:
                 day += dt.timedelta(days=1)
             if secretary is not None:
-                sessions.append(ListeningSession(
-                    org=unit, held_on=day, place=f"{unit.name}党群服务中心会议室",
-                    attendees=f"社区党委书记、网格长、居民代表{self.rng.randint(8, 30)}人",
-                    summary="听取居民对小区环境、物业、停车等问题的意见，现场登记诉求。", created_by=secretary))
+                sessions.append(self.session(unit, day, secretary))
         return stations, ListeningSession.objects.bulk_create(sessions)
 
     @property
@@ -604,13 +614,8 @@ def build_live(district: Org, *, seed: int = 2018, now: dt.datetime | None = Non
     """Demands of the last three weeks up to ``now``, left at every stage (built after the year)."""
     log = log or (lambda _msg: None)
     now = now or timezone.now()
-    RATING_WINDOW_DAYS[:] = _windows()
     sim = _LiveSim(district, seed, now, LIVE_COUNT if count is None else count, log)
-    with override_settings(SMS_BACKEND="zongheng.demands.demo.quiet_sms"), transaction.atomic(), \
-            simulated_clock(sim.clock):
-        stations, sessions = sim.places()
-        sim.plan(stations, sessions)
-        sim.run()
+    stations, sessions = _simulate(sim)
     demands = Demand.objects.filter(grid_path__startswith=district.path, received_at__gte=sim.start)
     built = Built(stations=len(stations), sessions=len(sessions), demands=demands.count())
     built.statuses = dict(Counter(demands.values_list("status", flat=True)))
