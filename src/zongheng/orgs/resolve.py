@@ -194,7 +194,15 @@ def resolve_person(user: Any, value: Any, *, perm: str = Perm.PERSON_VIEW, label
 # ---------------------------------------------------------------- the form door
 
 
-class ResolvedChoiceField(forms.ModelChoiceField):
+class _Indented:
+    """Organisations listed with their depth shown by indentation."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        depth = getattr(obj, "depth", None)
+        return ("　" * max(depth - 1, 0) + obj.name) if depth else str(obj)
+
+
+class ResolvedChoiceField(_Indented, forms.ModelChoiceField):
     """A select whose submitted value is checked by the same resolver as the API and the import.
 
     ``queryset`` is only what the page lists; ``resolve`` (value → object, or ActionError)
@@ -206,9 +214,6 @@ class ResolvedChoiceField(forms.ModelChoiceField):
         super().__init__(*args, **kwargs)
         self.resolve = resolve
 
-    def label_from_instance(self, obj: Any) -> str:
-        depth = getattr(obj, "depth", None)
-        return ("　" * max(depth - 1, 0) + obj.name) if depth else str(obj)
 
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
@@ -224,7 +229,7 @@ class ResolvedChoiceField(forms.ModelChoiceField):
         forms.Field.validate(self, value)
 
 
-class ResolvedMultipleChoiceField(forms.ModelMultipleChoiceField):
+class ResolvedMultipleChoiceField(_Indented, forms.ModelMultipleChoiceField):
     """The multiple-choice sibling: ``resolve`` takes the list of submitted values, returns the objects."""
 
     def __init__(self, *args: Any, resolve: Callable[[list[Any]], list[Any]] | None = None, **kwargs: Any) -> None:
@@ -232,9 +237,6 @@ class ResolvedMultipleChoiceField(forms.ModelMultipleChoiceField):
         super().__init__(*args, **kwargs)
         self.resolve = resolve
 
-    def label_from_instance(self, obj: Any) -> str:
-        depth = getattr(obj, "depth", None)
-        return ("　" * max(depth - 1, 0) + obj.name) if depth else str(obj)
 
     def clean(self, value: Any) -> Any:
         if self.resolve is None:

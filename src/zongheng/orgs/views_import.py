@@ -191,8 +191,13 @@ def job_options(request: HttpRequest, pk: int) -> HttpResponse:
         options.mode = "skip" if post.get("mode") == "skip" else "update"
         options.org_picks.update(picks)
 
+    return _change_and_run(request, job, change, confirm=False)
+
+
+def _change_and_run(request: HttpRequest, job: Any, change: Any, *, confirm: bool) -> HttpResponse:
+    """Applies the clerk's change to a preview (or confirms it) and runs the job again; refusals in Chinese."""
     try:
-        job = importer.do_change_options(request.user, job, change, confirm=False)
+        job = importer.do_change_options(request.user, job, change, confirm=confirm)
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
@@ -204,13 +209,7 @@ def job_options(request: HttpRequest, pk: int) -> HttpResponse:
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The clerk confirms the preview: creates and updates are written, all or nothing."""
     job = _preview_job(request, pk)
-    try:
-        job = importer.do_change_options(request.user, job, lambda options: None, confirm=True)
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        _run(job)
-    return redirect("orgs:import_job", pk=job.pk)
+    return _change_and_run(request, job, lambda options: None, confirm=True)
 
 
 @require_POST
