@@ -7,6 +7,8 @@ user can fix raise ``ActionError`` with a Chinese message; nothing is written th
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +20,7 @@ from zongheng.core import audit, crypto
 from zongheng.core.access import in_scope, roles_grantable_on
 from zongheng.core.errors import ActionError
 from zongheng.core.masking import (
+    mask_address,
     mask_id_number,
     mask_phone,
     normalize_id_number,
@@ -26,13 +29,16 @@ from zongheng.core.masking import (
 )
 from zongheng.core.permissions import PLATFORM_ROLES, Perm, Role
 
-from .choices import OrgKind
+from .choices import OrgKind, Standing
 from .models import ActivityTeam, Level, LinkedHousehold, Org, Person, Post
 
-ORG_FIELDS = ["name", "level", "kind", "code", "address", "purpose", "opened_on", "closed_on", "bond", "description"]
+ORG_FIELDS = ["name", "level", "kind", "code", "address", "office_phone", "purpose", "opened_on", "closed_on", "bond",
+              "description"]
+OFFICE_PHONE = re.compile(r"^[0-9][0-9\-() 转]{4,31}$")
 PERSON_FIELDS = [
     "name", "gender", "birth_year", "phone_masked", "id_masked", "is_party_member", "member_type",
-    "joined_on", "org", "registered_org",
+    "joined_on", "org", "registered_org", "standing", "confirmed_on", "ethnicity", "education", "workplace",
+    "address_masked",
 ]
 POST_FIELDS = ["person", "role", "org", "starts_on", "ends_on", "sent_from", "note"]
 
@@ -43,6 +49,16 @@ def _check_scope(user: Any, perm: str, org: Org) -> None:
 
 
 # ---------------------------------------------------------------- organisations
+
+
+def _with_office_phone(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with its office phone normalised (full-width digits, spaces), or a Chinese refusal."""
+    if "office_phone" not in data:
+        return data
+    phone = unicodedata.normalize("NFKC", data["office_phone"] or "").strip()
+    if phone and not OFFICE_PHONE.match(phone):
+        raise ActionError("办公电话只能由数字、连字符、括号和“转”组成，例如 0556-5512345 或 0556-5512345转8001")
+    return {**data, "office_phone": phone}
 
 
 def _validate_org(data: dict[str, Any]) -> None:
@@ -62,6 +78,7 @@ def _validate_org(data: dict[str, Any]) -> None:
 @transaction.atomic
 def do_create_org(user: Any, parent: Org | None, data: dict[str, Any]) -> Org:
     """Adds an organisation under ``parent`` (a root when parent is None; superusers only)."""
+    data = _with_office_phone(data)
     _validate_org(data)
     if parent is None:
         if user is not None and not user.is_superuser:
@@ -78,6 +95,7 @@ def do_create_org(user: Any, parent: Org | None, data: dict[str, Any]) -> Org:
 def do_update_org(user: Any, org: Org, data: dict[str, Any]) -> Org:
     org = Org.objects.select_for_update().get(pk=org.pk)
     _check_scope(user, Perm.ORG_CHANGE, org)
+    data = _with_office_phone(data)
     _validate_org({k: getattr(org, k) for k in ORG_FIELDS} | data)
     before = audit.snapshot(org, ORG_FIELDS)
     for key, value in data.items():
@@ -157,15 +175,86 @@ def _check_person(person: Person) -> None:
         raise ActionError("已有相同身份证号码的人员")
 
 
+# The roster fields a page or the API may set, with the import's length limits (orgs/importer.py).
+PERSON_TEXT_FIELDS = {"ethnicity": ("民族", 16), "education": ("学历", 20), "workplace": ("工作单位", 100),
+                      "address": ("家庭住址", 200)}
+
+
+def clean_person_fields(data: dict[str, Any], person: Person | None = None) -> dict[str, Any]:
+    """正式/预备, 转正日期, 民族, 学历, 工作单位, 家庭住址 and the dates: the import's checks and normalisers
+    (NFKC text, 汉 → 汉族, no date after today, 入党 at 18 or later, 转正 not before 入党, no 转正日期 for a
+    预备党员, a 转正日期 alone making a 正式党员). ``person`` is the stored person on an update: a field
+    not in ``data`` keeps its stored value for the cross-checks. Raises ActionError (Chinese)."""
+    from .importer import ETHNIC_GROUPS, _add_years, id_birth
+    from .roster import norm_text
+
+    data = dict(data)
+    errors: list[str] = []
+
+    def current(key: str, default: Any = None) -> Any:
+        if key in data:
+            return data[key]
+        return getattr(person, key, default) if person is not None else default
+
+    for key, (label, limit) in PERSON_TEXT_FIELDS.items():
+        if key not in data:
+            continue
+        text = norm_text(data[key] or "")
+        if len(text) > limit:
+            errors.append(f"{label}不能超过 {limit} 字")
+        if key == "ethnicity" and text + "族" in ETHNIC_GROUPS:
+            text += "族"  # 汉 → 汉族
+        data[key] = text
+    if "standing" in data:
+        data["standing"] = data["standing"] or ""
+        if data["standing"] not in ("", *Standing.values):
+            errors.append("正式/预备应为“正式党员”或“预备党员”")
+    today = timezone.localdate()
+    for key, label in (("joined_on", "入党日期"), ("confirmed_on", "转正日期")):
+        if data.get(key) and data[key] > today:
+            errors.append(f"{label}不能晚于今天")
+    is_member = current("is_party_member", True)
+    standing, joined, confirmed = current("standing", ""), current("joined_on"), current("confirmed_on")
+    if is_member and confirmed and not standing:
+        standing = data["standing"] = Standing.FULL  # the import's rule: a 转正日期 means 正式党员
+    id_number = data.get("id_number") or ""
+    birth = id_birth(normalize_id_number(id_number)) if id_number and not validate_id_number(id_number) else None
+    birth_year = current("birth_year")
+    if joined and birth and joined < _add_years(birth, 18):
+        errors.append(f"入党日期 {joined:%Y-%m-%d} 时未满 18 周岁（{birth:%Y-%m-%d} 出生），请核对入党日期或身份证号码")
+    elif joined and not birth and birth_year and joined.year - birth_year < 18:
+        errors.append(f"入党日期 {joined:%Y-%m-%d} 时未满 18 周岁（{birth_year} 年出生），请核对入党日期或出生年份")
+    if joined and confirmed and confirmed < joined:
+        errors.append("转正日期早于入党日期，请核对")
+    if is_member and confirmed and standing == Standing.PROBATIONARY:
+        errors.append("预备党员不应有转正日期：已转正的请把“正式/预备”改为“正式党员”")
+    was_probationary = person is not None and person.standing == Standing.PROBATIONARY
+    if is_member and was_probationary and standing == Standing.FULL and not confirmed:
+        errors.append("预备党员转为正式党员须填写转正日期")
+    if errors:
+        raise ActionError("；".join(errors))
+    if not is_member and ("is_party_member" in data or "standing" in data):
+        data["standing"] = ""
+    return data
+
+
+def _apply_address(person: Person, address: str | None) -> None:
+    if address is not None:
+        person.address_enc = crypto.encrypt(address) if address else ""
+        person.address_masked = mask_address(address)
+
+
 def build_person(data: dict[str, Any]) -> Person:
     """An unsaved Person from cleaned data (phone/id_number in clear); used by imports too."""
     data = dict(data)
     phone, id_number = data.pop("phone", ""), data.pop("id_number", "")
+    address = data.pop("address", None)
     errors = clean_person_numbers(phone or "", id_number or "")
     if errors:
         raise ActionError("；".join(errors))
     person = Person(**data)
     _apply_numbers(person, phone or "", id_number or "")
+    _apply_address(person, address)
     if not person.is_party_member:
         person.member_type = ""
     person.org_path = person.org.path
@@ -175,7 +264,7 @@ def build_person(data: dict[str, Any]) -> Person:
 
 @transaction.atomic
 def do_create_person(user: Any, data: dict[str, Any]) -> Person:
-    person = build_person(data)
+    person = build_person(clean_person_fields(data))
     _check_scope(user, Perm.PERSON_CHANGE, person.org)
     _check_person(person)
     person.save()
@@ -189,15 +278,19 @@ def do_update_person(user: Any, person: Person, data: dict[str, Any]) -> Person:
     _check_scope(user, Perm.PERSON_CHANGE, person.org)
     before = audit.snapshot(person, PERSON_FIELDS)
     data = dict(data)
-    phone, id_number = data.pop("phone", None), data.pop("id_number", None)
-    errors = clean_person_numbers(phone or "", id_number or "")
+    errors = clean_person_numbers(data.get("phone") or "", data.get("id_number") or "")
     if errors:
         raise ActionError("；".join(errors))
+    data = clean_person_fields(data, person)
+    phone, id_number = data.pop("phone", None), data.pop("id_number", None)
+    address = data.pop("address", None)
     for key, value in data.items():
         setattr(person, key, value)
     _check_scope(user, Perm.PERSON_CHANGE, person.org)
-    # Blank inputs keep the stored numbers; a new value replaces them.
+    # Blank inputs keep the stored numbers; a new value replaces them. 家庭住址 is set as sent
+    # (an API patch without it keeps it; the form always sends it, so blank clears it).
     _apply_numbers(person, phone or None, id_number or None)
+    _apply_address(person, address)
     _check_person(person)
     person.save()
     audit.record(user, "person.update", person, before=before, after=audit.snapshot(person, PERSON_FIELDS))
@@ -206,11 +299,13 @@ def do_update_person(user: Any, person: Person, data: dict[str, Any]) -> Person:
 
 @transaction.atomic
 def do_reveal_person(user: Any, person: Person, field: str) -> str:
-    """Returns the clear phone or ID number, and records that it was revealed."""
-    if field not in ("phone", "id_number"):
-        raise ActionError("只能查看电话或身份证号码")
+    """Returns the clear phone, ID number or 家庭住址, and records that it was revealed."""
+    stored = {"phone": "phone_enc", "id_number": "id_enc", "address": "address_enc"}
+    if field not in stored:
+        raise ActionError("只能查看电话、身份证号码或家庭住址")
     _check_scope(user, Perm.PERSON_REVEAL, person.org)
-    value = crypto.decrypt(person.phone_enc if field == "phone" else person.id_enc)
+    cipher = getattr(person, stored[field])
+    value = crypto.decrypt(cipher) if cipher else ""
     audit.record(user, f"person.reveal.{field}", person)
     return value
 

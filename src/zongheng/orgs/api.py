@@ -2,8 +2,8 @@
 
 Same doors as the pages: ``require`` (no right anywhere → 403), reads through
 ``restrict``-ed querysets (out of scope → 404, like a missing row), writes through one
-``do_*`` action each (audited; ``ActionError`` → 400). Phone and ID numbers only ever
-appear masked; ``POST /people/{id}/reveal`` is the one audited way to the clear value.
+``do_*`` action each (audited; ``ActionError`` → 400). Phone and ID numbers and 家庭住址
+only ever appear masked; ``POST /people/{id}/reveal`` is the one audited way to the clear value.
 
 Lists are paginated with ``limit``/``offset`` and report the total ``count``; each runs a
 constant number of queries whatever the number of rows.
@@ -28,7 +28,7 @@ from zongheng.core.masking import normalize_phone
 from zongheng.core.permissions import Perm, Role
 
 from . import actions, resolve, selectors
-from .choices import Bond, Gender, MemberType, OrgKind, TempPurpose
+from .choices import Bond, Gender, MemberType, OrgKind, Standing, TempPurpose
 from .models import ActivityTeam, LinkedHousehold, Org, Person, Post
 
 router = Router(tags=["一纵"])
@@ -51,6 +51,10 @@ Note = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
 PhoneIn = Annotated[str, Field(max_length=20, pattern=NO_NUL, description="手机号或带区号的固话；留空表示不填/不改")]
 IdNumberIn = Annotated[str, Field(max_length=18, pattern=NO_NUL, description="18 位居民身份证号码（校验位须正确）")]
 BirthYear = Annotated[int, Field(ge=1900, le=2100)]
+Ethnicity = Annotated[str, Field(max_length=16, pattern=NO_NUL, description="民族，如“汉族”（“汉”读作“汉族”）")]
+Education = Annotated[str, Field(max_length=20, pattern=NO_NUL, description="学历")]
+Workplace = Annotated[str, Field(max_length=100, pattern=NO_NUL, description="工作单位")]
+AddressIn = Annotated[str, Field(max_length=200, pattern=NO_NUL, description="家庭住址（加密保存，只以脱敏形式返回）")]
 Search = Annotated[str, Field(max_length=100, pattern=NO_NUL)]
 
 
@@ -86,6 +90,7 @@ class OrgOut(Schema):
     depth: int
     parent_id: int | None
     address: str
+    office_phone: str = Field(description="办公电话（公开，完整显示）")
 
 
 class OrgDetailOut(OrgOut):
@@ -131,6 +136,13 @@ class PersonOut(Schema):
     member_type: str
     member_type_name: str
     joined_on: dt.date | None
+    standing: str = Field(description="正式/预备：full 正式党员、probationary 预备党员，未填为空")
+    standing_name: str
+    confirmed_on: dt.date | None = Field(description="转正日期")
+    ethnicity: str
+    education: str
+    workplace: str
+    address_masked: str = Field(description="脱敏家庭住址；完整住址须经 reveal（留痕）")
     org: OrgRef
     registered_org: OrgRef | None
 
@@ -151,6 +163,12 @@ class PersonIn(Schema):
     is_party_member: bool = True
     member_type: MemberType | None = None
     joined_on: dt.date | None = None
+    standing: Standing | None = Field(None, description="正式/预备；只填转正日期时视为正式党员")
+    confirmed_on: dt.date | None = Field(None, description="转正日期（预备党员由预备转为正式时必填）")
+    ethnicity: Ethnicity = ""
+    education: Education = ""
+    workplace: Workplace = ""
+    address: AddressIn = ""
     org: Id = Field(description="所在（管理）组织 id，须在您的管辖范围内")
     registered_org: Id | None = Field(None, description="报到社区 id（双联双管，须为社区或村）")
 
@@ -167,12 +185,19 @@ class PersonPatchIn(Schema):
     is_party_member: bool = None  # type: ignore[assignment]
     member_type: MemberType | None = None
     joined_on: dt.date | None = None
+    standing: Standing | None = None
+    confirmed_on: dt.date | None = None
+    ethnicity: Ethnicity = None  # type: ignore[assignment]
+    education: Education = None  # type: ignore[assignment]
+    workplace: Workplace = None  # type: ignore[assignment]
+    address: AddressIn = Field(None, description="家庭住址；空字符串表示删除，不提交则保留")  # type: ignore[assignment]
     org: Id = None  # type: ignore[assignment]
     registered_org: Id | None = None
 
 
 class RevealIn(Schema):
-    field: Literal["phone", "id_number"]
+    field: Literal["phone", "id_number", "address"] = Field(
+        description="phone 电话、id_number 身份证号、address 家庭住址")
 
 
 class RevealOut(Schema):
@@ -240,6 +265,7 @@ def _org(org: Org) -> dict[str, Any]:
         "id": org.pk, "name": org.name, "level": org.level.code, "level_name": org.level.name,
         "kind": org.kind, "kind_name": OrgKind(org.kind).label, "code": org.code, "depth": org.depth,
         "parent_id": getattr(org, "parent_pk", None), "address": org.address,
+        "office_phone": org.office_phone,
     }
 
 
@@ -256,7 +282,11 @@ def _person(p: Person) -> dict[str, Any]:
         "id": p.pk, "name": p.name, "gender": p.gender, "birth_year": p.birth_year,
         "phone_masked": p.phone_masked, "id_masked": p.id_masked, "is_party_member": p.is_party_member,
         "member_type": p.member_type, "member_type_name": MemberType(p.member_type).label if p.member_type else "",
-        "joined_on": p.joined_on, "org": _ref(p.org), "registered_org": _ref(p.registered_org),
+        "joined_on": p.joined_on, "standing": p.standing,
+        "standing_name": Standing(p.standing).label if p.standing in Standing.values else "",
+        "confirmed_on": p.confirmed_on, "ethnicity": p.ethnicity, "education": p.education,
+        "workplace": p.workplace, "address_masked": p.address_masked,
+        "org": _ref(p.org), "registered_org": _ref(p.registered_org),
     }
 
 
@@ -415,6 +445,8 @@ def _person_data(user: Any, data: dict[str, Any]) -> dict[str, Any]:
         data["registered_org"] = resolve.resolve_registered_org(reg) if reg is not None else None
     if "member_type" in data:
         data["member_type"] = data["member_type"] or ""
+    if "standing" in data:
+        data["standing"] = data["standing"] or ""
     if data.get("phone") is not None:
         data["phone"] = normalize_phone(data["phone"])
     if data.get("id_number") is not None:
@@ -440,7 +472,8 @@ def update_person(request: HttpRequest, payload: PersonPatchIn, id: int = PathId
     return _person(Person.objects.select_related("org", "registered_org").get(pk=person.pk))
 
 
-@router.post("/people/{id}/reveal", response={200: RevealOut, **WRITE}, summary="查看完整电话或身份证号（留痕）")
+@router.post("/people/{id}/reveal", response={200: RevealOut, **WRITE},
+             summary="查看完整电话、身份证号或家庭住址（留痕）")
 def reveal_person(request: HttpRequest, payload: RevealIn, id: int = PathId) -> Any:
     require(_user(request), Perm.PERSON_REVEAL)
     person = get_object_or_404(_people_qs(_user(request)), pk=id)

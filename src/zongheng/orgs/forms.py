@@ -12,7 +12,7 @@ from zongheng.core.masking import normalize_phone, validate_id_number, validate_
 from zongheng.core.permissions import Role
 
 from . import resolve
-from .choices import TEMPORARY_KINDS, Bond, Gender, MemberType, OrgKind, TempPurpose
+from .choices import TEMPORARY_KINDS, Bond, Gender, MemberType, OrgKind, Standing, TempPurpose
 from .models import Level, Org, Person
 from .resolve import ResolvedChoiceField
 
@@ -32,6 +32,8 @@ class OrgForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=OrgKind.choices, initial=OrgKind.REGULAR)
     code = forms.CharField(label="区划/组织代码", max_length=32, required=False)
     address = forms.CharField(label="地址", max_length=200, required=False)
+    office_phone = forms.CharField(label="办公电话（公开）", max_length=32, required=False,
+                                   help_text="在挂牌亮相上完整显示，供居民联系，例如 0556-5512345；请勿填写个人手机")
     purpose = forms.ChoiceField(label="设立用途（临时党组织）", choices=_BLANK + TempPurpose.choices, required=False)
     opened_on = forms.DateField(label="成立日期", required=False, widget=_DATE)
     closed_on = forms.DateField(label="撤销日期", required=False, widget=_DATE)
@@ -94,8 +96,39 @@ class OrgMoveForm(forms.Form):
 # ---------------------------------------------------------------- people
 
 
+class RosterDateField(forms.DateField):
+    """A date written as the import reads it (2018-07-01, 2018/7/1, 2018年7月1日, 2018.07, 2018年7月)."""
+
+    widget = _DATE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        label = kwargs.get("label", "日期")
+        self.error_messages["invalid"] = (
+            f"{label}无法识别（可填 2018-07-01、2018/7/1、2018年7月1日、2018.07 或 2018年7月）")
+
+    def to_python(self, value: Any) -> Any:
+        from .importer import parse_date
+        from .roster import norm_text
+
+        if value in self.empty_values:
+            return None
+        if isinstance(value, str):
+            day = parse_date(norm_text(value))
+            if day is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return day
+        return super().to_python(value)
+
+
+def _text_field(label: str, limit: int, help_text: str = "") -> forms.CharField:
+    return forms.CharField(label=label, max_length=limit, required=False, help_text=help_text,
+                           error_messages={"max_length": f"{label}不能超过 {limit} 字"})
+
+
 class PersonForm(forms.Form):
-    """新增/编辑人员. Phone and ID number are validated here and again by the action."""
+    """新增/编辑人员. Phone and ID number are validated here and again by the action; the roster
+    fields (正式/预备 … 家庭住址) by the action, with the import's checks."""
 
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
@@ -104,7 +137,16 @@ class PersonForm(forms.Form):
     id_number = forms.CharField(label="身份证号码", max_length=18, required=False)
     is_party_member = forms.BooleanField(label="党员", required=False, initial=True)
     member_type = forms.ChoiceField(label="党员类型", choices=_BLANK + MemberType.choices, required=False)
-    joined_on = forms.DateField(label="入党日期", required=False, widget=_DATE)
+    joined_on = RosterDateField(label="入党日期", required=False)
+    standing = forms.ChoiceField(label="正式/预备", choices=_BLANK + Standing.choices, required=False,
+                                 error_messages={"invalid_choice": "正式/预备应为“正式党员”或“预备党员”"})
+    confirmed_on = RosterDateField(label="转正日期", required=False,
+                                   help_text="预备党员转为正式党员的日期；由预备转正式时必填")
+    ethnicity = _text_field("民族", 16, "如“汉族”")
+    education = _text_field("学历", 20)
+    workplace = _text_field("工作单位", 100)
+    address = _text_field("家庭住址", 200)
+    clear_address = forms.BooleanField(label="删除已登记的家庭住址", required=False)
     org = ResolvedChoiceField(label="所在（管理）组织")
     registered_org = ResolvedChoiceField(label="报到社区（双联双管）", required=False)
 
@@ -115,6 +157,8 @@ class PersonForm(forms.Form):
                 "name": instance.name, "gender": instance.gender, "birth_year": instance.birth_year,
                 "is_party_member": instance.is_party_member, "member_type": instance.member_type,
                 "joined_on": instance.joined_on, "org": instance.org_id, "registered_org": instance.registered_org_id,
+                "standing": instance.standing, "confirmed_on": instance.confirmed_on,
+                "ethnicity": instance.ethnicity, "education": instance.education, "workplace": instance.workplace,
             }
         super().__init__(*args, **kwargs)
         # The same lookups as the API and the import (orgs/resolve.py).
@@ -127,6 +171,12 @@ class PersonForm(forms.Form):
             keep = "留空则保留原号码（{}）"
             self.fields["phone"].help_text = keep.format(instance.phone_masked or "未填")
             self.fields["id_number"].help_text = keep.format(instance.id_masked or "未填")
+            # The clear address is never put in the page (seeing it is an audited reveal).
+            self.fields["address"].help_text = "留空则保留原地址（{}）".format(instance.address_masked or "未填")
+            if not instance.address_masked:
+                del self.fields["clear_address"]
+        else:
+            del self.fields["clear_address"]
 
     def clean_phone(self) -> str:
         phone = normalize_phone(self.cleaned_data.get("phone") or "")
@@ -147,10 +197,18 @@ class PersonForm(forms.Form):
                 self.add_error("member_type", "党员须选择党员类型")
         else:
             data["member_type"] = ""
+            data["standing"] = ""
         return data
 
     def action_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        clear = data.pop("clear_address", False)
+        if self.instance is not None and not data.get("address"):
+            if clear:
+                data["address"] = ""
+            else:
+                data.pop("address", None)  # blank keeps the stored address
+        return data
 
 
 # ---------------------------------------------------------------- posts

@@ -38,6 +38,7 @@ AUDIT_ACTIONS = {
     "org.create": "新建组织", "org.update": "修改组织", "org.move": "调整组织隶属",
     "person.create": "新建人员", "person.update": "修改人员", "person.import": "导入党员名册",
     "person.reveal.phone": "查看完整电话", "person.reveal.id_number": "查看完整身份证号",
+    "person.reveal.address": "查看完整家庭住址",
     "post.create": "任职", "post.end": "离任",
     "team.create": "新建活动队伍", "team.update": "修改活动队伍", "team.delete": "撤销活动队伍",
     "team.participant.add": "加入活动队伍", "team.participant.remove": "退出活动队伍",

@@ -296,8 +296,8 @@ def _person_page(request: HttpRequest, person: Person, revealed: dict[str, str] 
 @login_required
 @require_POST
 def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    """显示完整号码: audited by the action; an htmx request gets only the value back."""
-    if field not in ("phone", "id_number"):
+    """显示完整号码 / 家庭住址: audited by the action; an htmx request gets only the value back."""
+    if field not in ("phone", "id_number", "address"):
         raise Http404
     require(request.user, Perm.PERSON_REVEAL)
     person = get_object_or_404(selectors.people_managed(request.user, Perm.PERSON_REVEAL), pk=pk)
