@@ -66,7 +66,8 @@ def test_the_person_page_shows_the_new_fields_with_the_address_masked(client, tr
     assert person.address_enc and crypto.decrypt(person.address_enc) == ADDRESS
     assert person.address_masked and ADDRESS not in person.address_masked
     page = _client(secretary).get(reverse("orgs:person", args=[person.pk])).content.decode()
-    shown = ("正式党员", "2006-07-01", "回族", "硕士研究生", "迎江区人民医院", person.address_masked, "显示完整家庭住址")
+    shown = ("正式党员", "2006-07-01", "回族", "硕士研究生", "迎江区人民医院", person.address_masked,
+             "显示完整家庭住址")
     for text in shown:
         assert text in page, text
     assert ADDRESS not in page
