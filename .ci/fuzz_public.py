@@ -189,7 +189,9 @@ def main() -> None:
     site.start()
     _, _, where = site.form("/demands/new/", {"step": "what", "description": "小区 3 栋门口的路灯坏了",
                                               "address": "幸福小区 3 栋"})
-    found = re.search(rb'<option value="(\d+)"', where)
+    # the grid the form suggests for the address (selected), else the first real grid ("0" is 我不清楚)
+    found = (re.search(rb'<option value="([1-9]\d*)" selected', where)
+             or re.search(rb'<option value="([1-9]\d*)"', where))
     grid = found.group(1).decode() if found else "1"
     print(f"fuzzing {args.base} (grid {grid}, {args.examples} examples per door)", flush=True)
     seen = secrets_round(site, args.token, grid)
