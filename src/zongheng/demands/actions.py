@@ -106,6 +106,9 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
     demand.version += 1
     when = at or timezone.now()
     demand.save()
+    if not from_status:  # a new demand takes its number from its row, before history and audit name it
+        demand.ref = f"MX{when.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
+        demand.save(update_fields=["ref"])
     user = actor if actor is not None and not isinstance(actor, str) else None
     event = DemandEvent.objects.create(
         demand=demand, seq=demand.version, at=when, action=action, from_status=from_status,
@@ -223,7 +226,7 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
     if not data.get("address", "").strip():
         raise ActionError("请填写地址")
     code = new_code()
-    demand = Demand(  # the temporary ref holds nothing of the code (it is in the receive audit row)
+    demand = Demand(  # the temporary ref (random, nothing of the code) is replaced by the MX number on save
         **data, code_hash=hash_code(code), code_prefix=code_prefix(code), ref=f"tmp-{secrets.token_hex(6)}",
         org=grid, org_path=grid.path, grid_path=grid.path,
         received_at=now, created_by=actor if actor is not None and not isinstance(actor, str) else None,
@@ -232,8 +235,6 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
         demand.phone_enc, demand.phone_masked = crypto.encrypt(phone), mask_phone(phone)
     _set_deadlines(demand, now, first=True)
     _transition(demand, "receive", actor or RESIDENT, at=now, note=f"来源：{demand.get_channel_display()}")
-    demand.ref = f"MX{now.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
-    demand.save(update_fields=["ref"])
     DemandFollower.objects.create(demand=demand, code_hash=demand.code_hash, code_prefix=demand.code_prefix,
                                   phone_enc=demand.phone_enc, phone_masked=demand.phone_masked)
     if unplaced:
