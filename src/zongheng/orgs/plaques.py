@@ -33,16 +33,10 @@ CARDS_PER_PAGE = 8  # one flex container per page: WeasyPrint lays out each page
 LAYOUTS = {"a4": "A4 挂牌（每页一个网格）", "card": "小卡片（每页八个）"}
 
 
-@dataclass(frozen=True)
-class Person:
-    name: str
-    phone: str
-
-
 @dataclass
 class Household:
     name: str
-    heads: list[Person]
+    heads: list[selectors.Contact]
     linked: int
 
 
@@ -50,8 +44,8 @@ class Household:
 class Plaque:
     grid: Org
     trail: list[str]
-    secretaries: list[Person] = field(default_factory=list)
-    leaders: list[Person] = field(default_factory=list)
+    secretaries: list[selectors.Contact] = field(default_factory=list)
+    leaders: list[selectors.Contact] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
     places: str = ""
     url: str = ""
@@ -61,16 +55,6 @@ class Plaque:
 def grids_under(org: Org) -> list[Org]:
     """The open regular grids at or below ``org``, in tree order (what the directory shows)."""
     return list(selectors.public_orgs().filter(path__startswith=org.path, level__code="grid"))
-
-
-def _people(posts: list[Post], role: str) -> list[Person]:
-    seen: set[int] = set()
-    out = []
-    for post in posts:
-        if post.role == role and post.person_id not in seen:
-            seen.add(post.person_id)
-            out.append(Person(post.person.name, post.person.phone_masked))
-    return out
 
 
 def qr_data_uri(url: str) -> str:
@@ -105,7 +89,7 @@ def plaques(grids: list[Org], absolute_url: Callable[[str], str]) -> list[Plaque
     by_grid: dict[int, list[Household]] = defaultdict(list)
     for h in households:
         by_grid[grid_paths[h.path[: -Org.steplen]]].append(
-            Household(h.name, _people(heads[h.pk], Role.HOUSEHOLD_HEAD), getattr(h, "linked", 0)))
+            Household(h.name, selectors.public_contacts(heads[h.pk], Role.HOUSEHOLD_HEAD), getattr(h, "linked", 0)))
     covered: dict[int, list[GridPlace]] = defaultdict(list)
     for place in GridPlace.objects.filter(grid_id__in=by_pk).order_by("kind", "name", "number_from"):
         covered[place.grid_id].append(place)
@@ -113,11 +97,12 @@ def plaques(grids: list[Org], absolute_url: Callable[[str], str]) -> list[Plaque
     for grid in grids:
         trail = [ancestors[p].name for p in (grid.path[:end] for end in range(Org.steplen, len(grid.path), Org.steplen))
                  if p in ancestors and ancestors[p].level.code in selectors.PUBLIC_LEVELS]
-        leaders = _people(posts[grid.pk], Role.GRID_LEADER)
+        leaders = selectors.public_contacts(posts[grid.pk], Role.GRID_LEADER)
         link = places.report_url(grid.pk)
         url = absolute_url(link) if link else ""
         out.append(Plaque(
-            grid=grid, trail=trail, secretaries=_people(posts[grid.pk], Role.SECRETARY) or leaders, leaders=leaders,
+            grid=grid, trail=trail, leaders=leaders,
+            secretaries=selectors.public_contacts(posts[grid.pk], Role.SECRETARY) or leaders,
             households=by_grid[grid.pk], places=places.describe(covered[grid.pk]), url=url,
             qr_svg=qr_data_uri(url) if url else "",
         ))

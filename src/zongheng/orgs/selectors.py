@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -204,6 +205,25 @@ def ancestors_by_path(orgs: list[Org]) -> dict[str, Org]:
     """{path: org} of every ancestor of the given orgs, in one query."""
     paths = {org.path[:end] for org in orgs for end in range(Org.steplen, len(org.path), Org.steplen)}
     return {org.path: org for org in Org.objects.filter(path__in=paths).select_related("level")} if paths else {}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What the public may see of a person: name and masked phone."""
+
+    name: str
+    phone: str
+
+
+def public_contacts(posts: list[Post], role: str) -> list[Contact]:
+    """The distinct people holding ``role`` among ``posts``, as the public sees them (directory, plaques)."""
+    seen: set[int] = set()
+    out = []
+    for post in posts:
+        if post.role == role and post.person_id not in seen:
+            seen.add(post.person_id)
+            out.append(Contact(post.person.name, post.person.phone_masked))
+    return out
 
 
 def public_grid_posts(grid: Org) -> QuerySet[Post]:

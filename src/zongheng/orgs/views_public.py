@@ -22,34 +22,16 @@ from django.views.decorators.http import require_safe
 from zongheng.core.permissions import Role
 
 from . import places, selectors
-from .models import GridPlace, Org, Post
+from .models import GridPlace, Org
 
 MAX_QUERY = 50  # characters of a search that are used; longer input is cut
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class Contact:
-    """What the public may see of a person: name and masked phone."""
-
-    name: str
-    phone: str
-
-
-@dataclass(frozen=True)
 class Crumb:
     name: str
     url: str
-
-
-def _contacts(posts: list[Post], role: str) -> list[Contact]:
-    seen: set[int] = set()
-    out = []
-    for post in posts:
-        if post.role == role and post.person_id not in seen:
-            seen.add(post.person_id)
-            out.append(Contact(post.person.name, post.person.phone_masked))
-    return out
 
 
 def clean_query(raw: str) -> tuple[str, bool]:
@@ -151,10 +133,10 @@ def directory_org(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _grid(request: HttpRequest, grid: Org, context: dict[str, Any]) -> HttpResponse:
     posts = list(selectors.public_grid_posts(grid))
-    leaders = _contacts(posts, Role.GRID_LEADER)
-    secretaries = _contacts(posts, Role.SECRETARY) or leaders
+    leaders = selectors.public_contacts(posts, Role.GRID_LEADER)
+    secretaries = selectors.public_contacts(posts, Role.SECRETARY) or leaders
     households = [
-        {"name": h.name, "heads": _contacts(h.public_posts, Role.HOUSEHOLD_HEAD), "linked": h.linked}
+        {"name": h.name, "heads": selectors.public_contacts(h.public_posts, Role.HOUSEHOLD_HEAD), "linked": h.linked}
         for h in selectors.public_households(grid)
     ]
     covered = GridPlace.objects.filter(grid=grid).order_by("kind", "name", "number_from")
