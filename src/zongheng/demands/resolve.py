@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
-from zongheng.orgs.resolve import as_pk
+from zongheng.orgs.resolve import as_pk, pick_one
 
 from . import selectors
 from .models import Demand, ListeningSession, Station
@@ -22,38 +22,23 @@ from .models import Demand, ListeningSession, Station
 
 def resolve_station(user: Any, value: Any) -> Station:
     """A 民心驿站 of an organisation where the user enters demands."""
-    pk = as_pk(value)
-    station = selectors.stations_in_scope(user, Perm.DEMAND_ENTER).filter(pk=pk).first() if pk else None
-    if station is None:
-        raise ActionError("民心驿站不存在或不在您的管辖范围内")
-    return station
+    return pick_one(selectors.stations_in_scope(user, Perm.DEMAND_ENTER), value, "民心驿站不存在或不在您的管辖范围内")
 
 
 def resolve_listening_session(user: Any, value: Any) -> ListeningSession:
     """A 每月一听 session of an organisation where the user enters demands."""
-    pk = as_pk(value)
-    session = selectors.sessions_in_scope(user, Perm.DEMAND_ENTER).filter(pk=pk).first() if pk else None
-    if session is None:
-        raise ActionError("每月一听记录不存在或不在您的管辖范围内")
-    return session
+    return pick_one(selectors.sessions_in_scope(user, Perm.DEMAND_ENTER), value,
+                    "每月一听记录不存在或不在您的管辖范围内")
 
 
 def resolve_entry_grid(user: Any, value: Any) -> Org:
     """The grid a demand is entered for: a grid of the user's entry scope (or the grid above a central household)."""
-    pk = as_pk(value)
-    grid = selectors.entry_grids(user).select_related("level").filter(pk=pk).first() if pk else None
-    if grid is None:
-        raise ActionError("网格不存在或不在您的登记范围内")
-    return grid
+    return pick_one(selectors.entry_grids(user).select_related("level"), value, "网格不存在或不在您的登记范围内")
 
 
 def resolve_dispatch_target(user: Any, value: Any) -> Org:
     """Where a demand may be assigned: an org of the user's dispatch scope, not a central household."""
-    pk = as_pk(value)
-    org = selectors.dispatch_targets(user).filter(pk=pk).first() if pk else None
-    if org is None:
-        raise ActionError("只能派给您管辖范围内的组织（党员中心户除外）")
-    return org
+    return pick_one(selectors.dispatch_targets(user), value, "只能派给您管辖范围内的组织（党员中心户除外）")
 
 
 WHISTLE_REFUSED = "所选单位不能吹哨报到（须为本区的街道、社区及以下组织，党员中心户除外）"

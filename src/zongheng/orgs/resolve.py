@@ -42,6 +42,16 @@ def as_pk(value: Any) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
 
 
+def pick_one(queryset: QuerySet[Any], value: Any, refused: str) -> Any:
+    """The row of ``queryset`` (the choices a user may reference) with the id ``value``; one Chinese
+    refusal for anything else — not an id, missing, or outside the choices alike."""
+    pk = as_pk(value)
+    found = queryset.filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise ActionError(refused)
+    return found
+
+
 def _level_names(levels: Iterable[str]) -> str:
     names = dict(Level.objects.filter(code__in=list(levels)).values_list("code", "name"))
     return "或".join(names.get(code, code) for code in levels)
@@ -169,11 +179,7 @@ def sent_from_choices(org: Org) -> QuerySet[Org]:
 
 
 def resolve_sent_from(org: Org, value: Any) -> Org:
-    pk = as_pk(value)
-    found = sent_from_choices(org).filter(pk=pk).first() if pk is not None else None
-    if found is None:
-        raise ActionError("派出单位须为该组织所在的街道（乡镇）党组织")
-    return found
+    return pick_one(sent_from_choices(org), value, "派出单位须为该组织所在的街道（乡镇）党组织")
 
 
 # ---------------------------------------------------------------- people
@@ -184,11 +190,7 @@ def person_choices(user: Any, perm: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
 
 
 def resolve_person(user: Any, value: Any, *, perm: str = Perm.PERSON_VIEW, label: str = "所选人员") -> Person:
-    pk = as_pk(value)
-    person = person_choices(user, perm).filter(pk=pk).first() if pk is not None else None
-    if person is None:
-        raise ActionError(refusal(label))
-    return person
+    return pick_one(person_choices(user, perm), value, refusal(label))
 
 
 # ---------------------------------------------------------------- the form door
