@@ -1,5 +1,7 @@
 """The landing and login pages on a phone: Chinese, accessible, and login works."""
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import assert_accessible, login
 from tests.factories import make_person, make_user
 
@@ -8,7 +10,7 @@ def test_a_visitor_on_a_phone_sees_the_chinese_landing_page_and_can_switch_to_la
                                                                                           transactional_db):
     page.goto(live_server.url + "/")
     assert "纵横" in page.title()
-    assert page.get_by_role("link", name="挂牌亮相").first.is_visible()
+    expect(page.get_by_role("link", name="挂牌亮相").first).to_be_visible()
     assert_accessible(page)
     size_before = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     page.get_by_role("link", name="大字模式").click()
@@ -25,5 +27,5 @@ def test_a_cadre_logs_in_on_a_phone_and_reaches_their_account(page, live_server,
     assert_accessible(page)
     login(page, live_server, "wangwu", "pw-Secret-123")
     page.goto(live_server.url + "/accounts/me/")
-    assert page.get_by_role("heading", name="我的账号").is_visible()
+    expect(page.get_by_role("heading", name="我的账号")).to_be_visible()
     assert "王五" in page.content()

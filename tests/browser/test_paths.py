@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import assert_accessible, login
 from tests.factories import TEST_PASSWORD, build_tree, make_person, make_post, make_user
 from zongheng.core.permissions import Role
@@ -24,7 +26,7 @@ def test_a_resident_finds_their_grid_leader_and_central_households_without_loggi
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("link", name=re.compile(re.escape(grid.name))).first.click()
 
-    assert page.get_by_text("赵网格").first.is_visible()
+    expect(page.get_by_text("赵网格").first).to_be_visible()
     html = page.content()
     assert "139****5678" in html and "13912345678" not in html
     row = page.get_by_role("row").filter(has_text=household.name)
@@ -45,15 +47,16 @@ def test_a_community_secretary_browses_their_community_and_finds_a_member_on_a_p
     login(page, live_server, "qian", TEST_PASSWORD)
     page.goto(live_server.url + "/orgs/")
     page.get_by_role("link", name=community.name).first.click()
-    assert page.get_by_role("heading", name=re.compile(community.name)).first.is_visible()
+    expect(page.get_by_role("heading", name=re.compile(community.name)).first).to_be_visible()
     assert tree.grids[0].name in page.content()
     assert_accessible(page)
 
     page.goto(live_server.url + "/people/")
     page.get_by_label(re.compile("姓名或电话后四位")).fill("孙")
     page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("link", name="孙党员").first).to_be_visible()
     assert "孙党员" in page.content()
     assert "周外人" not in page.content()
     page.get_by_role("link", name="孙党员").first.click()
-    assert page.get_by_role("heading", name=re.compile("孙党员")).first.is_visible()
+    expect(page.get_by_role("heading", name=re.compile("孙党员")).first).to_be_visible()
     assert_accessible(page)
