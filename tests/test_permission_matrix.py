@@ -7,9 +7,11 @@ cannot ship without its row.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,12 @@ from zongheng.accounts.actions import do_create_token
 from zongheng.core.permissions import Role
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import ActivityTeam, ImportJob, LinkedHousehold, Org
+
+# Later modules add their rows from their own test package: ``tests/<module>/matrix.py`` defines
+# ``objects(community, grid, owner) -> dict`` (rows inside ``community``, made for ``owner``, a community
+# secretary there), ``routes(Route) -> list[Route]`` and optionally ``BODIES`` / ``SHARED_PATH`` dicts.
+MODULE_MATRICES = [importlib.import_module(f"tests.{name}.matrix") for name in ("meetings", "notices", "core")
+                   if (Path(__file__).parent / name / "matrix.py").exists()]
 
 
 @dataclass
@@ -54,6 +62,8 @@ def _objects(tree: Tree, community_index: int, owner: Any) -> dict[str, Any]:
                "plaque_job": plaque_job,
                "functional": functional, "team": team, "central": central, "linked": linked}
     objects.update(_workbench_objects(community, grid, owner))
+    for module in MODULE_MATRICES:
+        objects.update(module.objects(community, grid, owner))
     return objects
 
 
@@ -244,9 +254,13 @@ ROUTES = [
     Route("demands:config_calendar_delete", lambda o: {"pk": o["calendar_day"].pk}, method="post", holder="dept",
           district_wide=True, in_scope=None),
 ]
+for _module in MODULE_MATRICES:
+    ROUTES += _module.routes(Route)
 # Operations that share a path with a GET row above (same URL, other method).
 SHARED_PATH = {"api:create_person": "api:list_people", "api:create_post": "api:list_posts"}
 SHARED_PATH["api:create_demand"] = "api:list_demands"
+for _module in MODULE_MATRICES:
+    SHARED_PATH.update(getattr(_module, "SHARED_PATH", {}))
 BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "api:reveal_person": lambda o: {"field": "phone"},
     "api:move_org": lambda o: {"new_parent": o["org"].pk},
@@ -254,6 +268,8 @@ BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "api:create_household": lambda o: {"address": "幸福里2号"},
     "api:demand_transition": lambda o: {"action": "accept"},
 }
+for _module in MODULE_MATRICES:
+    BODIES.update(getattr(_module, "BODIES", {}))
 
 
 def _names(patterns: list[Any], ns: str = "") -> set[str]:
