@@ -55,3 +55,56 @@ class AuditLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志只能追加，不能删除")
+
+
+class EarlyWarningQuerySet(models.QuerySet["EarlyWarning"]):
+    def open(self) -> EarlyWarningQuerySet:
+        return self.filter(cleared_at__isnull=True)
+
+    def restrict(self, user: Any) -> EarlyWarningQuerySet:
+        """The warnings ``user`` may see: addressed to them, or in a subtree where they hold the
+        permission the warning's rule names (so the level above sees its subtree's warnings)."""
+        from .warnings import visible_q  # the engine owns the rule; the model only applies it
+
+        return self.filter(visible_q(user))
+
+
+class EarlyWarning(models.Model):
+    """预警: one cause that is late now, found by a registered rule (``core.warnings``).
+
+    ``rule`` + ``key`` name the cause (e.g. a meeting type, an organisation and a period). The sweep
+    opens a row when the cause appears and stamps ``cleared_at`` when it is gone; the partial unique
+    constraint keeps at most one open row per cause, even for two sweeps running at once.
+    ``person_id`` is the responsible person (orgs.Person; core knows no module, so no foreign key).
+    """
+
+    rule = models.CharField("预警规则", max_length=40, db_index=True)
+    key = models.CharField("事由标识", max_length=200)
+    perm = models.CharField("查看权限", max_length=40)
+    org_path = models.CharField("责任组织路径", max_length=255, db_index=True)
+    org_name = models.CharField("责任组织", max_length=100)
+    person_id = models.PositiveIntegerField("责任人", null=True, blank=True, db_index=True)
+    title = models.CharField("事由", max_length=300)
+    url = models.CharField("办理入口", max_length=300)
+    due_at = models.DateTimeField("应完成时间", db_index=True)
+    opened_at = models.DateTimeField("预警时间", db_index=True)
+    cleared_at = models.DateTimeField("解除时间", null=True, blank=True, db_index=True)
+
+    objects = EarlyWarningQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["-due_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "key"], condition=models.Q(cleared_at__isnull=True),
+                                    name="one_open_warning_per_cause"),
+        ]
+        indexes = [models.Index(fields=["rule", "cleared_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None

@@ -26,6 +26,11 @@ class Perm(models.TextChoices):
     DEMAND_HANDLE = "demand.handle", "承办居民诉求"
     DEMAND_DISPATCH = "demand.dispatch", "派单、上报、吹哨、合并诉求"
     DEMAND_CONFIGURE = "demand.configure", "配置诉求类别、时限和节假日"
+    MEETING_VIEW = "meeting.view", "查看会议和议定事项"
+    MEETING_CHANGE = "meeting.change", "召集、记录会议和跟踪议定事项"
+    MEETING_CONFIGURE = "meeting.configure", "配置会议类型和召开周期"
+    NOTICE_VIEW = "notice.view", "查看通知及阅读、回执进度"
+    NOTICE_SEND = "notice.send", "发送、提醒和撤回通知"
 
 
 class Role(models.TextChoices):
@@ -40,21 +45,26 @@ class Role(models.TextChoices):
 
 
 _DEMANDS = {Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE, Perm.DEMAND_DISPATCH}
+_LINKAGE = {Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, Perm.NOTICE_SEND}
 _MANAGE = {
     Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
-    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS,
+    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
+    Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.MEETING_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
-    Role.COMMITTEE_MEMBER: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS}),
+    Role.COMMITTEE_MEMBER: frozenset(
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS, Perm.MEETING_VIEW, Perm.NOTICE_VIEW}
+    ),
     Role.SECRETARY_ASSISTANT: frozenset(
-        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT, *_DEMANDS}
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT, *_DEMANDS,
+         Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW}
     ),
     Role.GRID_LEADER: frozenset(
-        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE}
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE,
+         Perm.MEETING_VIEW, Perm.NOTICE_VIEW}
     ),
     Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.DEMAND_ENTER}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
