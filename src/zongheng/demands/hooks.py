@@ -47,6 +47,21 @@ def register() -> None:
     register_nav(40, "demands:config", "诉求配置", Perm.DEMAND_CONFIGURE)
     register_badge(10, "demands:notifications", "通知", _unread)
     register_landing(20, "demands.workbench", _workbench)
+    register_linkage()
     from zongheng.orgs.places import register_report_url
 
     register_report_url(lambda grid_pk: f"{reverse('demands:submit')}?grid={int(grid_pk)}")
+
+
+def register_linkage() -> None:
+    """The escalation sweep as a periodic job, the 诉求超时 warning rule, to-do items and figures."""
+    from zongheng.core.periodic import register_periodic
+    from zongheng.core.todo import register_figure, register_todo
+    from zongheng.core.warnings import register_rule
+
+    from . import tasks, todo
+
+    register_periodic("demands.sweep", lambda now: tasks.sweep(now))
+    register_rule(todo.RULE, "诉求超时", Perm.DEMAND_VIEW, todo.overdue_demands)
+    register_todo(20, "demands.waiting", todo.waiting_for)
+    register_figure(20, "demands.scope", todo.scope_figures)
