@@ -72,6 +72,30 @@ def record(
     after: dict[str, Any] | None = None,
     org_path: str | None = None,
 ) -> AuditLog:
+    entry_ = entry(actor, action, obj, object_type=object_type, object_id=object_id, object_repr=object_repr,
+                   before=before, after=after, org_path=org_path)
+    entry_.save()
+    return entry_
+
+
+def record_many(entries: list[AuditLog]) -> list[AuditLog]:
+    """Writes rows built by ``entry`` in one INSERT (a set-based action: one row per object, as ``record``)."""
+    return AuditLog.objects.bulk_create(entries)
+
+
+def entry(
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    object_type: str = "",
+    object_id: Any = "",
+    object_repr: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    org_path: str | None = None,
+) -> AuditLog:
+    """The unsaved row ``record`` writes (same actor, request context and ``org_path`` rules)."""
     info = current_request.get()
     if org_path is None:
         org_path = org_path_of(obj)
@@ -80,7 +104,7 @@ def record(
         object_id = object_id or obj.pk
         object_repr = object_repr or str(obj)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor if is_user else None,
         actor_label=(actor.get_username() if is_user else (str(actor) if actor else "系统")),
         ip=info.ip,

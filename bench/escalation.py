@@ -1,0 +1,92 @@
+"""The escalation sweep on PostgreSQL: escalations per second, and a second sweep's time.
+
+Usage (its own database; the data in it is replaced):
+
+    .venv/bin/python bench/escalation.py [--n 20000] [--url postgres://postgres@127.0.0.1:5432/zh_bench_esc] \
+        [--reuse]
+
+1. Creates the database when missing, migrates, builds the demo district (orgs, people, posts:
+   ``orgs.demo.build``; ``--reuse`` keeps an existing one), deletes every demand.
+2. Bulk-creates ``--n`` open demands assigned to the grids, received two days before ``now`` and
+   overdue at ``now`` (``bench/demands.py`` ``bulk_demands``: not through the actions).
+3. Runs ``actions.escalate_overdue(now)`` once and prints escalations/s, then a second sweep at the
+   same ``now`` (which must escalate nothing) and its time, and checks the rows it wrote: one
+   escalate event and one audit row per escalated demand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/zh_bench_esc"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--url", default=os.environ.get("BENCH_ESC_URL", DEFAULT_URL))
+    parser.add_argument("--reuse", action="store_true", help="keep an existing demo district")
+    opts = parser.parse_args()
+
+    sys.path.insert(0, str(HERE))
+    from run import ensure_pg_database
+
+    if not ensure_pg_database(opts.url):
+        sys.exit("PostgreSQL is needed")
+    os.environ["DATABASE_URL"] = opts.url
+    from common import setup_django
+
+    setup_django()
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from demands import TZ, bulk_demands
+    from zongheng.core.models import AuditLog
+    from zongheng.demands import actions
+    from zongheng.demands.models import Demand, DemandEvent, Notification
+    from zongheng.orgs import demo
+    from zongheng.orgs.models import Org
+
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor} {opts.url.rpartition('/')[2]}")
+    if not (opts.reuse and Org.objects.exists()):
+        if Org.objects.exists():
+            demo.reset()
+        start = time.perf_counter()
+        demo.build(seed=2018)
+        print(f"demo district built in {time.perf_counter() - start:.1f} s")
+    Notification.objects.all().delete()
+    Demand.objects.all().delete()
+    now = dt.datetime(2018, 6, 1, 10, 0, tzinfo=TZ)
+    start = time.perf_counter()
+    bulk_demands(opts.n, overdue_at=now, seed=99)
+    print(f"{opts.n:,} open overdue demands created in {time.perf_counter() - start:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    audit_before = AuditLog.objects.filter(action="demand.escalate").count()
+
+    start, cpu = time.perf_counter(), time.process_time()
+    done = actions.escalate_overdue(now)
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"sweep: escalated {done:,} in {took:.2f} s = {done / took:,.0f} escalations/s "
+          f"(app CPU {cpu:.2f} s, {cpu / max(done, 1) * 1000:.3f} ms per escalation)")
+    start = time.perf_counter()
+    again = actions.escalate_overdue(now)
+    print(f"second sweep at the same time: escalated {again} in {time.perf_counter() - start:.3f} s")
+    events = DemandEvent.objects.filter(action="escalate").count()
+    audits = AuditLog.objects.filter(action="demand.escalate").count() - audit_before
+    notices = Notification.objects.count()
+    print(f"rows written: {events:,} escalate events, {audits:,} audit rows, {notices:,} notifications")
+    if not (done == events == audits == opts.n) or again:
+        sys.exit("MISMATCH: the sweep did not escalate each overdue demand exactly once")
+
+
+if __name__ == "__main__":
+    main()
