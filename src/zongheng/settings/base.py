@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "zongheng.accounts",
     "zongheng.orgs",
     "zongheng.demands",
+    "zongheng.notices",
 ]
 
 MIDDLEWARE = [
