@@ -70,6 +70,7 @@ HINTS = {
 def _query_string(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("pick_q", None)  # a picker's search box, not a filter
     return query.urlencode()
 
 
@@ -96,13 +97,33 @@ def queue(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "channels": Channel.choices,
         "categories": list(selectors.categories()),
-        "grids": list(selectors.grids_in_scope(user).order_by("path")),
         "can_dispatch": can_dispatch,
         "can_enter": has_perm(user, Perm.DEMAND_ENTER),
-        # The bulk-assign target is a picker loaded on demand (pick): no list of organisations here.
+        # The grid filter and the bulk-assign target are pickers loaded on demand (pick): the page holds
+        # no list that grows with the tree, only the grid chosen now (issue 14, item 1).
         "pick_url": reverse("demands:pick"),
+        "grid_pick_url": reverse("demands:pick") + "?kind=grid",
+        **_grid_filter(user, request.GET.get("grid", "")),
     }
     return render(request, "demands/queue.html", context)
+
+
+def _grid_filter(user: Any, value: str) -> dict[str, Any]:
+    """What the queue's grid picker shows before it is opened: "全部", "未定网格" and the grid chosen now.
+
+    The chosen grid is looked up in the user's scope (another grid's id shows nothing, and filters nothing:
+    ``selectors.filter_demands``).
+    """
+    from zongheng.orgs.resolve import as_pk
+
+    pk = as_pk(value)
+    chosen = list(selectors.grids_in_scope(user).filter(pk=pk).select_related("level")) if pk else []
+    paths = selectors.path_labels(chosen) if chosen else {}
+    return {
+        "grid_items": [(o, paths.get(o.pk, ""), True) for o in chosen],
+        "grid_fixed": [("", "全部网格", value == "" or (pk is not None and not chosen)),
+                       ("none", "未定网格（待派给所属网格）", value == "none")],
+    }
 
 
 @login_required
@@ -378,10 +399,12 @@ def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- the searchable picker (issue 13, item 10)
 
 # picker: the form field its choices are submitted as, and whether several may be chosen
-PICKERS = {"bulk": ("org", False), "assign": ("assign-org", False), "whistle": ("whistle-orgs", True)}
+PICKERS = {"bulk": ("org", False), "assign": ("assign-org", False), "whistle": ("whistle-orgs", True),
+           "grid": ("grid", False)}
 
 
-def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[str]) -> HttpResponse:
+def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[str],
+                 fixed: list[tuple[str, str, bool]] | None = None) -> HttpResponse:
     """The matching targets (sensible first, with their paths); the ones already ticked stay on top."""
     from zongheng.orgs.resolve import as_pk
 
@@ -394,15 +417,23 @@ def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[st
     found, total = selectors.rank_targets(targets.exclude(pk__in=[o.pk for o in kept]), q, anchors=anchors)
     paths = selectors.path_labels(kept + found)
     items = [(o, paths[o.pk], True) for o in kept] + [(o, paths[o.pk], False) for o in found]
-    context = {"items": items, "name": name, "multiple": multiple, "q": q, "more": max(total - len(found), 0)}
+    context = {"items": items, "name": name, "multiple": multiple, "q": q, "more": max(total - len(found), 0),
+               "fixed": fixed or []}
     return render(request, "demands/_picker_results.html", context)
 
 
 @login_required
 def pick(request: HttpRequest) -> HttpResponse:
-    """批量派单's picker (htmx): the user's dispatch targets matching the typed text."""
-    require(request.user, Perm.DEMAND_DISPATCH)
-    return _render_pick(request, selectors.dispatch_targets(request.user), "bulk", [])
+    """The queue's pickers (htmx): 批量派单's dispatch targets, or with ``kind=grid`` the grids of the
+    user's scope for the grid filter, matching the typed text."""
+    user = request.user
+    if request.GET.get("kind") == "grid":
+        require(user, Perm.DEMAND_VIEW)
+        chosen = request.GET.get("grid", "")
+        fixed = [("", "全部网格", chosen == ""), ("none", "未定网格（待派给所属网格）", chosen == "none")]
+        return _render_pick(request, selectors.grids_in_scope(user).order_by("path"), "grid", [], fixed)
+    require(user, Perm.DEMAND_DISPATCH)
+    return _render_pick(request, selectors.dispatch_targets(user), "bulk", [])
 
 
 @login_required

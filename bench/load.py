@@ -1,0 +1,333 @@
+"""Load benchmark on the real server: gunicorn (2 sync workers) + PostgreSQL, 8 concurrent loopback clients.
+
+Usage:
+
+    .venv/bin/python bench/load.py --demands 10000            # build, serve, measure, sweep
+    .venv/bin/python bench/load.py --demands 100000 --requests 240
+    .venv/bin/python bench/load.py --reuse                    # measure the database built last time
+
+1. Build (unless ``--reuse``): drops and creates ``zh_bench_load`` on the local PostgreSQL server
+   (``--server``), migrates, runs ``manage.py demo --no-live`` (the demo district and its 2018 year of
+   demands), then adds ``--demands`` demands in bulk (``bench/demands.py: bulk_demands``: the demo's status
+   mix, spread over 2018 and the grids, each with its receive/assign events).
+2. Serve: gunicorn with ``--workers`` sync workers, ``bench/load_settings.py`` (the base settings: DEBUG off,
+   persistent connections; plus ``ZONGHENG_BENCH_TIMING=1``, which adds the per-request CPU and query-count
+   headers that only these settings define).
+3. Drive: for each scenario, ``--concurrency`` threads, each with its own keep-alive connection and cookie
+   jar, logged in through the real login form (CSRF token from the page), send ``--requests`` requests in
+   total. Prints req/s, p50, p95 (wall, client side) and the median app CPU ms and queries per request.
+4. Sweep: ``manage.py demands_sweep`` over every open overdue demand (escalations/s), then a second sweep.
+
+Figures, not tests: nothing asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv/bin/python")
+PASSWORD = "zongheng-demo"  # noqa: S105 - the demo accounts' password (demo mode only)
+ROLES = ["district", "street", "community", "grid", "household", "member", "auditor", "assistant"]
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---------------------------------------------------------------- build
+
+
+def build(env: dict[str, str], server: str, name: str, demands: int) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    start = time.perf_counter()
+    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([PY, "manage.py", "demo", "--no-live", "-v0"], cwd=ROOT, env=env, check=True,  # noqa: S603
+                   stdout=subprocess.DEVNULL)
+    demo = time.perf_counter() - start
+    start = time.perf_counter()
+    code = ("import sys; sys.argv = ['x']; sys.path.insert(0, 'bench'); import demands; "
+            f"demands.bulk_demands({demands}, seed=14)")
+    subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([PY, "manage.py", "dbshell"], cwd=ROOT, env=env, check=True, input=b"VACUUM ANALYZE;\n",  # noqa: S603
+                   stdout=subprocess.DEVNULL)
+    print(f"build: migrate + demo --no-live {demo:.0f} s; {demands:,} demands in bulk "
+          f"{time.perf_counter() - start:.0f} s")
+
+
+def fixtures(env: dict[str, str]) -> dict[str, Any]:
+    """A district API token, a grid, some open demands' ids, and the counts (read in a Django shell)."""
+    code = (
+        "from zongheng.accounts.actions import do_create_token\n"
+        "from zongheng.accounts.models import User\n"
+        "from zongheng.orgs.models import Org\n"
+        "from zongheng.demands.models import Demand, Category\n"
+        "from zongheng.demands.choices import OPEN_STATUSES\n"
+        "print(do_create_token(User.objects.get(username='district'), 'bench-load')[1])\n"
+        "print(Org.objects.filter(level__code='grid', kind='regular').order_by('path').first().pk)\n"
+        "print(Category.objects.filter(active=True).order_by('order', 'id').first().pk)\n"
+        "print(','.join(str(p) for p in Demand.objects.filter(status__in=OPEN_STATUSES)"
+        ".order_by('?').values_list('pk', flat=True)[:200]))\n"
+        "print(Demand.objects.count())\n"
+    )
+    out = subprocess.run([PY, "manage.py", "shell", "-v0", "-c", code], cwd=ROOT, env=env,  # noqa: S603
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-5:]
+    return {"token": out[0], "grid": int(out[1]), "category": int(out[2]),
+            "open": [int(p) for p in out[3].split(",") if p], "total": int(out[4])}
+
+
+# ---------------------------------------------------------------- client
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection with a cookie jar (no redirects followed)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, fields: dict[str, str] | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str, float]:
+        head = {"Host": "127.0.0.1", **(headers or {})}
+        if self.cookies:
+            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields).encode()
+            head["Content-Type"] = "application/x-www-form-urlencoded"
+            if "csrftoken" in self.cookies:
+                head["X-CSRFToken"] = self.cookies["csrftoken"]
+        for attempt in (1, 2):
+            try:
+                start = time.perf_counter()
+                self.conn.request(method, path, body=body, headers=head)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                took = time.perf_counter() - start
+                break
+            except (http.client.HTTPException, OSError):
+                if attempt == 2:
+                    raise
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        for key, value in response.getheaders():
+            if key.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                k, _, v = pair.partition("=")
+                if v in ('""', ""):
+                    self.cookies.pop(k.strip(), None)
+                else:
+                    self.cookies[k.strip()] = v
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, text, took
+
+    def csrf(self, path: str) -> str:
+        status, _, text, _ = self.request("GET", path)
+        m = CSRF.search(text)
+        if not m:
+            raise RuntimeError(f"no CSRF token on {path} (HTTP {status})")
+        return m.group(1)
+
+    def login(self, username: str) -> tuple[int, dict[str, str], str, float]:
+        token = self.csrf("/accounts/login/")
+        result = self.request("POST", "/accounts/login/",
+                              {"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD})
+        if result[0] != 302:
+            raise RuntimeError(f"login as {username} failed: HTTP {result[0]}")
+        return result
+
+
+Step = Callable[[Client, int], tuple[int, dict[str, str], str, float]]
+
+
+def run(port: int, label: str, step: Step, *, requests: int, concurrency: int,
+        prepare: Callable[[Client], None] | None = None, ok: tuple[int, ...] = (200,)) -> dict[str, Any]:
+    clients = [Client(port) for _ in range(concurrency)]
+    for c in clients:
+        if prepare:
+            prepare(c)
+    for i, c in enumerate(clients):  # one warm-up request each (first-use costs, caches)
+        step(c, i)
+    samples: list[tuple[float, float, int]] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+
+    def worker(c: Client) -> None:
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            status, headers, _text, took = step(c, i)
+            with lock:
+                if status not in ok:
+                    errors.append(str(status))
+                samples.append((took * 1000, float(headers.get("x-bench-cpu", "nan")),
+                                int(headers.get("x-bench-queries", "-1"))))
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, clients))
+    wall = time.perf_counter() - start
+    for c in clients:
+        c.conn.close()
+    lat = sorted(s[0] for s in samples)
+    cpu = [s[1] for s in samples]
+    queries = sorted({s[2] for s in samples})
+    row = {"what": label, "n": len(samples), "rps": len(samples) / wall, "p50": lat[len(lat) // 2],
+           "p95": lat[min(len(lat) - 1, int(0.95 * len(lat)))], "cpu": statistics.median(cpu),
+           "queries": "/".join(map(str, queries)), "errors": len(errors)}
+    note = f"  {len(errors)} errors ({', '.join(sorted(set(errors)))})" if errors else ""
+    print(f"| {label:<38} | {row['rps']:7.1f} | {row['p50']:7.0f} | {row['p95']:7.0f} | {row['cpu']:7.1f} "
+          f"| {row['queries']:>7} |{note}", flush=True)
+    return row
+
+
+def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, only: set[str]) -> None:
+    def logged_in(user: str) -> Callable[[Client], None]:
+        return lambda c: (c.login(user), None)[1]
+
+    def get(path: str) -> Step:
+        return lambda c, _i: c.request("GET", path)
+
+    def detail(c: Client, i: int) -> Any:
+        return c.request("GET", f"/demands/{fx['open'][i % len(fx['open'])]}/")
+
+    def api(c: Client, _i: int) -> Any:
+        return c.request("GET", "/api/v1/demands?limit=50", headers={"Authorization": f"Bearer {fx['token']}"})
+
+    send_fields = {"step": "send", "description": "小区门口的路灯坏了，晚上很黑，请尽快修理", "address": "人民路 1 号",
+                   "grid": str(fx["grid"]), "category": str(fx["category"]), "phone": "13800001111"}
+
+    def public_prepare(c: Client) -> None:
+        c.csrf("/demands/new/")
+
+    def public_send(c: Client, _i: int) -> Any:
+        return c.request("POST", "/demands/new/", send_fields | {"csrfmiddlewaretoken": c.cookies["csrftoken"]})
+
+    o311 = {"service_code": "municipal", "description": "路灯不亮，晚上很黑", "address_string": "测试路 1 号",
+            "attribute[grid]": str(fx["grid"]), "phone": "13800001111"}
+
+    def open311(c: Client, _i: int) -> Any:
+        return c.request("POST", "/open311/v2/requests.json", o311)
+
+    def login(c: Client, i: int) -> Any:
+        c.cookies.clear()
+        return c.login(ROLES[i % len(ROLES)])
+
+    def landing(c: Client, _i: int) -> Any:
+        _status, headers, _text, _took = c.request("GET", "/start/")
+        target = urllib.parse.urlsplit(headers.get("location", "/")).path
+        return c.request("GET", target)
+
+    table: list[tuple[str, Step, Callable[[Client], None] | None, tuple[int, ...]]] = [
+        ("queue · district", get("/demands/"), logged_in("district"), (200,)),
+        ("queue · community", get("/demands/"), logged_in("community"), (200,)),
+        ("a demand's page · district", detail, logged_in("district"), (200,)),
+        ("figures 2018 · district", get("/demands/figures/?period=2018"), logged_in("district"), (200,)),
+        ("API list (limit 50) · district token", api, None, (200,)),
+        ("public form, last step (POST)", public_send, public_prepare, (200,)),
+        ("Open311 POST (anonymous)", open311, None, (200, 201)),
+        ("login (POST)", login, None, (302,)),
+    ]
+    table += [(f"home (/start/ → landing) · {r}", landing, logged_in(r), (200,)) for r in ROLES]
+    print(f"| {'what':<38} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'CPU ms':>7} | {'queries':>7} |")
+    print(f"|{'-' * 40}|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|")
+    for label, step, prepare, ok in table:
+        if only and not any(o in label for o in only):
+            continue
+        n = requests if "home" not in label else max(requests // 4, concurrency * 4)
+        run(port, label, step, requests=n, concurrency=concurrency, prepare=prepare, ok=ok)
+
+
+def sweep(env: dict[str, str]) -> None:
+    count = ("from zongheng.demands.models import Demand\nfrom zongheng.demands.selectors import overdue_q\n"
+             "from django.utils import timezone\nprint(Demand.objects.filter(overdue_q(timezone.now())).count())")
+    overdue = subprocess.run([PY, "manage.py", "shell", "-v0", "-c", count], cwd=ROOT, env=env,  # noqa: S603
+                             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    for label in ("sweep", "second sweep"):
+        start = time.perf_counter()
+        out = subprocess.run([PY, "manage.py", "demands_sweep"], cwd=ROOT, env=env,  # noqa: S603
+                             capture_output=True, text=True, check=True).stdout.strip()
+        took = time.perf_counter() - start
+        print(f"{label}: {took:.1f} s wall (process start included), over {overdue} open overdue demands: {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--demands", type=int, default=10_000, help="demands added in bulk to the demo's")
+    parser.add_argument("--requests", type=int, default=160, help="requests per scenario")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db", default="zh_bench_load")
+    parser.add_argument("--reuse", action="store_true", help="measure the database as it is (no build)")
+    parser.add_argument("--no-sweep", dest="sweep", action="store_false")
+    parser.add_argument("--only", default="", help="comma-separated parts of scenario names to run")
+    parser.add_argument("--src", default=str(ROOT / "src"),
+                        help="the source tree gunicorn serves (e.g. an exported older commit, for a 'before')")
+    parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "zh_bench_load_server.log"),
+                        help="gunicorn's error log")
+    opts = parser.parse_args()
+    env = dict(os.environ, DATABASE_URL=f"{opts.server}/{opts.db}", ZONGHENG_DEMO="1", LOG_LEVEL="WARNING",
+               DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost", ZONGHENG_DEMAND_PUBLIC_PER_HOUR="100000000",
+               DJANGO_DEBUG="0")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if not opts.reuse:
+        build(env, opts.server, opts.db, opts.demands)
+    else:  # the code may have new migrations since the build
+        subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    fx = fixtures(env)
+    print(f"database {opts.db}: {fx['total']:,} demands")
+    port = free_port()
+    served = dict(env, DJANGO_SETTINGS_MODULE="load_settings", ZONGHENG_BENCH_TIMING="1",
+                  PYTHONPATH=f"{ROOT / 'bench'}:{opts.src}")
+    log = open(opts.log, "w")  # closed when the server has stopped
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [str(ROOT / ".venv/bin/gunicorn"), "zongheng.wsgi:application", "--chdir", opts.src, "--bind",
+         f"127.0.0.1:{port}", "--workers", str(opts.workers), "--log-level", "warning", "--timeout", "120"],
+        cwd=ROOT, env=served, stdout=log, stderr=log)
+    try:
+        for _ in range(150):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        print(f"gunicorn {opts.workers} sync workers, concurrency {opts.concurrency}, "
+              f"{opts.requests} requests per scenario (home pages: a quarter)")
+        scenarios(port, fx, opts.requests, opts.concurrency, {o for o in opts.only.split(",") if o})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    print(f"server log: {opts.log}")
+    if opts.sweep:
+        sweep(env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
