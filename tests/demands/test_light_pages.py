@@ -176,3 +176,27 @@ def test_a_forged_bulk_assign_target_is_refused_in_chinese(client, world):
     response = client.post(reverse("demands:bulk_assign"), {"ids": [demand.pk], "org": outside.pk}, follow=True)
     assert "只能派给您管辖范围内的组织" in response.content.decode()
     assert Demand.objects.get(pk=demand.pk).org_id != outside.pk
+
+
+def test_the_figures_page_carries_the_org_shown_now_not_the_scopes_organisations(client, world, district_user):
+    client.force_login(district_user)
+    url = reverse("demands:figures") + "?period=2018"
+    size, queries, _ = measure(client, url)
+    grown = grow_tree(world)
+    size10, queries10, html = measure(client, url)
+    assert queries10 == queries and abs(size10 - size) < GROWTH
+    assert not any(o.name in html for o in grown) and "<select" not in html
+    assert re.search(rf'name="org" value="{world.tree.district.pk}" checked', html)
+
+
+def test_the_figures_org_picker_lists_only_standing_organisations_of_the_scope(client, world):
+    grow_tree(world, 2)
+    client.force_login(world.community_secretary)
+    response = client.get(reverse("demands:pick"), {"kind": "figures", "pick_q": "社区"}, HTTP_HX_REQUEST="true")
+    listed = {int(v) for v in re.findall(r'name="org" value="(\d+)"', response.content.decode())}
+    mine = set(Org.objects.filter(path__startswith=world.tree.communities[0].path, kind=OrgKind.REGULAR)
+               .exclude(level__code="household").values_list("pk", flat=True))
+    assert listed and listed <= mine
+    # Another community, opened with a forged id, is not found.
+    forged = client.get(reverse("demands:figures"), {"org": world.tree.communities[2].pk})
+    assert forged.status_code == 404

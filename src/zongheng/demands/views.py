@@ -400,7 +400,7 @@ def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
 
 # picker: the form field its choices are submitted as, and whether several may be chosen
 PICKERS = {"bulk": ("org", False), "assign": ("assign-org", False), "whistle": ("whistle-orgs", True),
-           "grid": ("grid", False)}
+           "grid": ("grid", False), "figures": ("org", False)}
 
 
 def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[str],
@@ -424,9 +424,15 @@ def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[st
 
 @login_required
 def pick(request: HttpRequest) -> HttpResponse:
-    """The queue's pickers (htmx): 批量派单's dispatch targets, or with ``kind=grid`` the grids of the
-    user's scope for the grid filter, matching the typed text."""
+    """The pickers of the lists (htmx), matching the typed text: 批量派单's dispatch targets; with ``kind=grid``
+    the grids of the user's scope (the queue's grid filter); with ``kind=figures`` the organisations whose
+    figures the user may open."""
     user = request.user
+    if request.GET.get("kind") == "figures":  # the figures page's org (views_figures.figure_orgs)
+        from .views_figures import figure_orgs
+
+        require(user, Perm.DEMAND_VIEW)
+        return _render_pick(request, figure_orgs(user).order_by("path"), "figures", [])
     if request.GET.get("kind") == "grid":
         require(user, Perm.DEMAND_VIEW)
         chosen = request.GET.get("grid", "")

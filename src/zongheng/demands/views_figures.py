@@ -60,16 +60,26 @@ def _period(request: HttpRequest, org: Org) -> tuple[Period | None, str]:
 def _bad_period(request: HttpRequest, org: Org, error: str) -> HttpResponse:
     """The figures page with the message and the form (the typed text kept), no figures: 400."""
     context = {"org": org, "period": None, "error": error, "typed_period": request.GET.get("period", "")[:20],
-               "org_options": _org_options(request), "period_choices": _period_choices(figures.latest_period(org)),
-               "rate_help": _rate_help()}
+               **_org_options(request), "org_items": _chosen(org),
+               "period_choices": _period_choices(figures.latest_period(org)), "rate_help": _rate_help()}
     return render(request, "demands/figures.html", context, status=400)
 
 
-def _org_options(request: HttpRequest) -> list[tuple[str, str]]:
-    orgs = Org.objects.restrict(request.user, Perm.DEMAND_VIEW).exclude(level__code="household")
-    org_list = list(orgs.filter(kind="regular").only("pk", "name", "depth").order_by("path")[:500])
-    top = min((o.depth for o in org_list), default=1)
-    return [(str(o.pk), "　" * (o.depth - top) + o.name) for o in org_list]
+def figure_orgs(user: Any) -> Any:
+    """The organisations whose figures the user may open: standing ones of their scope, households left out."""
+    return Org.objects.restrict(user, Perm.DEMAND_VIEW).exclude(level__code="household").filter(kind="regular")
+
+
+def _org_options(request: HttpRequest) -> dict[str, Any]:
+    """The org filter is a picker loaded on demand (``views.pick?kind=figures``, issue 14 item 1): the page
+    carries only the org shown now, never the list of the scope's organisations."""
+    return {"org_pick_url": reverse("demands:pick") + "?kind=figures"}
+
+
+def _chosen(org: Org) -> list[tuple[Org, str, bool]]:
+    from . import selectors
+
+    return [(org, selectors.path_labels([org]).get(org.pk, ""), True)]
 
 
 def _rate_help() -> list[tuple[str, str]]:
@@ -120,7 +130,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         "org": org, "period": period, "error": error, "typed_period": str(period),
         "total": _cells(org, period, roll.total),
         "rows": [_cells(child, period, f) for child, f in roll.children],
-        "org_options": _org_options(request),
+        **_org_options(request), "org_items": _chosen(org),
         "period_choices": _period_choices(period),
         "export_query": urlencode({"org": org.pk, "period": str(period)}),
         "rate_help": _rate_help(),
