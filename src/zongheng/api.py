@@ -63,4 +63,5 @@ def _action_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/", orgs_router)
 api.add_router("/", "zongheng.demands.api.router")
+api.add_router("/", "zongheng.meetings.api.router")
 api.add_router("/", "zongheng.notices.api.router")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("zongheng.core.urls")),
     path("", include("zongheng.orgs.urls")),
     path("", include("zongheng.demands.urls")),
+    path("", include("zongheng.meetings.urls")),
     path("", include("zongheng.notices.urls")),
     path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]

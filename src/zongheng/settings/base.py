@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "zongheng.orgs",
     "zongheng.demands",
     "zongheng.notices",
+    "zongheng.meetings",
 ]
 
 MIDDLEWARE = [

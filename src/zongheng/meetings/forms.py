@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from zongheng.orgs.models import Org
+from zongheng.orgs.resolve import ResolvedChoiceField
+
+from . import resolve
+from .models import MeetingType
+
+DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+D_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MEETING_LEVELS = ("district", "street", "township", "community", "village")
+
+
+class ScheduleForm(forms.Form):
+    type = forms.ModelChoiceField(label="会议类型", queryset=MeetingType.objects.none(), to_field_name="code")
+    org = ResolvedChoiceField(label="召开组织")
+    period = forms.CharField(label="所属期间", max_length=10,
+                             help_text="如 2026-11（月）、2026-Q4（季度）、2026-H2（半年）、2026（年）；"
+                                       "补开往期会议时填写所补期间")
+    scheduled_at = forms.DateTimeField(label="召开时间", widget=DT_WIDGET)
+    place = forms.CharField(label="地点", max_length=200)
+    agenda = forms.CharField(label="议程", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = MeetingType.objects.filter(enabled=True)  # type: ignore[attr-defined]
+        orgs = resolve.meeting_org_choices(user).filter(level__code__in=MEETING_LEVELS)
+        initial_org = self.initial.get("org")
+        if initial_org:
+            orgs = orgs | resolve.meeting_org_choices(user).filter(pk=getattr(initial_org, "pk", initial_org))
+        self.fields["org"].queryset = orgs[:300]  # type: ignore[attr-defined]
+        field: Any = self.fields["org"]
+        field.resolve = lambda value: resolve.resolve_meeting_org(user, value)
+
+
+class EditForm(forms.Form):
+    scheduled_at = forms.DateTimeField(label="召开时间", widget=DT_WIDGET)
+    place = forms.CharField(label="地点", max_length=200)
+    agenda = forms.CharField(label="议程", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="取消原因", max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class RecordForm(forms.Form):
+    held_at = forms.DateTimeField(label="实际召开时间", widget=DT_WIDGET)
+    minutes = forms.CharField(label="会议纪要", max_length=20000, widget=forms.Textarea(attrs={"rows": 10}),
+                              help_text="纯文本，空行分段")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class ResolutionForm(forms.Form):
+    text = forms.CharField(label="议定事项", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    owner_org = ResolvedChoiceField(label="责任组织")
+    owner_person = forms.IntegerField(label="责任人编号（可不填）", required=False, min_value=1)
+    due_on = forms.DateField(label="完成时限", widget=D_WIDGET)
+
+    def __init__(self, *args: Any, user: Any, org: Org, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The meeting's organisation and the ones directly below it (a light list; any org in scope is accepted).
+        self.fields["owner_org"].queryset = resolve.meeting_org_choices(user).filter(  # type: ignore[attr-defined]
+            path__startswith=org.path, depth__lte=org.depth + 1)[:100]
+        owner: Any = self.fields["owner_org"]
+        owner.resolve = lambda value: resolve.resolve_owner_org(user, value)
+        self.user = user
+
+    def clean_owner_person(self) -> Any:
+        value = self.cleaned_data.get("owner_person")
+        if value in (None, ""):
+            return None
+        from zongheng.core.errors import ActionError
+
+        try:
+            return resolve.resolve_owner_person(self.user, value)
+        except ActionError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class ProgressForm(forms.Form):
+    text = forms.CharField(label="进展情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    done = forms.BooleanField(label="已办结", required=False)
+
+
+class TypeForm(forms.Form):
+    enabled = forms.BooleanField(label="启用", required=False)
+    opt_in = forms.BooleanField(label="仅对选定组织启用", required=False)
+    quorum_num = forms.IntegerField(label="法定人数（分子）", min_value=0, max_value=100)
+    quorum_den = forms.IntegerField(label="法定人数（分母）", min_value=1, max_value=100)
+    orgs = forms.CharField(label="选定组织（组织编号，以逗号或空格分隔）", required=False, max_length=20000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="仅在“仅对选定组织启用”时生效；组织编号见组织页面地址")
