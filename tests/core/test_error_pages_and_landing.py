@@ -79,22 +79,26 @@ def _landing(client, user) -> str:
     (Role.COMMITTEE_MEMBER, "queue"), (Role.SECRETARY_ASSISTANT, "queue"), (Role.GRID_LEADER, "queue"),
     (Role.HOUSEHOLD_HEAD, "org"), (Role.AUDITOR, "audit"),
 ])
-def test_every_role_lands_on_a_page_made_for_it(client, tree, role, where):
+def test_every_role_lands_on_my_todo_which_links_to_the_page_made_for_it(client, tree, role, where):
     org = {Role.ORG_DEPT: tree.district, Role.AUDITOR: tree.district, Role.GRID_LEADER: tree.grids[0],
            Role.HOUSEHOLD_HEAD: tree.households[0]}.get(role, tree.communities[0])
     target = _landing(client, user_with_post(org, role))
-    expected = {"org": reverse("orgs:org", args=[org.pk]), "queue": reverse("demands:queue"),
-                "audit": reverse("core:audit")}[where]
-    assert target == expected
+    assert target == reverse("core:todo")
+    workbench = {"org": reverse("orgs:org", args=[org.pk]), "queue": reverse("demands:queue"),
+                 "audit": reverse("core:audit")}[where]
+    body = client.get(target).content.decode()
+    assert "<h1>我的待办</h1>" in body and f'href="{workbench}"' in body
 
 
-def test_a_member_without_a_post_lands_on_their_own_record(client, tree):
+def test_a_member_without_a_post_lands_on_my_todo_which_links_to_their_own_record(client, tree):
     person = make_person(tree.communities[0])
-    assert _landing(client, make_user(person)) == reverse("orgs:person", args=[person.pk])
+    assert _landing(client, make_user(person)) == reverse("core:todo")
+    assert f'href="{reverse("orgs:person", args=[person.pk])}"' in client.get(reverse("core:todo")).content.decode()
 
 
-def test_an_account_without_a_person_lands_on_its_account_page(client, tree):
-    assert _landing(client, make_user(None)) == reverse("accounts:profile")
+def test_an_account_without_a_person_lands_on_my_todo_which_links_to_its_account_page(client, tree):
+    assert _landing(client, make_user(None)) == reverse("core:todo")
+    assert f'href="{reverse("accounts:profile")}"' in client.get(reverse("core:todo")).content.decode()
 
 
 def test_logging_in_goes_to_the_landing(client, tree):

@@ -104,7 +104,7 @@ def test_a_failing_periodic_job_is_reported_and_the_others_and_the_warnings_stil
     try:
         submit(tree.grids[0])
         Demand.objects.update(org=tree.district, org_path=tree.district.path)
-        with pytest.raises(CommandError, match="aa.broken"):
+        with pytest.raises(CommandError, match=r"aa\.broken"):
             call_command("sweep", now=LATE.isoformat(), stdout=io.StringIO())
     finally:
         periodic._JOBS.pop("aa.broken")

@@ -145,7 +145,7 @@ def test_two_sweeps_at_the_same_time_leave_one_open_warning_per_cause(transactio
         try:
             start.wait()
             warnings.sweep(T0, codes=[CODE])
-        except BaseException as exc:  # noqa: BLE001 — reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

@@ -19,14 +19,31 @@ from .permissions import ROLE_PERMS, SELF_PERMS, Perm, grantable_roles
 # What the tree tells core (``register_tree``, called by the tree module at start-up); core
 # imports no module. ``steplen``: the length of one step of a materialized path (a root
 # organisation's path is exactly this long); ``active_posts(person_id, today)``: (role, org path)
-# of a person's posts in force; ``root_paths()``: the paths of the roots (a superuser's scope).
-_TREE: dict[str, Any] = {"steplen": 4, "active_posts": lambda person_id, today: (), "root_paths": lambda: ()}
+# of a person's posts in force; ``root_paths()``: the paths of the roots (a superuser's scope);
+# ``names(paths)``: {path: name} of the organisations at those paths (one query; pages that count
+# rows per child organisation name the children with it).
+_TREE: dict[str, Any] = {"steplen": 4, "active_posts": lambda person_id, today: (), "root_paths": lambda: (),
+                         "names": lambda paths: {}}
 
 
 def register_tree(*, steplen: int, active_posts: Callable[[int, dt.date], Iterable[tuple[str, str]]],
-                  root_paths: Callable[[], Iterable[str]]) -> None:
-    """Called by the organisation tree at start-up: path geometry, posts in force and the roots."""
+                  root_paths: Callable[[], Iterable[str]],
+                  names: Callable[[Iterable[str]], dict[str, str]] | None = None) -> None:
+    """Called by the organisation tree at start-up: path geometry, posts in force, the roots and org names."""
     _TREE.update(steplen=steplen, active_posts=active_posts, root_paths=root_paths)
+    if names is not None:
+        _TREE["names"] = names
+
+
+def steplen() -> int:
+    """The length of one step of a materialized path."""
+    return int(_TREE["steplen"])
+
+
+def org_names(paths: Iterable[str]) -> dict[str, str]:
+    """{path: name} for the organisations at ``paths`` (one query; none for no paths)."""
+    wanted = sorted(set(paths))
+    return dict(_TREE["names"](wanted)) if wanted else {}
 
 
 def is_root_path(path: str) -> bool:
@@ -49,6 +66,7 @@ def _post_index(user: Any) -> dict[str, tuple[str, ...]]:
     if cached is not None:
         return cached
     index: dict[str, list[str]] = {}
+    direct: list[str] = []
     if user is not None and user.is_authenticated:
         if user.is_superuser:
             roots = list(_TREE["root_paths"]())
@@ -56,13 +74,21 @@ def _post_index(user: Any) -> dict[str, tuple[str, ...]]:
             index = {perm: roots for perm in all_perms}
         elif user.person_id:
             for role, path in _TREE["active_posts"](user.person_id, timezone.localdate()):
+                direct.append(path)
                 for perm in ROLE_PERMS.get(role, ()):
                     index.setdefault(perm, []).append(path)
     result = {perm: _minimal(paths) for perm, paths in index.items()}
     user_obj = user
     if user_obj is not None:
         user_obj._zh_scope = result
+        user_obj._zh_posts = tuple(sorted(set(direct)))
     return result
+
+
+def post_paths(user: Any) -> tuple[str, ...]:
+    """The organisations where the user holds a post in force themselves (not those below them)."""
+    _post_index(user)
+    return getattr(user, "_zh_posts", ())
 
 
 def scope_paths(user: Any, perm: str) -> tuple[str, ...]:

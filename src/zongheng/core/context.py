@@ -7,11 +7,21 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from .access import has_perm
-from .nav import badges, nav_items, register_nav
+from .nav import badges, nav_items, register_badge, register_nav
 from .permissions import Perm
 
+register_nav(0, "core:todo", "我的待办", None)
 register_nav(80, "core:audit", "审计日志", Perm.AUDIT_VIEW)
 register_nav(90, "accounts:profile", "我的账号", None)
+
+
+def _todo_badge(user: Any) -> int:
+    from .views_todo import badge_count  # what is on the user's to-do list, counted once per request
+
+    return badge_count(user)
+
+
+register_badge(0, "core:todo", "待办", _todo_badge)
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:

@@ -3,6 +3,9 @@
 The ground knows no module: each module registers a function ``user -> url | None`` with a
 priority (lower first) in its ``AppConfig.ready``; ``landing_url`` returns the first answer.
 The account page answers for everyone, so nobody lands on a 403.
+
+Every signed-in person lands on 我的待办 (``core:todo``, priority 0); the next answer is their
+workbench (``workbench_url``), which 我的待办 links to.
 """
 
 from __future__ import annotations
@@ -34,8 +37,24 @@ def landing_url(user: Any) -> str:
     return reverse("accounts:profile")
 
 
+def workbench_url(user: Any) -> str:
+    """The page made for the user's role, after 我的待办: the first other landing that answers."""
+    for _, name, func in _LANDINGS:
+        if name == "core.todo":
+            continue
+        url = func(user)
+        if url:
+            return url
+    return reverse("accounts:profile")
+
+
+def _todo(user: Any) -> str | None:
+    return reverse("core:todo") if user is not None and user.is_authenticated else None
+
+
 def _auditor(user: Any) -> str | None:
     return reverse("core:audit") if has_perm(user, Perm.AUDIT_VIEW) else None
 
 
+register_landing(0, "core.todo", _todo)
 register_landing(90, "core.audit", _auditor)

@@ -66,8 +66,13 @@ def root_paths() -> list[str]:
     return list(Org.objects.get_root_nodes().values_list("path", flat=True))
 
 
+def org_names(paths: Any) -> dict[str, str]:
+    """{path: name} of the organisations at ``paths`` (one query): core names child organisations with it."""
+    return dict(Org.objects.filter(path__in=list(paths)).values_list("path", "name"))
+
+
 def register() -> None:
-    access.register_tree(steplen=Org.steplen, active_posts=active_posts, root_paths=root_paths)
+    access.register_tree(steplen=Org.steplen, active_posts=active_posts, root_paths=root_paths, names=org_names)
     # Where each audited object of this module lies in the tree (the auditor's scope).
     # Post, ActivityTeam, ImportJob (``org``) and Person (``org_path``) follow the conventions.
     audit.register_org_path("orgs.org", lambda org: org.path)
