@@ -79,8 +79,11 @@ def record(
 
 
 def record_many(entries: list[AuditLog]) -> list[AuditLog]:
-    """Writes rows built by ``entry`` in one INSERT (a set-based action: one row per object, as ``record``)."""
-    return AuditLog.objects.bulk_create(entries)
+    """Writes rows built by ``entry`` in one statement (a set-based action: one row per object, as ``record``)."""
+    from . import bulk
+
+    bulk.insert(entries)
+    return entries
 
 
 def entry(

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zongheng.core import audit, crypto
+from zongheng.core import audit, bulk, crypto
 from zongheng.core.access import in_scope
 from zongheng.core.errors import ActionError
 from zongheng.core.masking import mask_phone, normalize_phone, validate_phone
@@ -41,7 +41,7 @@ from .models import (
     hash_code,
 )
 from .workflow import TransitionRefused, target
-from .worktime import add_time
+from .worktime import add_time, add_times
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +92,39 @@ def _label(actor: Any) -> str:
     return actor.display_name() if hasattr(actor, "display_name") else actor.get_username()
 
 
+class Batch:
+    """The writes of transitions applied to many locked demands, flushed together (``flush``):
+    one UPDATE of the demands, one INSERT of events, one of audit rows, one of notifications.
+
+    ``_transition(…, batch=)`` checks the table and builds the rows as it does alone; nothing is
+    written until ``flush``, inside the same transaction, so a batch is all or nothing.
+    """
+
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields  # the demand columns the transitions changed (besides status and version)
+        self.demands: list[Demand] = []
+        self.events: list[DemandEvent] = []
+        self.audits: list[Any] = []
+        self.notices: list[tuple[Demand, Org, str]] = []
+
+    def flush(self, memo: dict[Any, Any] | None = None) -> None:
+        if self.demands:
+            bulk.update(self.demands, ["status", "version", *self.fields])
+            bulk.insert(self.events)
+            audit.record_many(self.audits)
+        if self.notices:
+            holders = _holders_many([org for _, org, _ in self.notices], memo)
+            bulk.insert([Notification(user=u, demand=d, text=text[:200])
+                                              for d, org, text in self.notices for u in holders[org.pk]])
+
+
 def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: dt.datetime | None = None,
-                expected_version: int | None = None, by_org: Org | None = None) -> DemandEvent:
+                expected_version: int | None = None, by_org: Org | None = None,
+                batch: Batch | None = None) -> DemandEvent:
     """Apply ``action`` to a locked demand: check the table, bump the version, write history and audit.
 
     ``by_org``: the organisation of whoever acted (``acting_org``); the holder when not given.
+    ``batch``: an existing demand's rows are collected there and written by ``Batch.flush``.
     """
     if expected_version is not None and expected_version != demand.version:
         raise TransitionRefused("该诉求已被他人更新，请刷新页面后再试")
@@ -105,11 +133,22 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
     demand.status = target(action, from_status)
     demand.version += 1
     when = at or timezone.now()
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    if batch is not None and demand.pk:
+        event = DemandEvent(  # ids, not objects: a batch builds thousands of these
+            demand_id=demand.pk, seq=demand.version, at=when, action=action, from_status=from_status,
+            to_status=demand.status, actor_id=user.pk if user is not None else None, actor_label=_label(actor),
+            org_id=demand.org_id, by_org_id=(by_org or demand.org).pk, note=note,
+        )
+        batch.demands.append(demand)
+        batch.events.append(event)
+        batch.audits.append(audit.entry(user or _label(actor), f"demand.{action}", demand, before=before,
+                                        after=audit.snapshot(demand, AUDIT_FIELDS)))
+        return event
     demand.save()
     if not from_status:  # a new demand takes its number from its row, before history and audit name it
         demand.ref = f"MX{when.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
         demand.save(update_fields=["ref"])
-    user = actor if actor is not None and not isinstance(actor, str) else None
     event = DemandEvent.objects.create(
         demand=demand, seq=demand.version, at=when, action=action, from_status=from_status,
         to_status=demand.status, actor=user, actor_label=_label(actor), org=demand.org,
@@ -165,11 +204,40 @@ def _holders(org: Org) -> list[Any]:
     the demand, so it goes only to people who could open it. The notices list and the badge
     filter by the same rule (``selectors.notifications_for``).
     """
-    from zongheng.accounts.models import User
+    return _holders_many([org])[org.pk]
 
-    person_ids = Post.objects.active().filter(org=org).values("person_id")
-    users = User.objects.filter(person_id__in=person_ids, is_active=True)
-    return [u for u in users if in_scope(u, Perm.DEMAND_VIEW, org.path)]
+
+def _holders_many(orgs: Iterable[Org], memo: dict[Any, Any] | None = None) -> dict[int, list[Any]]:
+    """``_holders`` of several organisations in two queries (``memo``: kept for one sweep run).
+
+    The same rule as ``in_scope(user, DEMAND_VIEW, org.path)`` for each user with a post in force
+    at ``org``: a superuser, or a post in force at ``org`` or above it whose role grants the right.
+    """
+    from zongheng.accounts.models import User
+    from zongheng.core.permissions import ROLE_PERMS
+
+    memo = memo if memo is not None else {}
+    wanted = {o.pk: o for o in orgs if ("holders", o.pk) not in memo}
+    if wanted:
+        step = Org.steplen
+        prefixes = {o.path[:i] for o in wanted.values() for i in range(step, len(o.path) + 1, step)}
+        posts = list(Post.objects.active().filter(org__path__in=prefixes).values_list("person_id", "role", "org__path"))
+        granting = {role for role, perms in ROLE_PERMS.items() if Perm.DEMAND_VIEW in perms}
+        at_org: dict[str, set[int]] = {}
+        grants: dict[int, list[str]] = {}
+        for person_id, role, path in posts:
+            at_org.setdefault(path, set()).add(person_id)
+            if role in granting:
+                grants.setdefault(person_id, []).append(path)
+        people = {p for o in wanted.values() for p in at_org.get(o.path, ())}
+        users = list(User.objects.filter(person_id__in=people, is_active=True).order_by("pk")) if people else []
+        for pk, org in wanted.items():
+            here = at_org.get(org.path, set())
+            memo[("holders", pk)] = [
+                u for u in users if u.person_id in here
+                and (u.is_superuser or any(org.path.startswith(p) for p in grants.get(u.person_id, ())))
+            ]
+    return {o.pk: memo[("holders", o.pk)] for o in orgs}
 
 
 def _notify(demand: Demand, org: Org, text: str, memo: dict[Any, Any] | None = None) -> None:
@@ -401,10 +469,14 @@ def overdue_q(now: dt.datetime) -> Q:
     )
 
 
-def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None, batch: int = 100) -> int:
+def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None, batch: int = 1000) -> int:
     """The escalation sweep: each overdue demand climbs one level.
 
-    Demands are taken ``batch`` at a time, each batch in one transaction (all or nothing).
+    Demands are taken ``batch`` at a time, each batch in one transaction (all or nothing) and a
+    constant number of statements: the row locks (``SELECT … FOR UPDATE SKIP LOCKED``, re-checking
+    the overdue condition under the lock), the parents and deadline rules not seen yet in this run,
+    one calendar read for new deadlines (``worktime.add_times``), then ``Batch.flush``: one UPDATE of
+    holders and deadlines, one INSERT each of events, audit rows and notifications.
     Idempotent and crash-safe: escalation resets the deadline from ``now``, so a demand that
     was escalated no longer matches, and a batch cut off by a crash left nothing behind;
     demands locked by another sweep are skipped (SKIP LOCKED) and re-checked under the lock.
@@ -419,18 +491,67 @@ def escalate_overdue(now: dt.datetime | None = None, *, limit: int | None = None
     memo: dict[Any, Any] = {}
     for start in range(0, len(ids), batch):
         with transaction.atomic():
-            locked = (
+            locked = list(
                 Demand.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(overdue_q(now), pk__in=ids[start:start + batch])
-                .select_related("category", "org", "grid")
                 .order_by("id")
             )
-            for demand in locked:
-                if demand.org.depth <= 1:
-                    continue
-                _escalate_locked(demand, None, "超过办理时限，自动上报", None, now, memo)
-                done += 1
+            _holders_of(locked, memo)
+            done += _escalate_batch([d for d in locked if d.org.depth > 1], now, memo)
     return done
+
+
+def _holders_of(demands: list[Demand], memo: dict[Any, Any]) -> None:
+    """Sets each demand's holder from the organisations read in this run (one query for new ones)."""
+    missing = {d.org_id for d in demands} - {k[1] for k in memo if k[0] == "org"}
+    for org in Org.objects.filter(pk__in=missing):
+        memo[("org", org.pk)] = org
+    for d in demands:
+        d.org = memo[("org", d.org_id)]
+
+
+def _parents(orgs: Iterable[Org], memo: dict[Any, Any]) -> None:
+    """Puts the parent of each organisation into ``memo`` (one query for those not there yet)."""
+    wanted = {o.path[: -Org.steplen] for o in orgs if o.depth > 1 and ("parent", o.path) not in memo}
+    if wanted:
+        found = {p.path: p for p in Org.objects.filter(path__in=wanted)}
+        for o in orgs:
+            if o.depth > 1 and ("parent", o.path) not in memo:
+                memo[("parent", o.path)] = found[o.path[: -Org.steplen]]
+
+
+def _deadlines(demands: list[Demand], start: dt.datetime, memo: dict[Any, Any]) -> None:
+    """Puts the deadlines from ``start`` of each demand's category and urgency into ``memo``: the rules
+    in one query, the working-time arithmetic for all of them in one pass (``add_times``)."""
+    keys = {(d.category_id, d.urgency) for d in demands} - {k[1:3] for k in memo if k[0] == "due" and k[3] == start}
+    if not keys:
+        return
+    rules = {(r.category_id, r.urgency): r for r in DeadlineRule.objects.filter(category_id__in={c for c, _ in keys})}
+    wanted = []
+    for key in sorted(keys):
+        # Without a rule: the same refusal as one demand alone (``_rule``).
+        wanted.append((key, rules.get(key) or _rule(Category.objects.get(pk=key[0]), key[1])))
+    times = add_times([(start, minutes, r.clock) for _, r in wanted
+                       for minutes in (r.response_minutes, r.resolution_minutes)])
+    for i, (key, _) in enumerate(wanted):
+        memo[("due", *key, start)] = (times[2 * i], times[2 * i + 1])
+
+
+def _escalate_batch(demands: list[Demand], now: dt.datetime, memo: dict[Any, Any]) -> int:
+    """Escalates locked overdue demands (holders below the top) by the system, written as one ``Batch``."""
+    reason = "超过办理时限，自动上报"
+    _parents([d.org for d in demands], memo)
+    _deadlines(demands, now, memo)
+    batch = Batch(["org", "org_path", "escalations", "response_due_at", "resolution_due_at"])
+    for demand in demands:
+        by, parent = demand.org, memo[("parent", demand.org.path)]
+        _move_holder(demand, parent)
+        demand.escalations += 1
+        _set_deadlines(demand, now, memo=memo)
+        _transition(demand, "escalate", None, at=now, note=reason, by_org=by, batch=batch)
+        batch.notices.append((demand, parent, f"诉求 {demand.ref} 已上报至{parent.name}：{reason[:60]}"))
+    batch.flush(memo)
+    return len(batch.demands)
 
 
 @transaction.atomic
