@@ -87,6 +87,8 @@ def expand(notice: Notice, audience: Audience, today: dt.date) -> int:
     table = NoticeRecipient._meta.db_table
     # reply and remind_count take their database defaults (db_default).
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            cursor.execute("SET LOCAL work_mem = '256MB'")  # the DISTINCT of millions hashes in memory
         cursor.execute(f"INSERT INTO {table} (notice_id, person_id, org_id, org_path, level_id) {sql}",
                        params)
         return cursor.rowcount

@@ -72,7 +72,7 @@ class ComposeForm(forms.Form):
         self.fields["roles"].choices = [(r, label) for r, label in Role.choices if r != Role.AUDITOR]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         sender_org = data.get("sender_org")
         if sender_org is None:
             return data

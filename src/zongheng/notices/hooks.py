@@ -24,6 +24,9 @@ STEP = 4
 # notice: per community; a street's: per grid), so a notice to two million people raises at most
 # as many warnings as there are such organisations, each addressed to the one responsible for it.
 WARNING_DEPTH = 2
+# A notice is followed up (warning, to-do items) for this long after its due time; older ones are
+# history: their warnings clear, and they leave the to-do lists (they stay in the inbox and progress).
+FOLLOW_UP = dt.timedelta(days=30)
 
 AUDIT_ACTIONS = {
     "notice.create": "起草通知", "notice.send": "发送通知", "notice.withdraw": "撤回通知",
@@ -37,14 +40,15 @@ def progress_url(notice_id: int, org_id: int | None = None) -> str:
 
 
 def ack_overdue(now: dt.datetime) -> Iterable[Due]:
-    """Notices needing 回执, past their due time, with recipients who have not acknowledged:
-    one Due per (notice, organisation two levels below the sender). Three queries."""
+    """Notices needing 回执, past their due time (by at most ``FOLLOW_UP``), with recipients who have not
+    acknowledged: one Due per (notice, organisation two levels below the sender). Three queries."""
     from zongheng.orgs.models import Org
 
     from .models import Notice, NoticeRecipient, NoticeStatus
 
     late = (NoticeRecipient.objects.filter(notice__status=NoticeStatus.SENT, notice__needs_ack=True,
-                                           notice__due_at__lt=now, acked_at__isnull=True)
+                                           notice__due_at__lt=now, notice__due_at__gte=now - FOLLOW_UP,
+                                           acked_at__isnull=True)
             .annotate(unit=Substr("org_path", 1, Length("notice__org_path") + STEP * WARNING_DEPTH))
             .values("notice_id", "unit").annotate(n=Count("pk")).order_by())
     groups = list(late)
@@ -60,7 +64,7 @@ def ack_overdue(now: dt.datetime) -> Iterable[Due]:
             continue
         out.append(Due(key=f"{g['notice_id']}:{g['unit']}", org_path=g["unit"], org_name=org["name"],
                        title=f"《{notice['title'][:120]}》{org['name']}有 {g['n']} 人逾期未回执",
-                       url=progress_url(g["notice_id"], org["pk"]), due_at=notice["due_at"]))
+                       url=progress_url(g["notice_id"], org["pk"]), due_at=notice["due_at"] or now))
     return out
 
 
@@ -71,13 +75,16 @@ def my_todos(user: Any, now: dt.datetime) -> list[Todo]:
 
     items: list[Todo] = []
     if getattr(user, "person_id", None):
-        for r in inbox(user, "pending")[:TODO_LIMIT]:
+        fresh = inbox(user, "pending").filter(Q(notice__due_at__isnull=True, notice__sent_at__gte=now - FOLLOW_UP)
+                                              | Q(notice__due_at__gte=now - FOLLOW_UP))
+        for r in fresh[:TODO_LIMIT]:
             kind = "待回执通知" if r.notice.needs_ack else "未读通知"
             title = r.notice.title + ("（已催办）" if r.remind_count else "")
             items.append(Todo(kind, title, reverse("notices:read", args=[r.notice_id]), r.notice.due_at))
     if getattr(user, "pk", None):
         pending = NoticeRecipient.objects.filter(notice=OuterRef("pk"), acked_at__isnull=True)
-        late = (Notice.objects.filter(sender_id=user.pk, status=NoticeStatus.SENT, needs_ack=True, due_at__lt=now)
+        late = (Notice.objects.filter(sender_id=user.pk, status=NoticeStatus.SENT, needs_ack=True, due_at__lt=now,
+                                      due_at__gte=now - FOLLOW_UP)
                 .filter(Exists(pending)).order_by("due_at")[:TODO_LIMIT])
         items += [Todo("通知回执逾期", f"{n.title}：尚有人未回执，可一键催办", progress_url(n.pk), n.due_at)
                   for n in late]

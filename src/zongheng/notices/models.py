@@ -89,15 +89,24 @@ class NoticeAttachment(models.Model):
 class NoticeRecipient(models.Model):
     """接收人: one person a notice reached, with when they read and acknowledged (回执) it.
 
-    ``org``/``org_path``/``level`` are copied from the person's organisation when the notice is
-    sent, so progress by organisation and level is a GROUP BY on this table alone.
+    Indexes: (notice, person) unique — also the notice's lookups; (notice, org_path) — progress and
+    reminders by subtree; (person, read_at) — the inbox and the badge. ``org``/``org_path``/``level``
+    are copied from the person's organisation when the notice is sent, so progress by organisation
+    and level is a GROUP BY on this table alone.
     """
 
-    notice = models.ForeignKey(Notice, verbose_name="通知", on_delete=models.CASCADE, related_name="recipients")
-    person = models.ForeignKey(Person, verbose_name="接收人", on_delete=models.CASCADE, related_name="+")
-    org = models.ForeignKey(Org, verbose_name="所在组织", on_delete=models.CASCADE, related_name="+")
+    # Written only by the one INSERT … SELECT of sending, from rows that exist in that transaction; so
+    # no database-level foreign keys nor single-column indexes here: each would cost a trigger or an
+    # index entry per row (millions per notice). Deletions still cascade through Django's collector.
+    notice = models.ForeignKey(Notice, verbose_name="通知", on_delete=models.CASCADE, related_name="recipients",
+                               db_constraint=False, db_index=False)
+    person = models.ForeignKey(Person, verbose_name="接收人", on_delete=models.CASCADE, related_name="+",
+                               db_constraint=False, db_index=False)
+    org = models.ForeignKey(Org, verbose_name="所在组织", on_delete=models.CASCADE, related_name="+",
+                            db_constraint=False, db_index=False)
     org_path = models.CharField(max_length=255, editable=False)
-    level = models.ForeignKey(Level, verbose_name="层级", null=True, on_delete=models.SET_NULL, related_name="+")
+    level = models.ForeignKey(Level, verbose_name="层级", null=True, on_delete=models.SET_NULL, related_name="+",
+                              db_constraint=False, db_index=False)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     acked_at = models.DateTimeField("回执时间", null=True, blank=True)
     reply = models.CharField("回执留言", max_length=200, blank=True, default="", db_default="")
@@ -127,8 +136,10 @@ class RecipientList(models.Model):
 
     name = models.CharField("名称", max_length=100)
     owner_org = models.ForeignKey(Org, verbose_name="所属组织", on_delete=models.CASCADE, related_name="+")
-    orgs = models.ManyToManyField(Org, verbose_name="组织", blank=True, related_name="+")
-    persons = models.ManyToManyField(Person, verbose_name="人员", blank=True, related_name="+")
+    orgs: models.ManyToManyField[Org, Any] = models.ManyToManyField(
+        Org, verbose_name="组织", blank=True, related_name="+")
+    persons: models.ManyToManyField[Person, Any] = models.ManyToManyField(
+        Person, verbose_name="人员", blank=True, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = RecipientListQuerySet.as_manager()

@@ -62,6 +62,13 @@ class Command(BaseCommand):
                 demands_demo.build_live(built.districts[0], seed=opts["seed"],
                                         log=lambda msg: self.stdout.write(f"  {msg}"))
                 self.stdout.write(f"  最近的诉求已生成（{time.perf_counter() - live_started:.1f} 秒）")
+        from zongheng.notices import demo as notices_demo  # 一传到底: the year's notices, then the live slice
+
+        notices_demo.build(built.districts[0], seed=opts["seed"], year=opts["year"],
+                           log=lambda msg: self.stdout.write(f"  {msg}"))
+        if opts["live"]:
+            notices_demo.build_live(built.districts[0], seed=opts["seed"],
+                                    log=lambda msg: self.stdout.write(f"  {msg}"))
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已建成：{built.root.name}，种子 {opts['seed']}，规模 {opts['scale']}，用时 {elapsed:.1f} 秒"))
