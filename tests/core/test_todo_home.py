@@ -1,0 +1,144 @@
+"""我的待办 for every role: 200 in Chinese with their items, 下级预警 counted per child organisation,
+a constant number of queries whatever the data size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import make_person, make_user, user_with_post
+from zongheng.core import warnings
+from zongheng.core.models import EarlyWarning
+from zongheng.core.permissions import Perm, Role
+from zongheng.demands import actions
+from zongheng.demands.models import Category, Demand
+from zongheng.demands.todo import RULE
+
+
+def submit(grid, *, days_ago: float = 3) -> Demand:
+    demand, _ = actions.do_submit_demand(None, {
+        "channel": "web", "category": Category.objects.get(code="sanitation"), "urgency": "normal",
+        "description": "楼道垃圾堆积，无人清理", "address": "测试路 1 号", "grid": grid},
+        now=timezone.now() - dt.timedelta(days=days_ago))
+    return demand
+
+
+def personal_warning(person_id: int, org, title: str) -> EarlyWarning:
+    now = timezone.now()
+    return EarlyWarning.objects.create(rule="test.personal", key=f"p{person_id}:{title}", perm=Perm.MEETING_VIEW,
+                                       org_path=org.path, org_name=org.name, person_id=person_id, title=title,
+                                       url="/accounts/me/", due_at=now - dt.timedelta(days=2), opened_at=now)
+
+
+def page(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("core:todo"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'lang="zh-CN"' in body and "<h1>我的待办</h1>" in body
+    return body
+
+
+def test_a_grid_leader_sees_the_demands_waiting_in_their_grid_and_their_grids_warnings_marked_late(client, tree):
+    leader = user_with_post(tree.grids[0], Role.GRID_LEADER)
+    demand = submit(tree.grids[0])
+    other = submit(tree.grids[2])
+    warnings.sweep(timezone.now(), codes=[RULE])
+    body = page(client, leader)
+    assert demand.ref in body and other.ref not in body
+    assert "待接单诉求" in body and "诉求超时" in body  # the action and the warning on their own grid
+    demand.refresh_from_db()
+    due = timezone.localtime(demand.response_due_at).strftime("%Y-%m-%d %H:%M")
+    assert f"期限 {due}，已逾期 " in body  # how late, from the demand's own deadline
+    assert reverse("demands:detail", args=[demand.pk]) in body
+
+
+def test_a_community_secretary_sees_the_warnings_below_counted_per_grid(client, tree):
+    secretary = user_with_post(tree.communities[0], Role.SECRETARY)
+    for grid, n in ((tree.grids[0], 2), (tree.grids[1], 1), (tree.grids[2], 4)):
+        for _ in range(n):
+            submit(grid)
+    warnings.sweep(timezone.now(), codes=[RULE])
+    body = page(client, secretary)
+    assert "下级预警（共 3 条未解除）" in body
+    for grid in tree.grids[:2]:
+        count = EarlyWarning.objects.open().filter(org_path__startswith=grid.path).count()
+        link = reverse("core:warnings") + f"?org={grid.path}"
+        assert f'<a href="{link}">{grid.name}</a></td><td class="num"><a href="{link}">{count}</a>' in body
+    assert tree.grids[2].name not in body  # a sibling community's grid
+
+
+@pytest.mark.parametrize("level", ["street", "district"])
+def test_the_levels_above_see_the_same_warnings_counted_per_child(client, tree, level):
+    org, child = {"street": (tree.streets[0], tree.communities[0]), "district": (tree.district, tree.streets[0])}[level]
+    user = user_with_post(org, Role.SECRETARY if level == "street" else Role.ORG_DEPT)
+    submit(tree.grids[0])
+    submit(tree.grids[1])
+    warnings.sweep(timezone.now(), codes=[RULE])
+    body = page(client, user)
+    expected = EarlyWarning.objects.open().filter(org_path__startswith=child.path).count()
+    assert expected == 2 and f"{child.name}</a></td><td class=\"num\"><a " in body
+    assert f">{expected}</a>" in body
+
+
+def test_a_household_head_and_a_member_without_a_post_see_what_is_addressed_to_them(client, tree):
+    head = user_with_post(tree.households[0], Role.HOUSEHOLD_HEAD)
+    member_person = make_person(tree.communities[0])
+    member = make_user(member_person)
+    personal_warning(head.person_id, tree.households[0], "中心户通知未回执")
+    personal_warning(member_person.pk, tree.communities[0], "党员通知未回执")
+    body = page(client, head)
+    assert "中心户通知未回执" in body and "党员通知未回执" not in body and "已逾期 2 天" in body
+    body = page(client, member)
+    assert "党员通知未回执" in body and "中心户通知未回执" not in body
+    assert reverse("orgs:person", args=[member_person.pk]) in body  # their workbench: their own record
+
+
+def test_the_auditor_and_an_account_without_a_person_get_an_empty_list_not_an_error(client, tree):
+    submit(tree.grids[0])
+    warnings.sweep(timezone.now(), codes=[RULE])
+    auditor = user_with_post(tree.district, Role.AUDITOR)
+    body = page(client, auditor)
+    assert "目前没有需要您办理的事项" in body and reverse("core:audit") in body
+    body = page(client, make_user(None))
+    assert "目前没有需要您办理的事项" in body and "下级预警" not in body
+
+
+def test_the_badge_counts_only_what_the_user_can_open(client, tree):
+    leader = user_with_post(tree.grids[0], Role.GRID_LEADER)
+    submit(tree.grids[0])
+    submit(tree.grids[2])  # another community's: neither on their list nor counted
+    warnings.sweep(timezone.now(), codes=[RULE])
+    client.force_login(leader)
+    body = client.get(reverse("accounts:profile")).content.decode()
+    assert '待办 <span class="badge">2</span>' in body  # one demand to accept, one warning on their grid
+
+
+def _queries(client, user) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("core:todo")).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("role", [Role.SECRETARY, Role.GRID_LEADER, Role.AUDITOR])
+def test_the_home_runs_a_constant_number_of_queries_whatever_the_data_size(client, tree, role,
+                                                                          django_assert_max_num_queries):
+    org = {Role.GRID_LEADER: tree.grids[0], Role.SECRETARY: tree.communities[0]}.get(role, tree.district)
+    user = user_with_post(org, role)
+    submit(tree.grids[0])
+    warnings.sweep(timezone.now(), codes=[RULE])
+    small = _queries(client, user)
+    for i in range(12):
+        submit(tree.grids[i % 2])
+        personal_warning(user.person_id, org, f"事项{i}")
+    warnings.sweep(timezone.now(), codes=[RULE])
+    user.refresh_from_db()
+    assert _queries(client, user) == small
+    with django_assert_max_num_queries(50):  # the ground's own part is ~10; the rest are the modules' sources
+        client.get(reverse("core:todo"))
