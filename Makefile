@@ -23,7 +23,7 @@ run: $(STAMP)
 	ZONGHENG_DEMO=1 $(BIN)/python manage.py collectstatic --noinput -v0
 	ZONGHENG_DEMO=1 $(BIN)/python manage.py demo --accounts
 	ZONGHENG_DEMO=1 $(BIN)/python manage.py db_worker --queue-name default & worker=$$!; \
-	  ZONGHENG_DEMO=1 $(BIN)/python manage.py demands_sweep --loop 60 > var/demands_sweep.log 2>&1 & sweep=$$!; \
+	  ZONGHENG_DEMO=1 $(BIN)/python manage.py sweep --loop 60 > var/sweep.log 2>&1 & sweep=$$!; \
 	  trap 'kill $$worker $$sweep 2>/dev/null' EXIT INT TERM; \
 	  ZONGHENG_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

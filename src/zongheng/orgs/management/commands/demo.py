@@ -41,6 +41,9 @@ class Command(BaseCommand):
         if opts["reset"]:
             started = time.perf_counter()
             demo.reset()
+            from zongheng.core.models import EarlyWarning  # warnings name rows that are gone
+
+            EarlyWarning.objects.all().delete()
             self.stdout.write(f"已清空原有数据（{time.perf_counter() - started:.1f} 秒）")
         elif Org.objects.exists():
             if opts["if_empty"]:
@@ -69,6 +72,12 @@ class Command(BaseCommand):
         if opts["live"]:
             notices_demo.build_live(built.districts[0], seed=opts["seed"],
                                     log=lambda msg: self.stdout.write(f"  {msg}"))
+        from django.utils import timezone  # today's warnings, once every module's demo rows exist
+
+        from zongheng.core import warnings as early_warnings
+
+        swept = early_warnings.sweep(timezone.now())
+        self.stdout.write(f"  今日预警已核对：{sum(opened for opened, _ in swept.values())} 条")
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已建成：{built.root.name}，种子 {opts['seed']}，规模 {opts['scale']}，用时 {elapsed:.1f} 秒"))
