@@ -33,6 +33,11 @@ COPY = "bench-copy"
 
 
 def _copy_people(cursor, scale: int) -> None:
+    cursor.execute("SELECT count(*) FILTER (WHERE workplace = %s), count(*) FILTER (WHERE workplace <> %s) "
+                   "FROM orgs_person", [COPY, COPY])
+    copies, base = cursor.fetchone()
+    if copies == base * (scale - 1):
+        return  # already at this scale (--reuse)
     cursor.execute("DELETE FROM orgs_person WHERE workplace = %s", [COPY])
     if scale <= 1:
         return

@@ -63,3 +63,20 @@ def test_a_withdrawn_notice_clears_its_warnings_and_one_without_ack_never_warns(
     do_withdraw_notice(user, notice, now=later)
     sweep(later + dt.timedelta(minutes=1), codes=[CODE])
     assert not _open(notice).exists()
+
+
+def test_a_notice_leaves_the_warnings_and_to_do_lists_after_the_follow_up_period(tree):
+    from zongheng.core.todo import todos_for
+    from zongheng.notices.hooks import FOLLOW_UP
+
+    _people(tree)
+    user = sender_at(tree.district)
+    notice = send(user, tree.district, due=dt.timedelta(days=1))
+    later = notice.due_at + dt.timedelta(hours=1)
+    sweep(later, codes=[CODE])
+    assert _open(notice).exists()
+    assert [t for t in todos_for(user, later) if t.kind == "通知回执逾期"]
+    past = notice.due_at + FOLLOW_UP + dt.timedelta(minutes=1)
+    sweep(past, codes=[CODE])
+    assert not _open(notice).exists()
+    assert not [t for t in todos_for(user, past) if t.kind in ("通知回执逾期", "待回执通知")]

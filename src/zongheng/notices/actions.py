@@ -81,8 +81,10 @@ def recipients_queryset(sender_org: Org, audience: Audience, today: dt.date) -> 
 def expand(notice: Notice, audience: Audience, today: dt.date) -> int:
     """One INSERT … SELECT DISTINCT of the recipients; returns how many rows it wrote."""
     people = recipients_queryset(notice.sender_org, audience, today).order_by()
+    # Ordered by person: the primary key, the (notice, person) and (person, read_at) indexes then grow
+    # at their right edge (and org_path follows the people's order closely) instead of at random pages.
     select = people.annotate(n_id=Value(notice.pk, output_field=IntegerField())).values_list(
-        "n_id", "id", "org_id", "org_path", "org__level_id").distinct()
+        "n_id", "id", "org_id", "org_path", "org__level_id").distinct().order_by("id")
     sql, params = select.query.sql_with_params()
     table = NoticeRecipient._meta.db_table
     # reply and remind_count take their database defaults (db_default).
