@@ -1,0 +1,55 @@
+"""Every demo account lands on a page that answers 200 in Chinese after login — 我的待办 — and the
+workbench it links to answers 200 too. The demo district (with a small year of demands and today's
+warnings) is built once for the module, inside a transaction rolled back at the end."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import module_transaction
+from zongheng.accounts.models import User
+from zongheng.core import warnings
+from zongheng.core.landing import workbench_url
+from zongheng.core.models import EarlyWarning
+from zongheng.orgs import demo
+
+ENGLISH = re.compile(r"(?<![A-Za-z])(None|Forbidden|Not Found|Server Error|Page not found|True|False)(?![A-Za-z])")
+
+
+@pytest.fixture(scope="module")
+def demo_district(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            from zongheng.demands import demo as demands_demo
+
+            built = demo.build(seed=2018)
+            demands_demo.build(built.districts[0], seed=2018, year=2018, count=40)
+            warnings.sweep(timezone.now())
+        yield built
+
+
+@pytest.mark.parametrize("username", [a["username"] for a in demo.DEMO_ACCOUNTS])
+def test_every_demo_account_lands_on_my_todo_in_chinese_and_reaches_its_workbench(client, demo_district, db,
+                                                                                   username):
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    response = client.get(reverse("start"), follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("core:todo")
+    body = response.content.decode()
+    assert 'lang="zh-CN"' in body and "<h1>我的待办</h1>" in body
+    assert not ENGLISH.search(re.sub(r"<[^>]+>", " ", body))
+    workbench = workbench_url(user)
+    assert f'href="{workbench}"' in body
+    assert client.get(workbench).status_code == 200
+
+
+def test_the_demo_has_warnings_and_the_district_sees_them_counted(client, demo_district, db):
+    assert EarlyWarning.objects.open().exists()
+    client.force_login(User.objects.get(username="district"))
+    groups = client.get(reverse("core:todo")).context["groups"]
+    assert sum(g.total for g in groups) == EarlyWarning.objects.restrict(
+        User.objects.get(username="district")).open().count()
