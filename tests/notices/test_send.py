@@ -38,9 +38,9 @@ def _recipients(notice: Notice) -> list[int]:
     return list(NoticeRecipient.objects.filter(notice=notice).values_list("person_id", flat=True))
 
 
-@pytest.fixture
-def populated(tree):
-    _populate(tree, random.Random(7))
+@pytest.fixture(params=[7, 2018])
+def populated(tree, request):
+    _populate(tree, random.Random(request.param))
     return tree
 
 
@@ -112,3 +112,24 @@ def test_a_forged_org_id_is_refused_in_chinese_and_nothing_is_written(populated)
         do_create_notice(user, {"title": "越权", "sender_org": tree.communities[0], "needs_ack": False},
                          Audience(orgs=(tree.communities[2],)), send=True, now=NOW)
     assert (Notice.objects.count(), NoticeRecipient.objects.count()) == before
+
+
+def test_the_compose_page_sends_and_refuses_a_forged_org_in_chinese(client, tree):
+    from django.urls import reverse
+
+    make_person(tree.grids[0])
+    user = sender_at(tree.communities[0])
+    client.force_login(user)
+    url = reverse("notices:compose")
+    form = {"sender_org": tree.communities[0].pk, "title": "关于防汛值守的通知", "body": "请值守。",
+            "targets": [tree.communities[2].pk], "needs_ack": "on", "due_at": "2099-01-01T17:00",
+            "remind_interval_hours": 24, "send": "1"}
+    before = Notice.objects.count()
+    response = client.post(url, form)
+    assert response.status_code == 400 and "不在您的管辖范围内" in response.content.decode()
+    assert Notice.objects.count() == before
+    response = client.post(url, form | {"targets": [tree.communities[0].pk]})
+    assert response.status_code == 302
+    notice = Notice.objects.get(title="关于防汛值守的通知")
+    assert notice.status == "sent"
+    assert set(_recipients(notice)) == expected_people(tree.communities[0], [tree.communities[0]])

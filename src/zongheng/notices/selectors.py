@@ -1,8 +1,8 @@
 """Every read of 一传到底, starting from the user's scope (or, for an inbox, from their own person).
 
-Progress is one GROUP BY per view on the recipients table alone: by organisation
-(``substr(org_path, 1, len(node) + 4)``: the children of the node) and by level (the copied
-``level_id``), whatever the number of recipients.
+Progress is one GROUP BY per view on the recipients table alone, by (child organisation, level):
+``substr(org_path, 1, len(node) + 4)`` names the children of the node, ``level_id`` is copied at
+sending; both tables are folded from it, whatever the number of recipients.
 """
 
 from __future__ import annotations
@@ -187,27 +187,32 @@ def _tally(row: dict[str, Any]) -> Tally:
 
 
 def progress(notice: Notice, node: Org) -> Progress:
-    """Counts under ``node``: per child organisation (one GROUP BY) and per level (one GROUP BY)."""
+    """Counts under ``node`` per child organisation and per level: ONE GROUP BY (child prefix, level)
+    over the recipients, folded both ways in Python (children × levels is small), plus the names."""
     under = NoticeRecipient.objects.filter(notice=notice, org_path__startswith=node.path)
     counts = {"total": Count("pk"), "read": Count("read_at"), "acked": Count("acked_at")}
-    grouped = list(under.annotate(prefix=Substr("org_path", 1, len(node.path) + STEP)).values("prefix")
-                   .annotate(**counts).order_by("prefix"))
-    children = {o.path: o for o in Org.objects.filter(path__in=[g["prefix"] for g in grouped]).select_related("level")}
+    grouped = list(under.annotate(prefix=Substr("org_path", 1, len(node.path) + STEP)).values("prefix", "level_id")
+                   .annotate(**counts).order_by())
+    by_prefix: dict[str, Tally] = {}
+    by_level: dict[int | None, Tally] = {}
     out = Progress(node=node)
     for g in grouped:
-        tally = _tally(g)
-        out.total.total += tally.total
-        out.total.read += tally.read
-        out.total.acked += tally.acked
-        if g["prefix"] == node.path:
+        for tally in (by_prefix.setdefault(g["prefix"], Tally()), by_level.setdefault(g["level_id"], Tally()),
+                      out.total):
+            tally.total += g["total"]
+            tally.read += g["read"]
+            tally.acked += g["acked"]
+    children = {o.path: o for o in Org.objects.filter(path__in=list(by_prefix)).select_related("level")}
+    for prefix in sorted(by_prefix):
+        tally = by_prefix[prefix]
+        if prefix == node.path:
             out.by_org.insert(0, ProgressRow(f"{node.name}（本级）", tally))
         else:
-            child = children.get(g["prefix"])
-            out.by_org.append(ProgressRow(child.name if child else g["prefix"], tally, org=child))
+            child = children.get(prefix)
+            out.by_org.append(ProgressRow(child.name if child else prefix, tally, org=child))
     levels = {lv.pk: lv for lv in Level.objects.all()}
-    by_level = under.values("level_id").annotate(**counts).order_by()
-    rows = [ProgressRow(levels[r["level_id"]].name if r["level_id"] in levels else "未知层级", _tally(r),
-                        level=levels.get(r["level_id"])) for r in by_level]
+    rows = [ProgressRow(levels[pk].name if pk in levels else "未知层级", tally, level=levels.get(pk))
+            for pk, tally in by_level.items()]
     out.by_level = sorted(rows, key=lambda r: (r.level.rank if r.level else 999, r.label))
     return out
 
