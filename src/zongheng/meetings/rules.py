@@ -60,7 +60,7 @@ def find_not_held(now: dt.datetime) -> Iterator[Due]:
         org_rows = list(orgs.values_list("pk", "path", "name"))
         if not org_rows:
             continue
-        held = {(m["org_id"], m["period"]) for m in held_meetings(mtype, [p.key for p in periods])
+        held = {(m["org_id"], m["period"]) for m in held_meetings(mtype, [p.key for p in periods], until=now)
                 if mtype.quorum_met(m["present"], m["invited"])}
         missing = [(org, p) for org in org_rows for p in periods
                    if (org[0], p.key) not in held and (not mtype.opt_in or since[org[0]] <= p.start)]
@@ -73,7 +73,9 @@ def find_not_held(now: dt.datetime) -> Iterator[Due]:
 
 def find_resolution_overdue(now: dt.datetime) -> Iterator[Due]:
     today = timezone.localtime(now).date()
-    rows = (Resolution.objects.filter(status=ResolutionStatus.OPEN, due_on__lt=today)
+    # Open now: still open, or done only after ``now`` (a replay of the past sees the state of then).
+    rows = (Resolution.objects.filter(Q(status=ResolutionStatus.OPEN) | Q(done_at__gt=now), due_on__lt=today,
+                                      meeting__held_at__lte=now)
             .values_list("pk", "text", "owner_path", "owner_org__name", "owner_person_id", "due_on"))
     for pk, text, path, name, person_id, due_on in rows.iterator(chunk_size=2000):
         yield Due(key=str(pk), org_path=path, org_name=name, title=f"议定事项逾期未办结：{text[:60]}",

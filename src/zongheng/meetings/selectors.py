@@ -19,7 +19,10 @@ from .choices import AttendanceStatus, Compliance, MeetingStatus, ResolutionStat
 from .models import Meeting, MeetingType, MeetingTypeOrg, Resolution
 from .periods import Period
 
-COUNCIL_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.COMMITTEE_MEMBER, Role.SECRETARY_ASSISTANT, Role.ORG_DEPT)
+# Who sits on an organisation's council (班子): every post held in it but the household head's and the
+# auditor's — a grid's 网格长 leads its branch.
+COUNCIL_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.COMMITTEE_MEMBER, Role.SECRETARY_ASSISTANT, Role.ORG_DEPT,
+                 Role.GRID_LEADER)
 ROLE_NAMES = dict(Role.choices)
 
 
@@ -93,10 +96,13 @@ class Cell:
         return self.status in (Compliance.ON_TIME, Compliance.LATE)
 
 
-def held_meetings(mtype: MeetingType, periods: Iterable[str], org_ids: Iterable[int] | None = None
-                  ) -> list[dict[str, Any]]:
-    """Held meetings of the type in the periods, with present and invited counts (one query)."""
+def held_meetings(mtype: MeetingType, periods: Iterable[str], org_ids: Iterable[int] | None = None,
+                  until: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Held meetings of the type in the periods (held by ``until`` when given), with present and
+    invited counts (one query)."""
     qs = Meeting.objects.filter(type=mtype, period__in=list(periods), status=MeetingStatus.HELD)
+    if until is not None:
+        qs = qs.filter(held_at__lte=until)
     if org_ids is not None:
         qs = qs.filter(org_id__in=list(org_ids))
     return list(qs.annotate(
@@ -108,15 +114,16 @@ def held_meetings(mtype: MeetingType, periods: Iterable[str], org_ids: Iterable[
 def compliance(mtype: MeetingType, period: Period, orgs: Iterable[Org] | QuerySet[Org],
                now: dt.datetime | None = None) -> dict[int, Cell]:
     """For each organisation: held on time, held late (补开), not held, pending (period not over), or
-    not required. A meeting counts as held only when it was recorded as held and reached its quorum
-    (present / invited ≥ the type's quorum); one held below quorum is shown but does not count.
+    not required. A meeting counts as held only when it was recorded as held (at or before ``now``)
+    and reached its quorum (present / invited ≥ the type's quorum); one held below quorum is shown
+    but does not count.
     Four queries whatever the number of organisations."""
     now = now or timezone.now()
     org_list = list(orgs)
     ids = [o.pk for o in org_list]
     required = set(applicable_orgs(mtype, Org.objects.filter(pk__in=ids), period).values_list("pk", flat=True))
     best: dict[int, tuple[int, int, dt.datetime]] = {}  # org → (rank, id, held_at); rank 0 on time, 1 late
-    for m in held_meetings(mtype, [period.key], ids):
+    for m in held_meetings(mtype, [period.key], ids, until=now):
         if not mtype.quorum_met(m["present"], m["invited"]):
             continue
         rank = 0 if m["held_at"] < period.ends_at else 1

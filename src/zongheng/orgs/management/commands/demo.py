@@ -65,6 +65,13 @@ class Command(BaseCommand):
                 demands_demo.build_live(built.districts[0], seed=opts["seed"],
                                         log=lambda msg: self.stdout.write(f"  {msg}"))
                 self.stdout.write(f"  最近的诉求已生成（{time.perf_counter() - live_started:.1f} 秒）")
+        from zongheng.meetings import demo as meetings_demo  # 联席会议: the year, its warnings, then the live slice
+
+        meetings_demo.build(built.districts[0], seed=opts["seed"], year=opts["year"],
+                            log=lambda msg: self.stdout.write(f"  {msg}"))
+        if opts["live"]:
+            meetings_demo.build_live(built.districts[0], seed=opts["seed"],
+                                     log=lambda msg: self.stdout.write(f"  {msg}"))
         from zongheng.notices import demo as notices_demo  # 一传到底: the year's notices, then the live slice
 
         notices_demo.build(built.districts[0], seed=opts["seed"], year=opts["year"],
