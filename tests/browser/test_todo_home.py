@@ -77,3 +77,15 @@ def test_each_role_lands_on_my_todo_on_a_phone_and_sees_their_items(page, live_s
         page.go_back()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways scroll
     assert_accessible(page)
+
+
+def test_a_community_secretary_drills_from_the_count_to_the_warnings_of_a_grid_on_a_phone(page, live_server,
+                                                                                          transactional_db):
+    build()
+    login(page, live_server, "secretary", TEST_PASSWORD)
+    grid = EarlyWarning.objects.open().get(rule=RULE)
+    page.get_by_role("link", name=grid.org_name).first.click()
+    expect(page.get_by_role("heading", name="预警", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name=grid.title)).to_be_visible()
+    assert f"org={grid.org_path}" in page.url
+    assert_accessible(page)
