@@ -35,7 +35,6 @@ from zongheng.orgs.api import (
     Offset,
     OrgRef,
     PathId,
-    _page,
     _ref,
     _user,
 )
@@ -122,6 +121,31 @@ class DemandPage(Schema):
     limit: int
     offset: int
     items: list[DemandOut]
+    next_cursor: str | None = Field(None, description="下一页的 cursor 参数（键集分页）；没有下一页时为 null")
+
+
+CURSOR = r"^[0-9]{1,18}-[0-9]{1,18}$"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+Cursor = Query(None, max_length=40, pattern=CURSOR,
+               description="键集分页：填上一页返回的 next_cursor，从该条之后继续（不论翻到第几页都一样快）；"
+                           "与 offset 同时给出时，offset 从游标之后算起")
+
+
+def _cursor_of(d: Demand) -> str:
+    """``<received_at in µs since the epoch>-<id>``: the list order's key of the last row of a page."""
+    return f"{(d.received_at - EPOCH) // dt.timedelta(microseconds=1)}-{d.pk}"
+
+
+def _after_cursor(qs: QuerySet[Demand], cursor: str) -> QuerySet[Demand]:
+    """The rows after ``cursor`` in the list's order (``-received_at, -id``): one index range, no offset scan."""
+    from django.db.models import Q
+
+    micros, _, pk = cursor.partition("-")
+    try:
+        at = EPOCH + dt.timedelta(microseconds=int(micros))
+    except OverflowError as exc:
+        raise ActionError("cursor 无效：请使用上一页返回的 next_cursor") from exc
+    return qs.filter(Q(received_at__lt=at) | Q(received_at=at, id__lt=int(pk)))
 
 
 class DemandIn(Schema):
@@ -266,6 +290,7 @@ def list_demands(
     period: PeriodText | None = ReceivedPeriod,
     limit: int = Limit,
     offset: int = Offset,
+    cursor: str | None = Cursor,
 ) -> Any:
     user = _user(request)
     require(user, Perm.DEMAND_VIEW)
@@ -291,7 +316,13 @@ def list_demands(
         except ValueError as exc:
             raise ActionError(str(exc)) from exc
         qs = qs.filter(received_at__gte=p.start, received_at__lt=p.end)
-    return _page(qs.order_by("-received_at", "-id"), limit, offset, lambda d: _demand(d, now))
+    qs = qs.order_by("-received_at", "-id")
+    count = qs.count()  # what matches the filters, whatever the cursor
+    if cursor:
+        qs = _after_cursor(qs, cursor)
+    rows = list(qs[offset:offset + limit])
+    return {"count": count, "limit": limit, "offset": offset, "items": [_demand(d, now) for d in rows],
+            "next_cursor": _cursor_of(rows[-1]) if len(rows) == limit else None}
 
 
 @router.get("/demands/{id}", response={200: DemandDetailOut, **ONE}, summary="诉求详情（含办理记录）")
