@@ -50,6 +50,7 @@ def routes(Route: Any) -> list[Any]:
         Route("api:notice_progress", api_n, api=True),
         Route("api:remind_notice", api_n, method="post", api=True, in_scope=None),
         Route("api:withdraw_notice", api_n, method="post", api=True, in_scope=None),
+        *_more_routes(Route),
     ]
 
 
@@ -58,3 +59,10 @@ BODIES = {
     "api:acknowledge_notice": lambda o: {"reply": "已收到"},
     "api:remind_notice": lambda o: {},
 }
+
+
+def _more_routes(Route: Any) -> list[Any]:
+    return [Route("api:list_recipient_lists", api=True)]
+
+
+SHARED_PATH["api:create_recipient_list"] = "api:list_recipient_lists"

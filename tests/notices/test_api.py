@@ -81,3 +81,21 @@ def test_withdraw_through_the_api_and_out_of_scope_answers_404(client, setup):
     assert _post(client, "api:withdraw_notice", {}, id=notice_id).status_code == 404
     client.force_login(Notice.objects.get(pk=notice_id).sender)
     assert _post(client, "api:withdraw_notice", {}, id=notice_id).json()["status"] == "withdrawn"
+
+
+def test_a_saved_list_is_created_in_scope_only_and_used_to_send(client, setup):
+    tree, _, _ = setup
+    one = make_person(tree.grids[2])
+    body = {"name": "网格员名单", "owner_org": tree.streets[0].pk, "orgs": [tree.communities[0].pk],
+            "persons": [one.pk]}
+    assert _post(client, "api:create_recipient_list", body | {"persons": [make_person(tree.grids[5]).pk]}
+                 ).status_code == 400
+    created = _post(client, "api:create_recipient_list", body)
+    assert created.status_code == 200, created.content
+    saved = created.json()["id"]
+    assert [x["id"] for x in client.get(reverse("api:list_recipient_lists")).json()["items"]] == [saved]
+    sent = _post(client, "api:send_notice", _body(tree, orgs=[], saved_list=saved)).json()
+    reached = set(NoticeRecipient.objects.filter(notice_id=sent["id"]).values_list("person_id", flat=True))
+    assert one.pk in reached
+    assert all(p.startswith(tree.communities[0].path) or p == one.org_path for p in
+               NoticeRecipient.objects.filter(notice_id=sent["id"]).values_list("org_path", flat=True))

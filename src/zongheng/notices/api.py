@@ -125,6 +125,33 @@ class RemindOut(Schema):
     skipped: int = Field(description="间隔内已催办过、本次跳过的人数")
 
 
+class ListIn(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+    owner_org: Id = Field(description="所属组织 id（须持有发送通知权限）")
+    orgs: list[Id] = Field([], max_length=500, description="组织 id（含其下级），须在所属组织之下")
+    persons: list[Id] = Field([], max_length=5000, description="人员 id，须在所属组织之下")
+
+
+class ListOut(Schema):
+    id: int
+    name: str
+    owner_org: OrgRef
+    orgs: list[OrgRef]
+    persons: int = Field(description="名单中直接列出的人数")
+
+
+class ListPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ListOut]
+
+
+def _list(x: Any) -> dict[str, Any]:
+    return {"id": x.pk, "name": x.name, "owner_org": _ref(x.owner_org), "orgs": [_ref(o) for o in x.orgs.all()],
+            "persons": x.persons.count()}
+
+
 def _tally(t: selectors.Tally) -> dict[str, int]:
     return {"total": t.total, "read": t.read, "acked": t.acked}
 
@@ -212,6 +239,26 @@ def send_notice(request: HttpRequest, payload: SendIn) -> Any:
     return _notice(notice) | {"tally": _tally(selectors.counts_for([notice.pk])[notice.pk])}
 
 
+# ---------------------------------------------------------------- saved lists (保存的名单)
+
+
+@router.get("/notices/lists", response={200: ListPage, **LIST}, summary="保存的名单（可发送通知的范围内）")
+def list_recipient_lists(request: HttpRequest, limit: int = Limit, offset: int = Offset) -> Any:
+    user = _user(request)
+    require(user, Perm.NOTICE_SEND)
+    return _page(resolve.list_choices(user).prefetch_related("orgs"), limit, offset, _list)
+
+
+@router.post("/notices/lists", response={200: ListOut, **WRITE}, summary="新建保存的名单")
+def create_recipient_list(request: HttpRequest, payload: ListIn) -> Any:
+    user = _user(request)
+    require(user, Perm.NOTICE_SEND)
+    owner = resolve.resolve_sender_org(user, payload.owner_org)
+    orgs = resolve.resolve_targets(user, owner, payload.orgs)
+    people = resolve.resolve_people(owner, payload.persons)
+    return _list(actions.do_create_list(user, owner, payload.name, orgs, people))
+
+
 @router.get("/notices/{id}", response={200: SentOut, **ONE}, summary="一条发出的通知")
 def get_notice(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)
@@ -257,5 +304,6 @@ def withdraw_notice(request: HttpRequest, id: int = PathId) -> Any:
     user, notice, _ = _sender_side(request, id)
     notice = actions.do_withdraw_notice(user, notice)
     return _notice(notice) | {"tally": _tally(selectors.counts_for([notice.pk])[notice.pk])}
+
 
 

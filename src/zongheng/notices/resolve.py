@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm, Role
-from zongheng.orgs.models import Level, Org
+from zongheng.orgs.models import Level, Org, Person
 from zongheng.orgs.resolve import as_pk, org_choices, pick_one, refusal, resolve_org
 
 from .models import RecipientList
@@ -65,3 +65,14 @@ def resolve_list(user: Any, value: Any) -> RecipientList | None:
     if value in (None, "", 0, "0"):
         return None
     return pick_one(list_choices(user), value, refusal("名单"))
+
+
+def resolve_people(owner_org: Org, values: Iterable[Any]) -> list[Person]:
+    """People of a saved list: each inside ``owner_org``'s subtree (one query; one message for all)."""
+    pks = {as_pk(v) for v in values}
+    if None in pks:
+        raise ActionError(refusal("人员"))
+    found = list(Person.objects.filter(pk__in=pks, org_path__startswith=owner_org.path))
+    if len(found) != len(pks):
+        raise ActionError(refusal("人员") + f"（须在{owner_org.name}之下）")
+    return found
