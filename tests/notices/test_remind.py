@@ -102,3 +102,27 @@ def test_withdrawing_hides_the_notice_from_recipients_and_keeps_the_rows(client,
         do_remind(user, notice, tree.district)
     with pytest.raises(ActionError):
         do_withdraw_notice(user, notice)
+
+
+def test_the_to_do_items_figures_and_badge_run_a_constant_number_of_queries(tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zongheng.notices.hooks import _unread, my_figures, my_todos
+
+    user = sender_at(tree.district)
+    counts = []
+    for n in (1, 4):
+        for _ in range(n):
+            make_person(tree.grids[n])
+            send(user, tree.district, due=dt.timedelta(hours=1))
+        user = type(user).objects.get(pk=user.pk)
+        later = NOW + dt.timedelta(days=1)
+        with CaptureQueriesContext(connection) as ctx:
+            todos = my_todos(user, later)
+            figures = my_figures(user, later)
+            _unread(user)
+        counts.append(len(ctx.captured_queries))
+        assert len([t for t in todos if t.kind == "通知回执逾期"]) == n + (1 if n == 4 else 0)
+        assert {f.label for f in figures} == {"未读通知", "本月通知回执率"}
+    assert counts[0] == counts[1]

@@ -62,6 +62,8 @@ class ComposeForm(forms.Form):
         sender = self.fields["sender_org"]
         assert isinstance(sender, ResolvedChoiceField)  # noqa: S101
         sender.queryset = Org.objects.filter(path__in=roots).order_by("path")
+        if len(roots) == 1 and not self.is_bound:
+            sender.initial = sender.queryset.first()
         sender.resolve = lambda value: resolve.resolve_sender_org(user, value)
         saved = self.fields["saved_list"]
         assert isinstance(saved, ResolvedChoiceField)  # noqa: S101
