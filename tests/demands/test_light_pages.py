@@ -200,3 +200,27 @@ def test_the_figures_org_picker_lists_only_standing_organisations_of_the_scope(c
     # Another community, opened with a forged id, is not found.
     forged = client.get(reverse("demands:figures"), {"org": world.tree.communities[2].pk})
     assert forged.status_code == 404
+
+
+def test_the_queue_counts_exactly_below_the_estimate_threshold(client, world, district_user):
+    more_demands(world, 3)
+    client.force_login(district_user)
+    html = client.get(reverse("demands:queue")).content.decode()
+    assert f"共 {Demand.objects.count()} 件" in html and "估计数" not in html
+
+
+@pytest.mark.postgres
+def test_a_very_large_scope_shows_the_planners_estimate_and_says_so(client, world, district_user, monkeypatch):
+    from django.db import connection as conn
+
+    if conn.vendor != "postgresql":
+        pytest.skip("the planner's estimate is PostgreSQL's")
+    from zongheng.demands import selectors
+
+    more_demands(world, 3)
+    monkeypatch.setattr(selectors, "ESTIMATE_ABOVE", 0)
+    monkeypatch.setattr(selectors.fast_count, "__defaults__", None)
+    monkeypatch.setattr(selectors.fast_count, "__kwdefaults__", {"above": 0})
+    client.force_login(district_user)
+    html = client.get(reverse("demands:queue")).content.decode()
+    assert "约 " in html and "估计数" in html

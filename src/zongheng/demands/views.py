@@ -51,6 +51,18 @@ from .workflow import TRANSITIONS
 
 PAGE_SIZE = 50
 
+
+class QueuePaginator(Paginator):
+    """The queue's pages; over a very large scope the total is PostgreSQL's estimate (the page says “约”)."""
+
+    estimated = False
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        if not hasattr(self, "_count"):
+            self._count, self.estimated = selectors.fast_count(self.object_list)  # type: ignore[arg-type]
+        return self._count
+
 # action: (permission on the demand, form class, button label, needs a parent org)
 HANDLE_ACTIONS = ["accept", "start", "answer", "return", "escalate"]
 DISPATCH_ACTIONS = ["assign", "whistle", "reject", "merge"]
@@ -87,7 +99,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(user, Perm.DEMAND_VIEW)
     now = timezone.now()
-    page = Paginator(selectors.queue(user, request.GET, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = QueuePaginator(selectors.queue(user, request.GET, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(d, selectors.countdown(d, now), d.is_open and d.current_due_at < now) for d in page]
     can_dispatch = has_perm(user, Perm.DEMAND_DISPATCH)
     context = {
@@ -116,7 +128,7 @@ def _queue_rows(rows: list[tuple[Demand, str, bool]], can_dispatch: bool) -> lis
     from django.utils.text import Truncator
 
     detail = reverse("demands:detail", kwargs={"pk": 0})[:-2]  # "/demands/" + pk + "/"
-    out = []
+    out: list[str] = []
     for d, left, late in rows:
         tick = format_html('<td><input type="checkbox" name="ids" value="{}" aria-label="选择 {}"></td>', d.pk, d.ref) \
             if can_dispatch else ""
