@@ -126,4 +126,4 @@ def register() -> None:
     register_todo(30, "notices", my_todos)
     register_figure(30, "notices", my_figures)
     register_nav(35, "notices:sent", "通知", Perm.NOTICE_VIEW)
-    register_badge(20, "notices:mine", "未读通知", _unread)
+    register_badge(20, "notices:mine", "我的通知", _unread)

@@ -210,7 +210,7 @@ def progress(notice: Notice, node: Org) -> Progress:
         else:
             child = children.get(prefix)
             out.by_org.append(ProgressRow(child.name if child else prefix, tally, org=child))
-    levels = {lv.pk: lv for lv in Level.objects.all()}
+    levels: dict[int | None, Level] = {lv.pk: lv for lv in Level.objects.all()}
     rows = [ProgressRow(levels[pk].name if pk in levels else "未知层级", tally, level=levels.get(pk))
             for pk, tally in by_level.items()]
     out.by_level = sorted(rows, key=lambda r: (r.level.rank if r.level else 999, r.label))
