@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, models
 
 _TYPE_ARGS = re.compile(r"[(].*?[)]")
+COPY_FROM = 20  # fewer new rows go in by one plain INSERT (COPY's round trips cost more for a handful)
 
 
 # Field types whose Python values psycopg writes as they are (ids, text, numbers, aware datetimes):
@@ -57,7 +58,7 @@ def insert(objs: Sequence[models.Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM:
         model._default_manager.bulk_create(objs)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -69,6 +70,11 @@ def update(objs: Sequence[models.Model], names: Sequence[str]) -> None:
     if not objs:
         return
     model = type(objs[0])
+    if len(objs) == 1:
+        obj = objs[0]
+        attnames = [str(model._meta.get_field(n).attname) for n in names]  # type: ignore[union-attr]
+        model._default_manager.filter(pk=obj.pk).update(**{a: getattr(obj, a) for a in attnames})
+        return
     if connection.vendor != "postgresql":
         model._default_manager.bulk_update(objs, list(names))
         return

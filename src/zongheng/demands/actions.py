@@ -41,7 +41,7 @@ from .models import (
     hash_code,
 )
 from .workflow import TransitionRefused, target
-from .worktime import add_time, add_times
+from .worktime import add_times
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,9 @@ def _set_deadlines(demand: Demand, start: dt.datetime, *, first: bool = False,
     key = ("due", demand.category_id, demand.urgency, start)
     if memo is None or key not in memo:
         rule = _rule(demand.category, demand.urgency)
-        due = (add_time(start, rule.response_minutes, rule.clock), add_time(start, rule.resolution_minutes, rule.clock))
+        response, resolution = add_times([(start, rule.response_minutes, rule.clock),
+                                          (start, rule.resolution_minutes, rule.clock)])
+        due = (response, resolution)
         if memo is None:
             memo = {}
         memo[key] = due
@@ -109,7 +111,7 @@ class Batch:
 
     def flush(self, memo: dict[Any, Any] | None = None) -> None:
         if self.demands:
-            bulk.update(self.demands, ["status", "version", *self.fields])
+            bulk.update(list({d.pk: d for d in self.demands}.values()), ["status", "version", *self.fields])
             bulk.insert(self.events)
             audit.record_many(self.audits)
         if self.notices:
@@ -124,7 +126,8 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
     """Apply ``action`` to a locked demand: check the table, bump the version, write history and audit.
 
     ``by_org``: the organisation of whoever acted (``acting_org``); the holder when not given.
-    ``batch``: an existing demand's rows are collected there and written by ``Batch.flush``.
+    ``batch``: the demand's changes, history and audit rows are collected there and written by
+    ``Batch.flush`` (a new demand's row is inserted at once: its number comes from its id).
     """
     if expected_version is not None and expected_version != demand.version:
         raise TransitionRefused("该诉求已被他人更新，请刷新页面后再试")
@@ -134,7 +137,10 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
     demand.version += 1
     when = at or timezone.now()
     user = actor if actor is not None and not isinstance(actor, str) else None
-    if batch is not None and demand.pk:
+    if batch is not None and not from_status:  # a new demand: its row now, its number with the batch
+        demand.save()
+        demand.ref = f"MX{when.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
+    if batch is not None:
         event = DemandEvent(  # ids, not objects: a batch builds thousands of these
             demand_id=demand.pk, seq=demand.version, at=when, action=action, from_status=from_status,
             to_status=demand.status, actor_id=user.pk if user is not None else None, actor_label=_label(actor),
@@ -240,7 +246,17 @@ def _holders_many(orgs: Iterable[Org], memo: dict[Any, Any] | None = None) -> di
     return {o.pk: memo[("holders", o.pk)] for o in orgs}
 
 
-def _notify(demand: Demand, org: Org, text: str, memo: dict[Any, Any] | None = None) -> None:
+def _notify(demand: Demand, org: Org, text: str, memo: dict[Any, Any] | None = None, *,
+            background: bool = False) -> None:
+    """The holders' notices after commit: at once, or with ``background`` by the task worker
+    (``tasks.notify_holders``: the request only queues one job)."""
+    if background:
+        from .tasks import notify_holders
+
+        demand_id, org_id = demand.pk, org.pk
+        transaction.on_commit(lambda: notify_holders.enqueue(demand_id, org_id, text[:200]))
+        return
+
     def send() -> None:
         key = ("holders", org.pk)
         holders = memo[key] if memo is not None and key in memo else _holders(org)
@@ -268,6 +284,11 @@ def _sms_followers(demand: Demand, text: str) -> None:
 @transaction.atomic
 def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | None = None,
                      allow_unplaced: bool = False) -> tuple[Demand, str]:
+    return submit_demand(actor, data, now=now, allow_unplaced=allow_unplaced)
+
+
+def submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | None = None,
+                  allow_unplaced: bool = False) -> tuple[Demand, str]:
     """A new demand from any channel: received, then assigned to its grid at once.
 
     With ``allow_unplaced`` (a resident who chose "我不清楚", an Open311 request whose place
@@ -279,7 +300,14 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
     ``data``: channel, category, urgency, description, address, grid, optional phone,
     contact_name, lat, long, station, listening_session. Returns the demand and the
     resident's tracking code (shown once; the resident keeps it).
+
+    ``submit_demand`` is the same without its own transaction (savepoint), for the public doors
+    that already run one (``actions_public``, ``open311``). The writes: the demand's row, then one
+    UPDATE (number, status), one insert each of history and audit rows (receive and assign), the
+    follower; the holders' notices after commit, by the task worker (``tasks.notify_holders``).
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("submit_demand must run inside a transaction (use do_submit_demand)")
     now = now or timezone.now()
     data = dict(data)
     phone = normalize_phone(data.pop("phone", "") or "")
@@ -302,14 +330,19 @@ def do_submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | Non
     if phone:
         demand.phone_enc, demand.phone_masked = crypto.encrypt(phone), mask_phone(phone)
     _set_deadlines(demand, now, first=True)
-    _transition(demand, "receive", actor or RESIDENT, at=now, note=f"来源：{demand.get_channel_display()}")
+    batch = Batch(["ref"])
+    _transition(demand, "receive", actor or RESIDENT, at=now, note=f"来源：{demand.get_channel_display()}",
+                batch=batch)
+    if not unplaced:
+        _transition(demand, "assign", SYSTEM, at=now, note=f"自动派至{grid.name}", batch=batch)
+    batch.flush()
     DemandFollower.objects.create(demand=demand, code_hash=demand.code_hash, code_prefix=demand.code_prefix,
                                   phone_enc=demand.phone_enc, phone_masked=demand.phone_masked)
     if unplaced:
-        _notify(demand, grid, f"新诉求 {demand.ref}（网格未定，请派给所属网格）：{demand.description[:40]}")
+        text = f"新诉求 {demand.ref}（网格未定，请派给所属网格）：{demand.description[:40]}"
     else:
-        _transition(demand, "assign", SYSTEM, at=now, note=f"自动派至{grid.name}")
-        _notify(demand, grid, f"新诉求 {demand.ref}：{demand.description[:40]}")
+        text = f"新诉求 {demand.ref}：{demand.description[:40]}"
+    _notify(demand, grid, text, background=True)
     _sms_code(phone, demand.ref, code, "已受理。")
     return demand, code
 

@@ -20,7 +20,7 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -62,14 +62,33 @@ def client_of(request: HttpRequest) -> str:
 
 
 def _lock_bucket(client: str, now: dt.datetime) -> None:
-    """Takes the client's bucket row lock (an UPDATE locks on every database; created on first use)."""
-    if ClientBucket.objects.filter(client=client).update(touched_at=now):
-        return
-    try:
-        with transaction.atomic():
-            ClientBucket.objects.create(client=client, touched_at=now)
-    except IntegrityError:  # created meanwhile by a concurrent request of the same client
-        ClientBucket.objects.filter(client=client).update(touched_at=now)
+    """Takes the client's bucket row lock in one statement: ``INSERT … ON CONFLICT (client) DO UPDATE``
+    creates the row on first use or updates it, and either way holds its lock until the transaction
+    ends (a concurrent request of the same client waits for it; PostgreSQL and SQLite alike).
+
+    Written as SQL (table and column names from the model): it runs on every public submission.
+    """
+    qn, table = connection.ops.quote_name, ClientBucket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(table)} (client, touched_at) VALUES (%s, %s) "  # noqa: S608
+            "ON CONFLICT (client) DO UPDATE SET touched_at = excluded.touched_at",
+            [client, connection.ops.adapt_datetimefield_value(now)],
+        )
+
+
+def _count_and_add(client: str, kind: str, now: dt.datetime, below: int) -> bool:
+    """Adds one hit of ``kind`` for ``client`` if it has fewer than ``below`` in the last hour; one
+    statement (``INSERT … SELECT … WHERE (SELECT COUNT(*) …) < below``). False: refused, nothing added."""
+    qn, table = connection.ops.quote_name, ClientHit._meta.db_table
+    at, since = (connection.ops.adapt_datetimefield_value(t) for t in (now, now - WINDOW))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(table)} (client, kind, at) SELECT %s, %s, %s "  # noqa: S608
+            f"WHERE (SELECT COUNT(*) FROM {qn(table)} WHERE client = %s AND kind = %s AND at > %s) < %s",
+            [client, kind, at, client, kind, since, below],
+        )
+        return cursor.rowcount == 1
 
 
 def _count(client: str, kind: str, now: dt.datetime) -> int:
@@ -80,14 +99,12 @@ def _throttle(client: str, now: dt.datetime) -> None:
     """Counts one submission of ``client`` (call inside the submission's transaction) or refuses it."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("_throttle must run inside the submission's transaction")
-    _lock_bucket(client, now)
-    ClientHit.objects.filter(client=client, at__lt=now - KEEP).delete()
-    if _count(client, SUBMIT, now) >= limit():
+    _lock_bucket(client, now)  # hits older than a day are dropped by the sweep (purge_client_hits)
+    if not _count_and_add(client, SUBMIT, now, limit()):
         raise ActionError(
             f"您在一小时内已经提交了 {limit()} 次，请过一会儿再试。"
             "如果情况紧急，请直接拨打社区电话或到民心驿站反映。"
         )
-    ClientHit.objects.create(client=client, kind=SUBMIT, at=now)
 
 
 def track_blocked(client: str, *, now: dt.datetime | None = None) -> bool:
@@ -133,7 +150,7 @@ def do_submit_public(data: dict[str, Any], photos: list[CleanPhoto], client: str
     data = {**data, "channel": Channel.WEB}
     if data.get("grid") is None:
         data["grid"] = receiver_for(data.get("address", ""))
-    demand, code = actions.do_submit_demand(None, data, now=now, allow_unplaced=True)
+    demand, code = actions.submit_demand(None, data, now=now, allow_unplaced=True)  # in this transaction
     for photo in photos:
         DemandPhoto.objects.create(demand=demand, image=photo.as_file())
     if photos:

@@ -76,8 +76,20 @@ class WhatForm(forms.Form):
 UNKNOWN_GRID = 0  # the "我不清楚" choice
 
 
+def _grid_options() -> list[Any]:
+    return [("", "请选择网格"), (UNKNOWN_GRID, "我不清楚，请社区帮我安排"), *suggest.grid_choices()]
+
+
+class GridField(forms.TypedChoiceField):
+    """The grid select: its options (every grid of the district) are read only to draw the page;
+    a posted value is checked by ``WhereForm.clean_grid`` (one query for that grid) instead."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class WhereForm(WhatForm):
-    grid = forms.TypedChoiceField(
+    grid = GridField(
         label="所属网格", coerce=int,
         help_text="按“街道 › 社区”分组。不知道是哪个网格，就选“我不清楚”，由社区帮您安排。",
         error_messages={"required": "请选择所属网格", "invalid_choice": "请从列表中选择网格"},
@@ -92,12 +104,14 @@ class WhereForm(WhatForm):
         super().__init__(*args, **kwargs)
         grid = self.fields["grid"]
         if isinstance(grid, forms.TypedChoiceField):
-            grid.choices = [("", "请选择网格"), (UNKNOWN_GRID, "我不清楚，请社区帮我安排"), *suggest.grid_choices()]
+            grid.choices = _grid_options  # a callable: read when the select is drawn, not on a POST
 
     def clean_grid(self) -> Org | None:
         """The chosen grid, or None for "我不清楚" (the demand then goes to ``suggest.intake_org``)."""
         if self.cleaned_data["grid"] == UNKNOWN_GRID:
             return None
+        if not 0 < self.cleaned_data["grid"] < 2**63:
+            raise forms.ValidationError("请从列表中选择网格")
         grid = suggest.grids().select_related("level").filter(pk=self.cleaned_data["grid"]).first()
         if grid is None:
             raise forms.ValidationError("请从列表中选择网格")

@@ -355,7 +355,7 @@ def _submit(data: dict[str, Any], actor: Any, client: str | None, unplaced: bool
         from .actions_public import _throttle
 
         _throttle(client, timezone.now())
-    return actions.do_submit_demand(actor, data, allow_unplaced=unplaced)
+    return actions.submit_demand(actor, data, allow_unplaced=unplaced)  # in this transaction
 
 
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:

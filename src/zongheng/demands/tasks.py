@@ -50,3 +50,21 @@ def run_sweep(now: str | None = None) -> dict[str, int]:
     if when is not None and timezone.is_naive(when):
         when = timezone.make_aware(when)
     return asdict(sweep(when))
+
+
+@task()
+def notify_holders(demand_id: int, org_id: int, text: str) -> int:
+    """The notices of a new demand to the people of the organisation that holds it (``actions._holders``),
+    sent by the worker after the resident's submission committed (the request does not wait for them)."""
+    from zongheng.orgs.models import Org
+
+    from .actions import _holders
+    from .models import Demand, Notification
+
+    org = Org.objects.filter(pk=org_id).first()
+    if org is None or not Demand.objects.filter(pk=demand_id).exists():
+        return 0
+    made = Notification.objects.bulk_create([Notification(user=u, demand_id=demand_id, text=text[:200])
+                                             for u in _holders(org)])
+    return len(made)
+
