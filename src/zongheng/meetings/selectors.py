@@ -174,7 +174,8 @@ def meeting_list(user: Any, params: Any) -> QuerySet[Meeting]:
     if period := (params.get("period") or "").strip()[:10]:
         qs = qs.filter(period=period)
     if org := (params.get("org") or "").strip():
-        path = Org.objects.filter(pk=int(org)).values_list("path", flat=True).first() if org.isdigit() else None
+        valid = org.isdigit() and len(org) <= 18
+        path = Org.objects.filter(pk=int(org)).values_list("path", flat=True).first() if valid else None
         qs = qs.filter(org_path__startswith=path) if path else qs.none()
     if q := (params.get("q") or "").strip()[:50]:
         qs = qs.filter(Q(org__name__contains=q) | Q(place__contains=q) | Q(agenda__contains=q))

@@ -107,9 +107,9 @@ def _compliance_context(request: HttpRequest) -> dict[str, Any]:
         messages.error(request, str(exc))
         period = current.previous()
     orgs = selectors.applicable_orgs(mtype, Org.objects.restrict(user, Perm.MEETING_VIEW)).order_by("path")
-    if (under := request.GET.get("org", "")).isdigit():
-        path = Org.objects.restrict(user, Perm.MEETING_VIEW).filter(pk=int(under)).values_list("path", flat=True)
-        orgs = orgs.filter(path__startswith=path.first() or "\x00")
+    if (under := request.GET.get("org", "")).isdigit() and len(under) <= 18:
+        path = scope.filter(pk=int(under)).values_list("path", flat=True).first()
+        orgs = orgs.filter(path__startswith=path) if path else orgs.none()
     return {"mtype": mtype, "types": types, "period": period, "orgs": orgs, "now": now,
             "periods": _recent(current)}
 
