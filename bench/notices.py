@@ -80,7 +80,7 @@ def main() -> None:
     from zongheng.accounts.models import User
     from zongheng.notices.actions import Audience, do_create_notice
     from zongheng.notices.hooks import ack_overdue
-    from zongheng.notices.models import Notice, NoticeRecipient
+    from zongheng.notices.models import NoticeRecipient
     from zongheng.orgs import demo
     from zongheng.orgs.models import Org, Person
 
@@ -99,9 +99,8 @@ def main() -> None:
     client.force_login(user)
     rows = []
     for scale in [int(s) for s in opts.scales.split(",")]:
-        NoticeRecipient.objects.all().delete()
-        Notice.objects.all().delete()
         with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE notices_noticerecipient, notices_noticeattachment, notices_notice")
             start = time.perf_counter()
             _copy_people(cursor, scale)
             cursor.execute("ANALYZE orgs_person")
