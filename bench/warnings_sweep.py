@@ -2,10 +2,11 @@
 
 Usage (its own database; the data in it is replaced):
 
-    .venv/bin/python bench/warnings_sweep.py [--scales 1,10] \
+    .venv/bin/python bench/warnings_sweep.py --scale 1 [--orgs-only] \
         [--url postgres://postgres@127.0.0.1:5432/zh_bench_warn] [--reuse]
 
-For each scale: creates the database when missing, migrates, runs ``manage.py demo --reset --scale s``
+Drops and recreates the database (unless ``--reuse``; ``demo --reset`` cannot be used: it is refused
+while merged demands exist, see the report of issue 7), migrates, runs ``manage.py demo --scale s``
 (the whole demo: orgs, the demands year and live slice of the first district, and whatever the other
 modules' demos add; ``--reuse`` keeps a build of the same scale), then empties the warnings table and
 times ``core.warnings.sweep(now)`` per rule — a first sweep (every warning opened) and a second run
@@ -31,7 +32,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/zh_bench_warn"
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scales", default="1,10")
+    parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--orgs-only", action="store_true",
@@ -41,6 +42,13 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from run import ensure_pg_database
 
+    if not args.reuse:
+        import psycopg
+        from psycopg import sql
+
+        head, _, name = args.url.rpartition("/")
+        with psycopg.connect(head + "/postgres", autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     if not ensure_pg_database(args.url):
         raise SystemExit("PostgreSQL is needed")
     from common import setup_django
@@ -57,19 +65,15 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     out = []
-    for scale in [int(s) for s in args.scales.split(",")]:
-        districts = Org.objects.filter(level__code="district").count()
-        if not (args.reuse and districts == scale):
+    for scale in [args.scale]:
+        if not (args.reuse and Org.objects.exists()):
             started = time.perf_counter()
             if args.orgs_only:
                 from zongheng.orgs import demo
 
-                if Org.objects.exists():
-                    demo.reset()
-                    EarlyWarning.objects.all().delete()
                 demo.build(scale=scale)
             else:
-                call_command("demo", reset=Org.objects.exists(), scale=scale, stdout=io.StringIO())
+                call_command("demo", scale=scale, stdout=io.StringIO())
             print(f"scale {scale}: demo built in {time.perf_counter() - started:.1f} s", flush=True)
         EarlyWarning.objects.all().delete()
         now = timezone.now()
