@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
@@ -172,32 +171,20 @@ def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     items.sort(key=lambda item: item.due_at or far)
     user._zh_todo_count = len(items)
-    cache.set(_badge_key(user), len(items), BADGE_SECONDS)
     return items, more
-
-
-BADGE_SECONDS = 60  # the sweep's own pace: the badge lags the records by at most a minute
-
-
-def _badge_key(user: Any) -> str:
-    login = user.last_login.timestamp() if getattr(user, "last_login", None) else 0
-    return f"zh:todo-badge:{user.pk}:{login}"
 
 
 def badge_count(user: Any) -> int:
     """The header badge: how many items the user's to-do list holds (what 我的待办 shows them).
 
-    Gathering it runs every module's to-do source, so it is kept for ``BADGE_SECONDS`` per login
-    (and refreshed whenever 我的待办 itself is opened), not recomputed on every page.
+    Computed once per request (every module's to-do source and one count of the user's own
+    warnings), so it is never stale; kept on the user object, which 我的待办 fills itself.
     """
     cached = getattr(user, "_zh_todo_count", None)
     if cached is None:
-        cached = cache.get(_badge_key(user))
-    if cached is None:
         now = timezone.now()
         cached = len(todos_for(user, now)) + my_open_warnings(user)[:TODO_LIMIT].count()
-        cache.set(_badge_key(user), cached, BADGE_SECONDS)
-    user._zh_todo_count = cached
+        user._zh_todo_count = cached
     return int(cached)
 
 
