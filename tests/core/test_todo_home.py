@@ -109,14 +109,14 @@ def test_the_auditor_and_an_account_without_a_person_get_an_empty_list_not_an_er
     assert "目前没有需要您办理的事项" in body and "下级预警" not in body
 
 
-def test_the_badge_counts_only_what_the_user_can_open(client, tree):
+def test_the_badge_counts_the_late_items_on_the_user_and_only_what_they_can_open(client, tree):
     leader = user_with_post(tree.grids[0], Role.GRID_LEADER)
     submit(tree.grids[0])
     submit(tree.grids[2])  # another community's: neither on their list nor counted
     warnings.sweep(timezone.now(), codes=[RULE])
     client.force_login(leader)
     body = client.get(reverse("accounts:profile")).content.decode()
-    assert '待办 <span class="badge">2</span>' in body  # one demand to accept, one warning on their grid
+    assert '逾期 <span class="badge">1</span>' in body  # the warning on their grid, not the other community's
 
 
 def _queries(client, user) -> int:

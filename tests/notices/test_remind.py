@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import make_person, make_user
 from tests.notices.helpers import NOW, send, sender_at
@@ -124,5 +125,10 @@ def test_the_to_do_items_figures_and_badge_run_a_constant_number_of_queries(tree
             _unread(user)
         counts.append(len(ctx.captured_queries))
         assert len([t for t in todos if t.kind == "通知回执逾期"]) == n + (1 if n == 4 else 0)
-        assert {f.label for f in figures} == {"未读通知", "本月通知回执率"}
+        assert {f.label for f in figures} == {"未读通知", "本月发出的通知"}
+        from zongheng.notices.models import Notice
+
+        first = timezone.localdate(later).replace(day=1)
+        sent = next(f for f in figures if f.label == "本月发出的通知")
+        assert sent.value == Notice.objects.filter(status="sent", sent_at__date__gte=first).count()
     assert counts[0] == counts[1]

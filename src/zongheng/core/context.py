@@ -16,12 +16,12 @@ register_nav(90, "accounts:profile", "我的账号", None)
 
 
 def _todo_badge(user: Any) -> int:
-    from .views_todo import badge_count  # what is on the user's to-do list, counted once per request
+    from .views_todo import badge_count  # the open warnings on the user: one count
 
     return badge_count(user)
 
 
-register_badge(0, "core:todo", "待办", _todo_badge)
+register_badge(0, "core:todo", "逾期", _todo_badge)
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:

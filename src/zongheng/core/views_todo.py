@@ -170,22 +170,16 @@ def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
               for w in warnings[:TODO_LIMIT]]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     items.sort(key=lambda item: item.due_at or far)
-    user._zh_todo_count = len(items)
     return items, more
 
 
 def badge_count(user: Any) -> int:
-    """The header badge: how many items the user's to-do list holds (what 我的待办 shows them).
+    """The header badge: the open warnings on the user themselves (late items they answer for).
 
-    Computed once per request (every module's to-do source and one count of the user's own
-    warnings), so it is never stale; kept on the user object, which 我的待办 fills itself.
+    One count on an indexed table, so every page stays light; the full to-do list (every module's
+    sources) is computed only on 我的待办 itself.
     """
-    cached = getattr(user, "_zh_todo_count", None)
-    if cached is None:
-        now = timezone.now()
-        cached = len(todos_for(user, now)) + my_open_warnings(user)[:TODO_LIMIT].count()
-        user._zh_todo_count = cached
-    return int(cached)
+    return my_open_warnings(user)[:TODO_LIMIT].count()
 
 
 @login_required
