@@ -105,3 +105,14 @@ def test_the_live_slice_leaves_work_at_every_stage_up_to_now(staffed):
     assert DemandEvent.objects.filter(demand__in=recent, action="escalate", actor=None).exists()  # the sweep climbed
     assert ListeningSession.objects.filter(held_on__gt=(now - dt.timedelta(days=demo.LIVE_DAYS)).date()).exists()
     assert timezone.is_aware(recent.first().received_at)
+
+
+def test_the_demo_reset_removes_demands_merged_into_others(staffed):
+    """A demand merged into another protects it (PROTECT); the reset lets go of those links first."""
+    from zongheng.orgs import demo as orgs_demo
+
+    demo.build(staffed.tree.district, seed=7, count=COUNT)
+    first, second = Demand.objects.order_by("id")[:2]
+    Demand.objects.filter(pk=second.pk).update(merged_into=first)
+    orgs_demo.reset()
+    assert not Demand.objects.exists()

@@ -709,6 +709,12 @@ def _delete_dependents(ours: set[type[models.Model]]) -> None:
             try:
                 with transaction.atomic():
                     qs: QuerySet[Any] = model._default_manager.all()
+                    # A row that points at another row of its own table (a demand merged into
+                    # another) would protect it from the delete: let go of those links first.
+                    own = [f.name for f in model._meta.concrete_fields
+                           if f.is_relation and f.related_model is model and f.null]
+                    if own:
+                        qs.update(**dict.fromkeys(own))
                     qs.delete()
             except (ProtectedError, RestrictedError, PermissionError):
                 failed.append(model)
