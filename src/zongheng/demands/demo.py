@@ -338,8 +338,18 @@ class _Sim:
         if not due:
             return
         if tasks.sweep(at).escalated:
-            for d in Demand.objects.filter(events__action="escalate", events__at=at):
+            escalated = list(Demand.objects.filter(events__action="escalate", events__at=at))
+            for d in escalated:
                 self.note(d)
+            self.take_up(escalated, at)
+
+    def take_up(self, escalated: list[Demand], at: dt.datetime) -> None:
+        """The year settles: the level a demand was escalated to takes it up within hours (a step
+        planned for the old holder no longer applies). The live slice leaves them waiting."""
+        ids = {d.pk for d in escalated}
+        for plan in self.plans:
+            if plan.demand is not None and plan.demand.pk in ids:
+                self.push(self.later(at, 0.5, 3), "work", plan)
 
     def later(self, at: dt.datetime, low: float, high: float) -> dt.datetime:
         """``at`` plus a random number of hours in [low, high]."""
@@ -529,6 +539,9 @@ class _LiveSim(_Sim):
         self.start = (now - dt.timedelta(days=LIVE_DAYS)).astimezone(TZ)
         self.end = self.settle = now.astimezone(TZ)
         self.clock = [self.start]
+
+    def take_up(self, escalated: list[Demand], at: dt.datetime) -> None:
+        """Nothing settles in the live slice: an escalated demand waits for its new holder."""
 
     def places(self) -> tuple[list[Station], list[ListeningSession]]:
         stations = list(Station.objects.filter(org__path__startswith=self.district.path).order_by("org__path"))
