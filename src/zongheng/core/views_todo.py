@@ -166,8 +166,11 @@ def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
              for t in todos_for(user, now)]
     warnings = list(my_open_warnings(user).order_by("due_at", "id")[:TODO_LIMIT + 1])
     more = len(warnings) > TODO_LIMIT
+    # A warning about something already on the list (the demand to accept is also 超时) is that item, late:
+    # listed once, under the action that answers it.
+    listed = {item.url for item in items}
     items += [Item(rule_label(w.rule), w.title, w.url, w.due_at, late_text(w.due_at, now), w.due_at < now, True)
-              for w in warnings[:TODO_LIMIT]]
+              for w in warnings[:TODO_LIMIT] if w.url not in listed]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     items.sort(key=lambda item: item.due_at or far)
     return items, more
