@@ -45,7 +45,7 @@ def register() -> None:
                         Perm.DEMAND_VIEW)
     register_nav(30, "demands:queue", "居民诉求", Perm.DEMAND_VIEW)
     register_nav(40, "demands:config", "诉求配置", Perm.DEMAND_CONFIGURE)
-    register_badge(10, "demands:notifications", "通知", _unread)
+    register_badge(10, "demands:notifications", "诉求提醒", _unread)
     register_landing(20, "demands.workbench", _workbench)
     register_linkage()
     from zongheng.orgs.places import register_report_url
