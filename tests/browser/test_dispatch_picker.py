@@ -38,10 +38,12 @@ def test_the_whistle_picker_filters_and_keeps_ticks_and_the_phone_is_revealed_by
     expect(results.locator("input[name='whistle-orgs']").first).to_be_visible()
     first = results.locator("input[name='whistle-orgs']").first
     assert first.get_attribute("value") == str(tree.communities[0].pk)  # the grid's community first
-    search.fill(tree.communities[2].name)
+    with page.expect_response(lambda r: "/pick" in r.url):  # the search's answer, not the first list
+        search.fill(tree.communities[2].name)
     expect(results.get_by_text(tree.communities[2].name, exact=True)).to_be_visible()
     results.locator(f"input[value='{tree.communities[2].pk}']").check()
-    search.fill(tree.communities[1].name)
+    with page.expect_response(lambda r: "/pick" in r.url):
+        search.fill(tree.communities[1].name)
     expect(results.get_by_text(tree.communities[1].name, exact=True)).to_be_visible()
     expect(results.locator(f"input[value='{tree.communities[2].pk}']")).to_be_checked()  # the tick is kept
     results.locator(f"input[value='{tree.communities[1].pk}']").check()

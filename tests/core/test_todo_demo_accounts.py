@@ -25,7 +25,11 @@ def demo_district(django_db_setup, django_db_blocker):  # type: ignore[no-untype
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
             from zongheng.demands import demo as demands_demo
+            from zongheng.demands.defaults import ensure_installed as demand_defaults
+            from zongheng.meetings.defaults import ensure_installed as meeting_defaults
 
+            demand_defaults()  # a transactional test before this module flushed the migrations' rows
+            meeting_defaults()
             built = demo.build(seed=2018)
             demands_demo.build(built.districts[0], seed=2018, year=2018, count=40)
             warnings.sweep(timezone.now())
