@@ -46,6 +46,16 @@ _TODOS: dict[str, tuple[int, TodoSource]] = {}
 _FIGURES: dict[str, tuple[int, FigureSource]] = {}
 
 
+def span(delta: dt.timedelta) -> str:
+    """A duration as people say it: "3 天", "5 小时", "20 分钟" (at least one minute)."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes >= 24 * 60:
+        return f"{minutes // (24 * 60)} 天"
+    if minutes >= 60:
+        return f"{minutes // 60} 小时"
+    return f"{max(minutes, 1)} 分钟"
+
+
 def register_todo(order: int, name: str, fn: TodoSource) -> None:
     _TODOS[name] = (order, fn)
 

@@ -37,7 +37,7 @@ from django.utils import timezone
 from .access import _minimal, org_names, post_paths, scope_paths, steplen
 from .exports import xlsx_response
 from .models import EarlyWarning, EarlyWarningQuerySet
-from .todo import TODO_LIMIT, figures_for, todos_for
+from .todo import TODO_LIMIT, figures_for, span, todos_for
 from .warnings import rule_label, rules
 
 PER_PAGE = 50
@@ -70,15 +70,6 @@ def visible(user: Any) -> EarlyWarningQuerySet:
 
 def my_open_warnings(user: Any) -> QuerySet[EarlyWarning]:
     return visible(user).open().filter(mine_q(user))
-
-
-def span(delta: dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes >= 24 * 60:
-        return f"{minutes // (24 * 60)} 天"
-    if minutes >= 60:
-        return f"{minutes // 60} 小时"
-    return f"{max(minutes, 1)} 分钟"
 
 
 def late_text(due: dt.datetime | None, now: dt.datetime) -> str:

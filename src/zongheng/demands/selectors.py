@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from zongheng.core.access import path_q, scope_paths
 from zongheng.core.permissions import Perm
+from zongheng.core.todo import span
 from zongheng.orgs.models import Level, Org, Post
 
 from .choices import OPEN_STATUSES, Channel, Status
@@ -147,15 +148,6 @@ def categories() -> QuerySet[Category]:
 # ---------------------------------------------------------------- countdown
 
 
-def _span(delta: dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes >= 24 * 60:
-        return f"{minutes // (24 * 60)} 天"
-    if minutes >= 60:
-        return f"{minutes // 60} 小时"
-    return f"{max(minutes, 1)} 分钟"
-
-
 def countdown(demand: Demand, now: dt.datetime | None = None) -> str:
     """“剩余 3 小时” / “已超时 2 天” for an open demand's current deadline; empty once it is answered."""
     if not demand.is_open:
@@ -163,8 +155,8 @@ def countdown(demand: Demand, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     due = demand.current_due_at
     if due >= now:
-        return f"剩余 {_span(due - now)}"
-    return f"已超时 {_span(now - due)}"
+        return f"剩余 {span(due - now)}"
+    return f"已超时 {span(now - due)}"
 
 
 # ---------------------------------------------------------------- stations and listening sessions
