@@ -414,3 +414,24 @@ def test_lists_run_the_same_number_of_queries_whatever_their_size(tree, district
 def test_a_user_without_a_person_sees_nothing_but_is_not_an_error(tree):
     user = make_user(None)
     assert bearer(user).get(f"{API}/orgs").status_code == 403
+
+
+def test_no_two_api_schemas_share_a_name():
+    """OpenAPI components are keyed by class name: two modules' ``ProgressOut`` made one of them
+    describe the other's responses (schemathesis found a resolution checked against the notices' one)."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import zongheng
+
+    seen: dict[str, type] = {}
+    for info in pkgutil.walk_packages(zongheng.__path__, "zongheng."):
+        if not info.name.endswith(".api"):
+            continue
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == info.name:
+                other = seen.setdefault(value.__name__, value)
+                assert other is value, f"{value.__name__} in {info.name} and {other.__module__}"

@@ -52,14 +52,14 @@ class ResolutionOut(Schema):
     overdue: bool
 
 
-class ProgressOut(Schema):
+class ResolutionProgressOut(Schema):
     at: dt.datetime
     text: str
     by: str
 
 
 class ResolutionDetailOut(ResolutionOut):
-    progress: list[ProgressOut]
+    progress: list[ResolutionProgressOut]
 
 
 class MeetingOut(Schema):
