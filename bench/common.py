@@ -24,6 +24,32 @@ def setup_django() -> None:
     django.setup()
 
 
+def pg_demo(url: str, reuse: bool) -> None:
+    """Django on its own PostgreSQL database ``url`` (created if missing), migrated, holding the demo
+    district: kept with ``reuse``, else rebuilt. What the PostgreSQL benchmarks start from."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import ensure_pg_database
+
+    if not ensure_pg_database(url):
+        sys.exit("PostgreSQL is needed")
+    os.environ["DATABASE_URL"] = url
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from zongheng.orgs import demo
+    from zongheng.orgs.models import Org
+
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor} {url.rpartition('/')[2]}")
+    if not (reuse and Org.objects.exists()):
+        if Org.objects.exists():
+            demo.reset()
+        start = time.perf_counter()
+        demo.build(seed=2018)
+        print(f"demo district built in {time.perf_counter() - start:.1f} s")
+
+
 def timed(fn: Any, repeat: int = REPEAT) -> tuple[float, int, Any]:
     """Median wall time (ms) over ``repeat`` runs after one warm-up, and the query count of one run."""
     from django.db import connection, reset_queries

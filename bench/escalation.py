@@ -50,33 +50,17 @@ def main() -> None:
     opts = parser.parse_args()
 
     sys.path.insert(0, str(HERE))
-    from run import ensure_pg_database
+    from common import pg_demo
 
-    if not ensure_pg_database(opts.url):
-        sys.exit("PostgreSQL is needed")
-    os.environ["DATABASE_URL"] = opts.url
-    from common import setup_django
+    pg_demo(opts.url, opts.reuse)
 
-    setup_django()
-
-    from django.core.management import call_command
     from django.db import connection
 
     from demands import TZ, bulk_demands
     from zongheng.core.models import AuditLog
     from zongheng.demands import actions
     from zongheng.demands.models import Demand, DemandEvent, Notification
-    from zongheng.orgs import demo
-    from zongheng.orgs.models import Org
 
-    call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} {opts.url.rpartition('/')[2]}")
-    if not (opts.reuse and Org.objects.exists()):
-        if Org.objects.exists():
-            demo.reset()
-        start = time.perf_counter()
-        demo.build(seed=2018)
-        print(f"demo district built in {time.perf_counter() - start:.1f} s")
     Notification.objects.all().delete()
     Demand.objects.all().delete()
     now = dt.datetime(2018, 6, 1, 10, 0, tzinfo=TZ)

@@ -70,36 +70,20 @@ def main() -> None:
     opts = parser.parse_args()
 
     sys.path.insert(0, str(HERE))
-    from run import ensure_pg_database
+    from common import pg_demo
 
-    if not ensure_pg_database(opts.url):
-        sys.exit("PostgreSQL is needed")
-    os.environ["DATABASE_URL"] = opts.url
-    from common import setup_django
-
-    setup_django()
+    pg_demo(opts.url, opts.reuse)
 
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from zongheng.demands.models import Category
-    from zongheng.orgs import demo
     from zongheng.orgs.models import Org
 
     setup_test_environment()  # the test client's hosts; nothing else changes
     settings.DEMAND_PUBLIC_PER_HOUR = 10**9  # each client posts once; the count still runs
-    call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} {opts.url.rpartition('/')[2]}")
-    if not (opts.reuse and Org.objects.exists()):
-        if Org.objects.exists():
-            demo.reset()
-        start = time.perf_counter()
-        demo.build(seed=2018)
-        print(f"demo district built in {time.perf_counter() - start:.1f} s")
     grid = Org.objects.filter(level__code="grid", kind="regular").order_by("path")[5]
     community = Org.objects.get(path=grid.path[: -Org.steplen])
     category = Category.objects.get(code="municipal")

@@ -61,16 +61,10 @@ def main() -> None:
     opts = parser.parse_args()
 
     sys.path.insert(0, str(HERE))
-    from run import ensure_pg_database
+    from common import pg_demo
 
-    if not ensure_pg_database(opts.url):
-        sys.exit("PostgreSQL is needed")
-    os.environ["DATABASE_URL"] = opts.url
-    from common import setup_django
+    pg_demo(opts.url, opts.reuse)
 
-    setup_django()
-
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -81,17 +75,8 @@ def main() -> None:
     from zongheng.notices.actions import Audience, do_create_notice
     from zongheng.notices.hooks import ack_overdue
     from zongheng.notices.models import NoticeRecipient
-    from zongheng.orgs import demo
     from zongheng.orgs.models import Org, Person
 
-    call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} {opts.url.rpartition('/')[2]}")
-    if not (opts.reuse and Org.objects.exists()):
-        if Org.objects.exists():
-            demo.reset()
-        start = time.perf_counter()
-        demo.build(seed=2018)
-        print(f"demo district built in {time.perf_counter() - start:.1f} s")
     user = User.objects.get(username="district")
     district = Org.objects.get(path=Person.objects.get(pk=user.person_id).org_path[:4])
     streets = list(Org.objects.filter(path__startswith=district.path, depth=2).order_by("path"))
