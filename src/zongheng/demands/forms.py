@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from zongheng.core.masking import normalize_phone, validate_phone
 from zongheng.orgs.models import Org
+from zongheng.orgs.picker import PickerWidget
 from zongheng.orgs.resolve import ResolvedChoiceField, ResolvedMultipleChoiceField
 
 from . import resolve, selectors
@@ -24,35 +25,6 @@ class OrgChoiceField(forms.ModelChoiceField):
 class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return "　" * max(obj.depth - 1, 0) + obj.name
-
-
-class PickerWidget(forms.Widget):
-    """A searchable picker of organisations, loaded on demand (issue 13, item 10).
-
-    Renders a search box and an empty result list; typing (or focusing) asks ``url`` (an htmx
-    GET, ``views.pick``) for the matching targets, sensible ones first, each with its path. The
-    page never holds the full list. What is submitted (radio or checkbox values named like the
-    field) is checked by the field's resolver (``demands/resolve.py``).
-    """
-
-    template_name = "demands/_picker_widget.html"
-
-    def __init__(self, *, url: str = "", multiple: bool = False, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs)
-        self.url, self.multiple = url, multiple
-
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
-        context["widget"].update(url=self.url, multiple=self.multiple)
-        return context
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        if self.multiple:
-            return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
-        return data.get(name)
-
-    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return False
 
 
 class PlainCharField(forms.CharField):
@@ -99,6 +71,11 @@ class ReasonForm(VersionForm):
                              error_messages={"required": "请说明理由"})
 
 
+# What the assign / whistle pickers say under their search box.
+DISPATCH_HELP = ("点一下输入框列出常用单位（本网格所在的社区、街道在前，再是驻区单位和功能型党组织），输入文字筛选；"
+                 "同名组织按上级路径区分。")
+
+
 class AssignForm(VersionForm):
     org = ResolvedChoiceField(label="派至（输入名称搜索）", error_messages={"required": "请选择承办组织"})
     note = PlainCharField(label="说明", required=False, max_length=500)
@@ -107,7 +84,7 @@ class AssignForm(VersionForm):
         """The org goes through ``resolve.resolve_dispatch_target`` (the API's lookup); the page shows a picker."""
         super().__init__(*args, **kw)
         field = self.fields["org"]
-        field.widget = PickerWidget(url=pick_url)
+        field.widget = PickerWidget(url=pick_url, help_text=DISPATCH_HELP)
         field.resolve = lambda value: resolve.resolve_dispatch_target(user, value)  # type: ignore[attr-defined]
 
 
@@ -120,7 +97,7 @@ class WhistleForm(VersionForm):
         """``targets``: ``selectors.whistle_targets(demand)``, as the API's ``resolve_whistle_targets`` uses."""
         super().__init__(*args, **kw)
         field = self.fields["orgs"]
-        field.widget = PickerWidget(url=pick_url, multiple=True)
+        field.widget = PickerWidget(url=pick_url, multiple=True, help_text=DISPATCH_HELP)
         field.queryset = targets  # type: ignore[attr-defined]  # what the picker searches (never rendered)
         field.resolve = lambda values: resolve.pick_whistle_targets(targets, values)  # type: ignore[attr-defined]
 

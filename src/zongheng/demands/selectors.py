@@ -207,53 +207,6 @@ def whistle_targets(demand: Demand) -> QuerySet[Org]:
 
 # ---------------------------------------------------------------- the searchable picker (issue 13, item 10)
 
-PICK_LIMIT = 20
-
-
-def rank_targets(targets: QuerySet[Org], q: str, *, anchors: list[str] | None = None, limit: int = PICK_LIMIT
-                 ) -> tuple[list[Org], int]:
-    """Up to ``limit`` of ``targets`` matching the typed text ``q``, sensible ones first; and how many match.
-
-    Each word of ``q`` must occur in the name (or ``q`` is the org's code). Order: an exact name,
-    then the ``anchors`` (paths: the demand grid's community and street), then stationed units and
-    functional organisations, then the other standing organisations (higher levels first), then
-    temporary ones. Two queries whatever the number of organisations.
-    """
-    from django.db.models import Case, IntegerField, Value, When
-
-    from zongheng.orgs.choices import TEMPORARY_KINDS, OrgKind
-
-    qs = targets
-    words = q.split()[:5]
-    if words:
-        match = Q()
-        for w in words:
-            match &= Q(name__icontains=w[:40])
-        qs = qs.filter(match | Q(code__iexact=q.strip()[:40]))
-    whens = [When(name=q.strip(), then=Value(0))] if q.strip() else []
-    if anchors:
-        whens.append(When(path__in=anchors, then=Value(1)))
-    whens += [When(kind=OrgKind.FUNCTIONAL, then=Value(2)), When(kind__in=list(TEMPORARY_KINDS), then=Value(4))]
-    ranked = qs.annotate(rank=Case(*whens, default=Value(3), output_field=IntegerField()))
-    # Anchors: the nearest (the community) before the street above it.
-    rows = list(ranked.select_related("level").order_by("rank", "depth", "path")[:limit])
-    rows.sort(key=lambda o: (o.rank, -o.depth if o.rank == 1 else o.depth, o.path))  # type: ignore[attr-defined]
-    total = len(rows) if len(rows) < limit else qs.count()
-    return rows, total
-
-
-def path_labels(orgs: list[Org]) -> dict[int, str]:
-    """{org pk: "街道 › 社区"} — the organisations above each one (below the root), which tell same-named
-    organisations apart (one query)."""
-    step = Org.steplen
-    prefixes = {o.path[:i] for o in orgs for i in range(step, len(o.path), step)}
-    names = dict(Org.objects.filter(path__in=prefixes, depth__gt=1).values_list("path", "name")) if prefixes else {}
-    return {
-        o.pk: " › ".join(names[o.path[:i]] for i in range(step, len(o.path), step) if o.path[:i] in names)
-        for o in orgs
-    }
-
-
 def grid_anchors(demand: Demand) -> list[str]:
     """The demand grid's ancestors below the root (its community and street): first in a picker."""
     step = Org.steplen

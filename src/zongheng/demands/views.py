@@ -28,6 +28,7 @@ from zongheng.core.access import has_perm, in_scope, require
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
+from zongheng.orgs.picker import path_labels, render_pick
 
 from . import actions, exports, selectors
 from .choices import Channel, Status
@@ -153,7 +154,7 @@ def _grid_filter(user: Any, value: str) -> dict[str, Any]:
 
     pk = as_pk(value)
     chosen = list(selectors.grids_in_scope(user).filter(pk=pk).select_related("level")) if pk else []
-    paths = selectors.path_labels(chosen) if chosen else {}
+    paths = path_labels(chosen) if chosen else {}
     return {
         "grid_items": [(o, paths.get(o.pk, ""), True) for o in chosen],
         "grid_fixed": [("", "全部网格", value == "" or (pk is not None and not chosen)),
@@ -441,21 +442,9 @@ PICKERS = {"bulk": ("org", False), "assign": ("assign-org", False), "whistle": (
 
 def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[str],
                  fixed: list[tuple[str, str, bool]] | None = None) -> HttpResponse:
-    """The matching targets (sensible first, with their paths); the ones already ticked stay on top."""
-    from zongheng.orgs.resolve import as_pk
-
+    """The matching targets (orgs.picker: sensible first, with their paths); the ticked ones stay on top."""
     name, multiple = PICKERS[kind]
-    q = request.GET.get("pick_q", "").strip()[:40]
-    ticked = [pk for pk in (as_pk(v) for v in request.GET.getlist(name)[:20]) if pk is not None]
-    kept = list(targets.filter(pk__in=ticked).select_related("level")) if ticked else []
-    if not multiple:
-        kept = kept[:1]
-    found, total = selectors.rank_targets(targets.exclude(pk__in=[o.pk for o in kept]), q, anchors=anchors)
-    paths = selectors.path_labels(kept + found)
-    items = [(o, paths[o.pk], True) for o in kept] + [(o, paths[o.pk], False) for o in found]
-    context = {"items": items, "name": name, "multiple": multiple, "q": q, "more": max(total - len(found), 0),
-               "fixed": fixed or []}
-    return render(request, "demands/_picker_results.html", context)
+    return render_pick(request, targets, name=name, multiple=multiple, anchors=anchors, fixed=fixed)
 
 
 @login_required

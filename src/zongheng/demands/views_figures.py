@@ -77,9 +77,9 @@ def _org_options(request: HttpRequest) -> dict[str, Any]:
 
 
 def _chosen(org: Org) -> list[tuple[Org, str, bool]]:
-    from . import selectors
+    from zongheng.orgs.picker import path_labels
 
-    return [(org, selectors.path_labels([org]).get(org.pk, ""), True)]
+    return [(org, path_labels([org]).get(org.pk, ""), True)]
 
 
 def _rate_help() -> list[tuple[str, str]]:
