@@ -40,6 +40,7 @@ def routes(Route: Any) -> list[Any]:
         Route("meetings:compliance"),
         Route("meetings:compliance_export"),
         Route("meetings:new"),
+        Route("meetings:pick"),  # the 召开组织 picker of 安排会议 (htmx)
         Route("meetings:detail", meeting, self_service=True),
         Route("meetings:edit", meeting, in_scope=None),  # the meeting is held: edit refused (own tests)
         Route("meetings:cancel", meeting, method="post", in_scope=None),

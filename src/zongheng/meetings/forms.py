@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.urls import reverse
 
 from zongheng.orgs.models import Org
+from zongheng.orgs.picker import PickerWidget
 from zongheng.orgs.resolve import ResolvedChoiceField
 
 from . import resolve
@@ -15,9 +18,15 @@ D_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MEETING_LEVELS = ("district", "street", "township", "community", "village")
 
 
+def schedule_org_choices(user: Any) -> QuerySet[Org]:
+    """What the 召开组织 picker searches (``views.pick``): the organisations of the meeting levels where
+    the user holds meeting.change. What is accepted is ``resolve.resolve_meeting_org``."""
+    return resolve.meeting_org_choices(user).filter(level__code__in=MEETING_LEVELS)
+
+
 class ScheduleForm(forms.Form):
     type = forms.ModelChoiceField(label="会议类型", queryset=MeetingType.objects.none(), to_field_name="code")
-    org = ResolvedChoiceField(label="召开组织")
+    org = ResolvedChoiceField(label="召开组织（输入名称搜索）", error_messages={"required": "请选择召开组织"})
     period = forms.CharField(label="所属期间", max_length=10,
                              help_text="如 2026-11（月）、2026-Q4（季度）、2026-H2（半年）、2026（年）；"
                                        "补开往期会议时填写所补期间")
@@ -28,12 +37,10 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = MeetingType.objects.filter(enabled=True)  # type: ignore[attr-defined]
-        orgs = resolve.meeting_org_choices(user).filter(level__code__in=MEETING_LEVELS)
-        initial_org = self.initial.get("org")
-        if initial_org:
-            orgs = orgs | resolve.meeting_org_choices(user).filter(pk=getattr(initial_org, "pk", initial_org))
-        self.fields["org"].queryset = orgs[:300]  # type: ignore[attr-defined]
+        # A picker loaded on demand (views.pick): the page carries only the organisation chosen now.
         field: Any = self.fields["org"]
+        field.widget = PickerWidget(url=reverse("meetings:pick"), targets=resolve.meeting_org_choices(user),
+                                    help_text="点一下输入框列出您可安排会议的组织，输入文字筛选；同名组织按上级路径区分。")
         field.resolve = lambda value: resolve.resolve_meeting_org(user, value)
 
 

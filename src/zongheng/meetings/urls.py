@@ -10,6 +10,7 @@ urlpatterns = [
     path("meetings/compliance/", views.compliance, name="compliance"),
     path("meetings/compliance/export.xlsx", views.compliance_export, name="compliance_export"),
     path("meetings/new/", views.meeting_new, name="new"),
+    path("meetings/pick/", views.pick, name="pick"),
     path("meetings/<int:pk>/", views.meeting_detail, name="detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="cancel"),

@@ -27,7 +27,16 @@ from zongheng.orgs.models import Org
 
 from . import actions, exports, selectors
 from .choices import RECORDED_ATTENDANCE, AttendanceStatus, MeetingStatus, ResolutionStatus
-from .forms import CancelForm, EditForm, ProgressForm, RecordForm, ResolutionForm, ScheduleForm, TypeForm
+from .forms import (
+    CancelForm,
+    EditForm,
+    ProgressForm,
+    RecordForm,
+    ResolutionForm,
+    ScheduleForm,
+    TypeForm,
+    schedule_org_choices,
+)
 from .models import Meeting, MeetingAttachment, MeetingType
 from .periods import period_of
 
@@ -178,6 +187,15 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已安排会议，参会人员 {m.attendances.count()} 名")
             return redirect("meetings:detail", pk=m.pk)
     return render(request, "meetings/form.html", {"form": form, "title": "安排会议", "button": "安排"})
+
+
+@login_required
+def pick(request: HttpRequest) -> HttpResponse:
+    """The 召开组织 picker of 安排会议 (htmx): organisations where the user holds meeting.change."""
+    from zongheng.orgs.picker import render_pick
+
+    require(request.user, Perm.MEETING_CHANGE)
+    return render_pick(request, schedule_org_choices(request.user), name="org", multiple=False)
 
 
 @login_required
