@@ -341,7 +341,7 @@ def test_rows_out_of_scope_answer_404(client, world, route):
 # Rows: the granter's role and where it is held; columns: every role. Read it as the policy.
 R = Role
 _MANAGERS = [R.SECRETARY, R.DEPUTY_SECRETARY, R.COMMITTEE_MEMBER, R.SECRETARY_ASSISTANT, R.GRID_LEADER,
-             R.HOUSEHOLD_HEAD]
+             R.HOUSEHOLD_HEAD, R.LIAISON]
 GRANTS: dict[tuple[str, str], set[str]] = {
     (R.ORG_DEPT, "district"): set(R.values),
     (R.ORG_DEPT, "street"): set(_MANAGERS),  # below the root: never 组织部干部 nor 审计员
@@ -352,6 +352,7 @@ GRANTS: dict[tuple[str, str], set[str]] = {
     (R.SECRETARY_ASSISTANT, "community"): set(),
     (R.GRID_LEADER, "community"): set(),
     (R.HOUSEHOLD_HEAD, "community"): set(),
+    (R.LIAISON, "community"): set(),
     (R.AUDITOR, "district"): set(),
 }
 

@@ -63,7 +63,7 @@ def test_the_post_page_offers_only_the_roles_the_user_may_grant_and_refuses_the_
     offered = [value for value, _ in client.get(url).context["form"].fields["role"].choices]
 
     assert offered == [Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.COMMITTEE_MEMBER, Role.SECRETARY_ASSISTANT,
-                       Role.GRID_LEADER, Role.HOUSEHOLD_HEAD]
+                       Role.GRID_LEADER, Role.HOUSEHOLD_HEAD, Role.LIAISON]
     before = Post.objects.count()
     response = client.post(url, {"person": secretary.person.pk, "role": Role.AUDITOR, "starts_on": "2018-03-01"})
     assert response.status_code == 200

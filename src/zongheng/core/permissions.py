@@ -31,6 +31,10 @@ class Perm(models.TextChoices):
     MEETING_CONFIGURE = "meeting.configure", "配置会议类型和召开周期"
     NOTICE_VIEW = "notice.view", "查看通知及阅读、回执进度"
     NOTICE_SEND = "notice.send", "发送、提醒和撤回通知"
+    COBUILD_VIEW = "cobuild.view", "查看驻区单位、大工委、认领项目、结对共建和三张清单"
+    COBUILD_CHANGE = "cobuild.change", "维护驻区单位、大工委、认领书、结对和三张清单"
+    COBUILD_PROGRESS = "cobuild.progress", "更新认领项目进度、登记共建活动"
+    COBUILD_CONFIGURE = "cobuild.configure", "导入驻区单位、配置结对活动要求"
 
 
 class Role(models.TextChoices):
@@ -41,32 +45,40 @@ class Role(models.TextChoices):
     SECRETARY_ASSISTANT = "secretary_assistant", "书记助理"
     GRID_LEADER = "grid_leader", "网格长"
     HOUSEHOLD_HEAD = "household_head", "中心户户主"
+    LIAISON = "liaison", "驻区单位联络员"
     AUDITOR = "auditor", "审计员"
 
 
 _DEMANDS = {Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE, Perm.DEMAND_DISPATCH}
 _LINKAGE = {Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, Perm.NOTICE_SEND}
+_COBUILD = {Perm.COBUILD_VIEW, Perm.COBUILD_CHANGE, Perm.COBUILD_PROGRESS}
 _MANAGE = {
     Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
-    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE,
+    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE, *_COBUILD,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.MEETING_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
+    Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.MEETING_CONFIGURE, Perm.COBUILD_CONFIGURE,
+                                Perm.POST_GRANT_PLATFORM}),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
     Role.COMMITTEE_MEMBER: frozenset(
-        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS, Perm.MEETING_VIEW, Perm.NOTICE_VIEW}
+        {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS, Perm.MEETING_VIEW, Perm.NOTICE_VIEW,
+         Perm.COBUILD_VIEW}
     ),
     Role.SECRETARY_ASSISTANT: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT, *_DEMANDS,
-         Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW}
+         Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, *_COBUILD}
     ),
     Role.GRID_LEADER: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE,
          Perm.MEETING_VIEW, Perm.NOTICE_VIEW}
     ),
     Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.DEMAND_ENTER}),
+    # A stationed unit's liaison (a post on the unit's node): the unit's records, its items' progress and
+    # activities, and the demands summoned to it (they handle those) — nothing else.
+    Role.LIAISON: frozenset({Perm.ORG_VIEW, Perm.COBUILD_VIEW, Perm.COBUILD_PROGRESS, Perm.DEMAND_VIEW,
+                             Perm.DEMAND_HANDLE}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
 }
 

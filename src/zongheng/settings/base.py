@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "zongheng.demands",
     "zongheng.notices",
     "zongheng.meetings",
+    "zongheng.cobuild",
 ]
 
 MIDDLEWARE = [
