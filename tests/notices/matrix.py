@@ -12,7 +12,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from zongheng.notices.actions import Audience, do_create_notice
+from zongheng.notices.actions import Audience, do_create_list, do_create_notice
 
 
 def objects(community: Any, grid: Any, owner: Any) -> dict[str, Any]:
@@ -21,7 +21,12 @@ def objects(community: Any, grid: Any, owner: Any) -> dict[str, Any]:
         owner, {"title": "关于开展主题党日活动的通知", "body": "请按时参加。", "sender_org": community,
                 "needs_ack": True, "due_at": timezone.now() + dt.timedelta(days=3)},
         Audience(orgs=(community,)), attachments=[pdf], send=True)
-    return {"notice": notice, "notice_attachment": notice.attachments.get()}
+    draft = do_create_notice(
+        owner, {"title": "关于征集意见的通知（草稿）", "body": "", "sender_org": community, "needs_ack": False},
+        Audience(orgs=(community,)))
+    saved = do_create_list(owner, community, "支委会成员", [community], [])
+    return {"notice": notice, "notice_attachment": notice.attachments.get(), "notice_draft": draft,
+            "recipient_list": saved}
 
 
 def routes(Route: Any) -> list[Any]:
@@ -62,7 +67,22 @@ BODIES = {
 
 
 def _more_routes(Route: Any) -> list[Any]:
-    return [Route("api:list_recipient_lists", api=True)]
+    saved = lambda o: {"pk": o["recipient_list"].pk}  # noqa: E731
+    return [
+        Route("api:list_recipient_lists", api=True),
+        Route("api:get_recipient_list", lambda o: {"id": o["recipient_list"].pk}, api=True),
+        Route("notices:mine_export", any_user=True),
+        Route("notices:pick"),  # the organisation picker of compose and saved lists (htmx)
+        Route("notices:edit", lambda o: {"pk": o["notice_draft"].pk}),  # 修改草稿
+        Route("notices:lists"),
+        Route("notices:list_new"),
+        Route("notices:list_people"),  # the person search of a saved list (htmx)
+        Route("notices:list_edit", saved),
+        Route("notices:list_delete", saved, method="post", in_scope=None),
+    ]
 
 
 SHARED_PATH["api:create_recipient_list"] = "api:list_recipient_lists"
+# PUT and DELETE share the path of the GET (own tests: tests/notices/test_saved_lists.py).
+SHARED_PATH["api:update_recipient_list"] = "api:get_recipient_list"
+SHARED_PATH["api:delete_recipient_list"] = "api:get_recipient_list"

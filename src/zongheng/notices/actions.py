@@ -23,7 +23,7 @@ from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org, Person, Post
 
-from .files import clean_attachments
+from .files import MAX_FILES, clean_attachments
 from .models import Notice, NoticeAttachment, NoticeRecipient, NoticeStatus, RecipientList
 
 NOTICE_FIELDS = ["title", "needs_ack", "due_at", "sender_org", "status", "remind_interval_hours", "sent_at",
@@ -142,6 +142,41 @@ def do_create_notice(user: Any, data: dict[str, Any], audience: Audience, *, att
     for name, content in files:
         NoticeAttachment.objects.create(notice=notice, file=content, name=name, size=content.size)
     audit.record(user, "notice.create", notice, after=audit.snapshot(notice, NOTICE_FIELDS))
+    if send:
+        _send(user, notice, audience, now)
+    return notice
+
+
+@transaction.atomic
+def do_update_draft(user: Any, notice: Notice, data: dict[str, Any], audience: Audience, *,
+                    attachments: list[Any] | None = None, send: bool = False,
+                    now: dt.datetime | None = None) -> Notice:
+    """修改草稿: the same fields as composing; only a draft (one already sent or withdrawn — e.g. from
+    another tab — is refused, nothing changed); sends it when ``send``. New attachments are added."""
+    now = now or timezone.now()
+    notice = Notice.objects.select_for_update().select_related("sender_org").get(pk=notice.pk)
+    _may_send(user, notice.sender_org)
+    if notice.status != NoticeStatus.DRAFT:
+        raise ActionError("该通知已发送或已撤回，不能再修改")
+    sender_org: Org = data["sender_org"]
+    _may_send(user, sender_org)
+    _check(data, audience, now)
+    if audience.saved is not None:
+        _may_send(user, audience.saved.owner_org)
+    uploads = attachments or []
+    if uploads and notice.attachments.count() + len(uploads) > MAX_FILES:
+        raise ActionError(f"最多上传 {MAX_FILES} 个附件（已有 {notice.attachments.count()} 个）")
+    files = clean_attachments(uploads)
+    before = audit.snapshot(notice, NOTICE_FIELDS)
+    notice.title, notice.body = data["title"].strip(), (data.get("body") or "").strip()
+    notice.needs_ack, notice.due_at = bool(data.get("needs_ack", True)), data.get("due_at")
+    notice.sender_org, notice.org_path, notice.audience = sender_org, sender_org.path, audience.as_json()
+    notice.remind_interval_hours = int(data.get("remind_interval_hours") or 24)
+    notice.save(update_fields=["title", "body", "needs_ack", "due_at", "sender_org", "org_path", "audience",
+                               "remind_interval_hours"])
+    for name, content in files:
+        NoticeAttachment.objects.create(notice=notice, file=content, name=name, size=content.size)
+    audit.record(user, "notice.update", notice, before=before, after=audit.snapshot(notice, NOTICE_FIELDS))
     if send:
         _send(user, notice, audience, now)
     return notice
@@ -279,21 +314,75 @@ def do_remind(user: Any, notice: Notice, node: Org, *, now: dt.datetime | None =
 # ---------------------------------------------------------------- saved lists
 
 
-@transaction.atomic
-def do_create_list(user: Any, owner_org: Org, name: str, orgs: list[Org], persons: list[Person]) -> RecipientList:
+LIST_LIMITS = {"orgs": 500, "persons": 5000}
+
+
+def _check_list(user: Any, owner_org: Org, name: str, orgs: list[Org], persons: list[Person]) -> str:
     _may_send(user, owner_org)
     name = (name or "").strip()
     if not name:
         raise ActionError("请填写名单名称")
+    if len(name) > 100:
+        raise ActionError("名单名称不能超过 100 字")
+    if not (orgs or persons):
+        raise ActionError("名单中至少要有一个组织或一名人员")
+    if len(orgs) > LIST_LIMITS["orgs"] or len(persons) > LIST_LIMITS["persons"]:
+        raise ActionError(f"一份名单最多 {LIST_LIMITS['orgs']} 个组织、{LIST_LIMITS['persons']} 名人员")
     for org in orgs:
         if not org.path.startswith(owner_org.path):
             raise ActionError(f"组织“{org.name}”不在{owner_org.name}之下")
     for person in persons:
         if not person.org_path.startswith(owner_org.path):
             raise ActionError(f"人员“{person.name}”不在{owner_org.name}之下")
-    saved = RecipientList.objects.create(name=name[:100], owner_org=owner_org)
+    return name
+
+
+def _list_snapshot(saved: RecipientList) -> dict[str, Any]:
+    return {"name": saved.name, "owner_org": saved.owner_org_id,
+            "orgs": sorted(saved.orgs.values_list("pk", flat=True)),
+            "persons": sorted(saved.persons.values_list("pk", flat=True))}
+
+
+@transaction.atomic
+def do_create_list(user: Any, owner_org: Org, name: str, orgs: list[Org], persons: list[Person]) -> RecipientList:
+    """保存的名单: organisations (their subtrees) and/or people under ``owner_org`` (resolved by the caller)."""
+    name = _check_list(user, owner_org, name, orgs, persons)
+    saved = RecipientList.objects.create(name=name, owner_org=owner_org)
     saved.orgs.set(orgs)
     saved.persons.set(persons)
     audit.record(user, "notice.list_create", saved, org_path=owner_org.path,
                  after={"name": saved.name, "orgs": [o.pk for o in orgs], "persons": [p.pk for p in persons]})
     return saved
+
+
+@transaction.atomic
+def do_update_list(user: Any, saved: RecipientList, owner_org: Org, name: str, orgs: list[Org],
+                   persons: list[Person]) -> RecipientList:
+    """Changes a saved list (name, owner, organisations, people): the user must hold notice.send over
+    both its present owner and the new one. Notices already sent keep their recipients."""
+    saved = RecipientList.objects.select_for_update().select_related("owner_org").filter(pk=saved.pk).first()
+    if saved is None:
+        raise ActionError("名单不存在或已删除")
+    _may_send(user, saved.owner_org)
+    name = _check_list(user, owner_org, name, orgs, persons)
+    before = _list_snapshot(saved)
+    saved.name, saved.owner_org = name, owner_org
+    saved.save(update_fields=["name", "owner_org"])
+    saved.orgs.set(orgs)
+    saved.persons.set(persons)
+    audit.record(user, "notice.list_update", saved, org_path=owner_org.path, before=before,
+                 after=_list_snapshot(saved))
+    return saved
+
+
+@transaction.atomic
+def do_delete_list(user: Any, saved: RecipientList) -> None:
+    """Deletes a saved list. Sent notices keep their recipients (expanded at sending); a draft that
+    named it keeps its other targets and is refused at sending when nothing is left."""
+    saved = RecipientList.objects.select_for_update().select_related("owner_org").filter(pk=saved.pk).first()
+    if saved is None:
+        raise ActionError("名单不存在或已删除")
+    _may_send(user, saved.owner_org)
+    before = _list_snapshot(saved)
+    audit.record(user, "notice.list_delete", saved, org_path=saved.owner_org.path, before=before)
+    saved.delete()

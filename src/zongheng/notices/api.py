@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zongheng.core.access import require
 from zongheng.core.permissions import Perm
@@ -148,8 +148,9 @@ class ListPage(Schema):
 
 
 def _list(x: Any) -> dict[str, Any]:
+    persons = x.n_persons if hasattr(x, "n_persons") else x.persons.count()
     return {"id": x.pk, "name": x.name, "owner_org": _ref(x.owner_org), "orgs": [_ref(o) for o in x.orgs.all()],
-            "persons": x.persons.count()}
+            "persons": persons}
 
 
 def _tally(t: selectors.Tally) -> dict[str, int]:
@@ -246,17 +247,47 @@ def send_notice(request: HttpRequest, payload: SendIn) -> Any:
 def list_recipient_lists(request: HttpRequest, limit: int = Limit, offset: int = Offset) -> Any:
     user = _user(request)
     require(user, Perm.NOTICE_SEND)
-    return _page(resolve.list_choices(user).prefetch_related("orgs"), limit, offset, _list)
+    return _page(selectors.lists_in_scope(user).prefetch_related("orgs"), limit, offset, _list)
+
+
+def _resolved_list(user: Any, payload: ListIn) -> tuple[Any, list[Any], list[Any]]:
+    owner = resolve.resolve_sender_org(user, payload.owner_org)
+    return owner, resolve.resolve_targets(user, owner, payload.orgs, label="组织"), \
+        resolve.resolve_people(owner, payload.persons)
+
+
+def _one_list(user: Any, id: int) -> Any:
+    return selectors.lists_in_scope(user).prefetch_related("orgs").get(pk=selectors.list_for(user, id).pk)
 
 
 @router.post("/notices/lists", response={200: ListOut, **WRITE}, summary="新建保存的名单")
 def create_recipient_list(request: HttpRequest, payload: ListIn) -> Any:
     user = _user(request)
     require(user, Perm.NOTICE_SEND)
-    owner = resolve.resolve_sender_org(user, payload.owner_org)
-    orgs = resolve.resolve_targets(user, owner, payload.orgs)
-    people = resolve.resolve_people(owner, payload.persons)
-    return _list(actions.do_create_list(user, owner, payload.name, orgs, people))
+    owner, orgs, people = _resolved_list(user, payload)
+    return _list(_one_list(user, actions.do_create_list(user, owner, payload.name, orgs, people).pk))
+
+
+@router.get("/notices/lists/{id}", response={200: ListOut, **ONE}, summary="一份保存的名单")
+def get_recipient_list(request: HttpRequest, id: int = PathId) -> Any:
+    return _list(_one_list(_user(request), id))
+
+
+@router.put("/notices/lists/{id}", response={200: ListOut, **WRITE},
+            summary="修改保存的名单（名称、所属组织、组织和人员整体替换）")
+def update_recipient_list(request: HttpRequest, payload: ListIn, id: int = PathId) -> Any:
+    user = _user(request)
+    saved = selectors.list_for(user, id)
+    owner, orgs, people = _resolved_list(user, payload)
+    actions.do_update_list(user, saved, owner, payload.name, orgs, people)
+    return _list(_one_list(user, saved.pk))
+
+
+@router.delete("/notices/lists/{id}", response={204: None, **WRITE}, summary="删除保存的名单（已发出的通知不受影响）")
+def delete_recipient_list(request: HttpRequest, id: int = PathId) -> Any:
+    user = _user(request)
+    actions.do_delete_list(user, selectors.list_for(user, id))
+    return Status(204, None)
 
 
 @router.get("/notices/{id}", response={200: SentOut, **ONE}, summary="一条发出的通知")

@@ -31,6 +31,7 @@ FOLLOW_UP = dt.timedelta(days=30)
 AUDIT_ACTIONS = {
     "notice.create": "起草通知", "notice.send": "发送通知", "notice.withdraw": "撤回通知",
     "notice.remind": "催办通知", "notice.acknowledge": "回执通知", "notice.list_create": "新建通知名单",
+    "notice.list_update": "修改通知名单", "notice.list_delete": "删除通知名单", "notice.update": "修改通知草稿",
 }
 
 

@@ -28,17 +28,18 @@ def resolve_sender_org(user: Any, value: Any) -> Org:
     return resolve_org(user, Perm.NOTICE_SEND, value, label="发文组织")
 
 
-def resolve_targets(user: Any, sender_org: Org, values: Iterable[Any]) -> list[Org]:
-    """The subtrees the notice goes to: each inside the sender organisation (and so in scope). One query."""
+def resolve_targets(user: Any, sender_org: Org, values: Iterable[Any], *, label: str = "接收组织") -> list[Org]:
+    """The subtrees the notice (or a saved list) goes to: each inside the sender (owner) organisation, and
+    so in scope. One query."""
     raw = list(values)
     pks = {as_pk(v) for v in raw}
     if None in pks:
-        raise ActionError(refusal("接收组织"))
+        raise ActionError(refusal(label))
     if not pks:
         return []
     found = list(sender_org_choices(user).filter(pk__in=pks, path__startswith=sender_org.path))
     if len(found) != len(pks):
-        raise ActionError(refusal("接收组织") + f"（须在{sender_org.name}之下）")
+        raise ActionError(refusal(label) + f"（须在{sender_org.name}之下）")
     return found
 
 
@@ -65,6 +66,13 @@ def resolve_list(user: Any, value: Any) -> RecipientList | None:
     if value in (None, "", 0, "0"):
         return None
     return pick_one(list_choices(user), value, refusal("名单"))
+
+
+def people_choices(user: Any) -> QuerySet[Person]:
+    """People a saved list may name: those of the subtrees where the user holds notice.send."""
+    from zongheng.core.access import path_q, scope_paths
+
+    return Person.objects.filter(path_q("org_path", scope_paths(user, Perm.NOTICE_SEND)))
 
 
 def resolve_people(owner_org: Org, values: Iterable[Any]) -> list[Person]:

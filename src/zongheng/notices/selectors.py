@@ -21,7 +21,7 @@ from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Level, Org
 
 from .actions import pending_q
-from .models import Notice, NoticeRecipient, NoticeStatus
+from .models import Notice, NoticeRecipient, NoticeStatus, RecipientList
 
 STEP = 4
 STATES = {
@@ -230,3 +230,47 @@ def rows(notice: Notice, node: Org, state: str = "all", level: str = "", *,
     if level:
         qs = qs.filter(level_id=int(level)) if str(level).isdigit() else qs.none()
     return qs.select_related("person", "org").order_by("org_path", "person__name", "pk")
+
+
+# ---------------------------------------------------------------- saved lists (保存的名单)
+
+PEOPLE_LIMIT = 20
+
+
+def lists_in_scope(user: Any) -> QuerySet[RecipientList]:
+    """The saved lists owned by organisations where the user holds notice.send, with how many
+    organisations and people each names (one query for a page)."""
+    return (RecipientList.objects.restrict(user, Perm.NOTICE_SEND).select_related("owner_org")
+            .annotate(n_orgs=Count("orgs", distinct=True), n_persons=Count("persons", distinct=True))
+            .order_by("name", "id"))
+
+
+def list_for(user: Any, pk: int) -> RecipientList:
+    """One saved list to change: no notice.send anywhere → 403; not in scope (or missing) → 404."""
+    from zongheng.core.access import require
+
+    require(user, Perm.NOTICE_SEND)
+    found = RecipientList.objects.restrict(user, Perm.NOTICE_SEND).select_related("owner_org").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def people_under(owner_org: Org, q: str, *, exclude: list[int] | None = None,
+                 limit: int = PEOPLE_LIMIT) -> tuple[list[Any], int]:
+    """People of ``owner_org``'s subtree whose name contains every typed word (or whose id is ``q``),
+    at most ``limit``, and how many match. Two queries at most."""
+    from zongheng.orgs.models import Person
+
+    qs = Person.objects.filter(org_path__startswith=owner_org.path)
+    words = q.split()[:5]
+    if words:
+        match = Q()
+        for w in words:
+            match &= Q(name__icontains=w[:40])
+        qs = qs.filter(match)
+    if exclude:
+        qs = qs.exclude(pk__in=exclude)
+    found = list(qs.select_related("org").order_by("name", "pk")[:limit])
+    total = len(found) if len(found) < limit else qs.count()
+    return found, total

@@ -25,8 +25,8 @@ from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 
 from . import actions, exports, selectors
-from .forms import AckForm, ComposeForm
-from .models import NoticeAttachment
+from .forms import AckForm, ComposeForm, ListForm, draft_initial, picker_targets
+from .models import NoticeAttachment, NoticeStatus
 
 PAGE_SIZE = 50
 
@@ -47,6 +47,12 @@ def mine(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox(request.user, state), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notices/mine.html", {"page": page, "state": state, "query": _query(request),
                                                   "now": timezone.now()})
+
+
+@login_required
+def mine_export(request: HttpRequest) -> HttpResponse:
+    """我的通知 as .xlsx (the same filter as the page)."""
+    return exports.inbox_xlsx(selectors.inbox(request.user, request.GET.get("state", "")))
 
 
 @login_required
@@ -120,23 +126,152 @@ def compose(request: HttpRequest) -> HttpResponse:
     require(user, Perm.NOTICE_SEND)
     form = ComposeForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
         send = request.POST.get("send") == "1"
         try:
-            notice = actions.do_create_notice(
-                user, {"title": d["title"], "body": d["body"], "sender_org": d["sender_org"],
-                       "needs_ack": d["needs_ack"], "due_at": d["due_at"],
-                       "remind_interval_hours": d["remind_interval_hours"] or 24},
-                d["audience"], attachments=request.FILES.getlist("attachments"), send=send)
+            notice = actions.do_create_notice(user, form.action_data(), form.cleaned_data["audience"],
+                                              attachments=request.FILES.getlist("attachments"), send=send)
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
-            if send:
-                messages.success(request, f"通知已发送给 {notice.recipients.count()} 人")
-            else:
-                messages.success(request, "草稿已保存")
-            return redirect("notices:progress", pk=notice.pk)
-    return render(request, "notices/compose.html", {"form": form}, status=400 if form.errors else 200)
+            return _saved(request, notice, send)
+    return render(request, "notices/compose.html", {"form": form, "title": "起草通知"},
+                  status=400 if form.errors else 200)
+
+
+def _saved(request: HttpRequest, notice: Any, send: bool) -> HttpResponse:
+    if send:
+        messages.success(request, f"通知已发送给 {notice.recipients.count()} 人")
+    else:
+        messages.success(request, "草稿已保存，可在通知列表中找到它继续修改或发送")
+    return redirect("notices:progress", pk=notice.pk)
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改草稿: the compose form, prefilled; saving again or sending. Only a draft: one already sent
+    or withdrawn (e.g. from another tab) is refused in Chinese and nothing changes."""
+    notice, _ = _for_sender(request, pk)
+    if notice.status != NoticeStatus.DRAFT:
+        messages.error(request, "该通知已发送或已撤回，不能再修改")
+        return redirect("notices:progress", pk=pk)
+    user = request.user
+    form = ComposeForm(request.POST or None, user=user, initial=draft_initial(notice))
+    if request.method == "POST" and form.is_valid():
+        send = request.POST.get("send") == "1"
+        try:
+            notice = actions.do_update_draft(user, notice, form.action_data(), form.cleaned_data["audience"],
+                                             attachments=request.FILES.getlist("attachments"), send=send)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _saved(request, notice, send)
+    context = {"form": form, "title": "修改草稿", "notice": notice, "attachments": list(notice.attachments.all())}
+    return render(request, "notices/compose.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def pick(request: HttpRequest) -> HttpResponse:
+    """The organisation picker of the compose and saved-list pages (htmx): the whole subtree of the
+    organisations where the user holds notice.send. ``field``: the form field the ticks are named like."""
+    from zongheng.orgs.picker import render_pick
+
+    require(request.user, Perm.NOTICE_SEND)
+    field = request.GET.get("field", "targets")
+    if field not in ("targets", "orgs"):
+        raise Http404
+    return render_pick(request, picker_targets(request.user), name=field, multiple=True)
+
+
+# ---------------------------------------------------------------- saved lists (保存的名单)
+
+
+@login_required
+def lists(request: HttpRequest) -> HttpResponse:
+    """保存的名单: the lists owned by organisations where I may send notices."""
+    require(request.user, Perm.NOTICE_SEND)
+    page = Paginator(selectors.lists_in_scope(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notices/lists.html", {"page": page, "query": _query(request)})
+
+
+def _list_page(request: HttpRequest, form: ListForm, saved: Any = None) -> HttpResponse:
+    title = f"修改名单：{saved.name}" if saved else "新建名单"
+    return render(request, "notices/list_form.html", {"form": form, "saved": saved, "title": title},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def list_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(user, Perm.NOTICE_SEND)
+    form = ListForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            saved = actions.do_create_list(user, d["owner_org"], d["name"], d["orgs"], d["persons"])
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"名单“{saved.name}”已保存")
+            return redirect("notices:lists")
+    return _list_page(request, form)
+
+
+@login_required
+def list_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    saved = selectors.list_for(user, pk)
+    initial = {"name": saved.name, "owner_org": saved.owner_org_id,
+               "orgs": list(saved.orgs.values_list("pk", flat=True)),
+               "persons": list(saved.persons.values_list("pk", flat=True))}
+    form = ListForm(request.POST or None, user=user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            saved = actions.do_update_list(user, saved, d["owner_org"], d["name"], d["orgs"], d["persons"])
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"名单“{saved.name}”已保存")
+            return redirect("notices:lists")
+    return _list_page(request, form, saved)
+
+
+@login_required
+@require_POST
+def list_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = selectors.list_for(request.user, pk)
+    try:
+        actions.do_delete_list(request.user, saved)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"名单“{saved.name}”已删除（已发出的通知不受影响）")
+    return redirect("notices:lists")
+
+
+@login_required
+def list_people(request: HttpRequest) -> HttpResponse:
+    """The person search of a saved list (htmx): people of the chosen owner organisation's subtree whose
+    name matches, at most a screenful, phones masked; the ticked ones stay on top."""
+    from zongheng.orgs.resolve import as_pk
+
+    from . import resolve
+
+    user = request.user
+    require(user, Perm.NOTICE_SEND)
+    q = request.GET.get("person_q", "").strip()[:40]
+    context: dict[str, Any] = {"q": q, "people": [], "more": 0, "owner": None}
+    try:
+        owner = resolve.resolve_sender_org(user, request.GET.get("owner_org"))
+    except ActionError:
+        return render(request, "notices/_person_results.html", context)
+    ticked = [pk for pk in (as_pk(v) for v in request.GET.getlist("persons")[:5000]) if pk is not None]
+    kept = list(resolve.people_choices(user).filter(pk__in=ticked, org_path__startswith=owner.path)
+                .select_related("org").order_by("name", "pk")) if ticked else []
+    found, total = selectors.people_under(owner, q, exclude=[p.pk for p in kept])
+    context.update(owner=owner, people=[(p, True) for p in kept] + [(p, False) for p in found],
+                   more=max(total - len(found), 0))
+    return render(request, "notices/_person_results.html", context)
 
 
 # ---------------------------------------------------------------- progress
