@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("zongheng.demands.urls")),
     path("", include("zongheng.meetings.urls")),
     path("", include("zongheng.notices.urls")),
+    path("", include("zongheng.cobuild.urls")),
     path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]
 

@@ -1,12 +1,13 @@
-"""What 一横 registers with the ground (``CobuildConfig.ready``): navigation, landing for liaisons,
-the pairing pace warning rule, to-do items, figures and audit labels."""
+"""What 一横 registers with the ground (``CobuildConfig.ready``): each part (units and councils, agreements
+and pairings, the lists) registers its navigation, landing, warning rules, to-do items, figures and audit
+labels from its own ``hooks_*`` module."""
 
 from __future__ import annotations
 
-from zongheng.core.audit_display import register_actions
-
-AUDIT_ACTIONS: dict[str, str] = {}
+from . import hooks_agreements, hooks_lists, hooks_units
 
 
 def register() -> None:
-    register_actions(AUDIT_ACTIONS)
+    hooks_units.register()
+    hooks_agreements.register()
+    hooks_lists.register()

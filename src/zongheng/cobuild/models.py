@@ -263,6 +263,9 @@ class ItemUpdate(models.Model):
         constraints = [models.CheckConstraint(name="item_update_progress_at_most_100",
                                               condition=Q(progress__lte=100))]
 
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.progress}%"
+
 
 class PairingQuerySet(models.QuerySet["Pairing"]):
     def restrict(self, user: Any, perm: str = Perm.COBUILD_VIEW) -> PairingQuerySet:
@@ -312,7 +315,7 @@ class Pairing(models.Model):
     def partner_label(self) -> str:
         if self.partner_kind == PartnerKind.OUTSIDE:
             return f"{self.partner_region}{self.partner_name}" if self.partner_region else self.partner_name
-        return self.unit.name if self.unit_id else ""
+        return self.unit.name if self.unit is not None else ""
 
 
 class Activity(models.Model):
