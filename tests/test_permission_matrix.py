@@ -21,7 +21,7 @@ from tests.factories import Tree, make_person, make_post, make_user, user_with_p
 from zongheng.accounts.actions import do_create_token
 from zongheng.core.permissions import Role
 from zongheng.orgs.choices import OrgKind
-from zongheng.orgs.models import ActivityTeam, ImportJob, LinkedHousehold, Org
+from zongheng.orgs.models import ActivityTeam, ImportJob, Level, LinkedHousehold, Org
 
 # Later modules add their rows from their own test package: ``tests/<module>/matrix.py`` defines
 # ``objects(community, grid, owner) -> dict`` (rows inside ``community``, made for ``owner``, a community
@@ -373,9 +373,12 @@ def test_who_may_grant_what(tree, granter, where):
     user = user_with_post(held_on, granter)
     expected = GRANTS[(granter, where)]
     assert set(roles_grantable_on(user, community.path)) == expected
+    # A liaison is appointed on a stationed unit's node (a child of the community), never on the community.
+    unit = Org.objects.add_child(community, instance=Org(name="某驻区单位", level=Level.objects.get(code="unit")))
     for role in R.values:
         person = make_person(community)
-        data = {"person": person, "role": role, "org": community, "starts_on": "2018-03-01",
+        data = {"person": person, "role": role, "org": unit if role == R.LIAISON else community,
+                "starts_on": "2018-03-01",
                 "sent_from": street if role == R.SECRETARY_ASSISTANT else None}
         if role in expected:
             assert do_create_post(user, data).role == role

@@ -336,6 +336,9 @@ def _check_sent_from(post: Post) -> None:
         resolve_sent_from(post.org, post.sent_from)
     elif post.sent_from is not None:
         raise ActionError("只有书记助理需要填写派出单位")
+    # A liaison's scope is their unit: the post is held on a stationed unit's node, never on a street or community.
+    if post.role == Role.LIAISON and post.org.level.code != "unit":
+        raise ActionError("驻区单位联络员只能任职于驻区单位")
 
 
 @transaction.atomic
