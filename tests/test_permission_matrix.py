@@ -26,7 +26,8 @@ from zongheng.orgs.models import ActivityTeam, ImportJob, Level, LinkedHousehold
 # Later modules add their rows from their own test package: ``tests/<module>/matrix.py`` defines
 # ``objects(community, grid, owner) -> dict`` (rows inside ``community``, made for ``owner``, a community
 # secretary there), ``routes(Route) -> list[Route]`` and optionally ``BODIES`` / ``SHARED_PATH`` dicts.
-MODULE_MATRICES = [importlib.import_module(f"tests.{name}.matrix") for name in ("meetings", "notices", "core")
+MODULE_MATRICES = [importlib.import_module(f"tests.{name}.matrix")
+                   for name in ("meetings", "notices", "core", "cobuild")
                    if (Path(__file__).parent / name / "matrix.py").exists()]
 
 
