@@ -360,9 +360,10 @@ def do_update_list(user: Any, saved: RecipientList, owner_org: Org, name: str, o
                    persons: list[Person]) -> RecipientList:
     """Changes a saved list (name, owner, organisations, people): the user must hold notice.send over
     both its present owner and the new one. Notices already sent keep their recipients."""
-    saved = RecipientList.objects.select_for_update().select_related("owner_org").filter(pk=saved.pk).first()
-    if saved is None:
+    locked = RecipientList.objects.select_for_update().select_related("owner_org").filter(pk=saved.pk).first()
+    if locked is None:
         raise ActionError("名单不存在或已删除")
+    saved = locked
     _may_send(user, saved.owner_org)
     name = _check_list(user, owner_org, name, orgs, persons)
     before = _list_snapshot(saved)
@@ -379,9 +380,10 @@ def do_update_list(user: Any, saved: RecipientList, owner_org: Org, name: str, o
 def do_delete_list(user: Any, saved: RecipientList) -> None:
     """Deletes a saved list. Sent notices keep their recipients (expanded at sending); a draft that
     named it keeps its other targets and is refused at sending when nothing is left."""
-    saved = RecipientList.objects.select_for_update().select_related("owner_org").filter(pk=saved.pk).first()
-    if saved is None:
+    locked = RecipientList.objects.select_for_update().select_related("owner_org").filter(pk=saved.pk).first()
+    if locked is None:
         raise ActionError("名单不存在或已删除")
+    saved = locked
     _may_send(user, saved.owner_org)
     before = _list_snapshot(saved)
     audit.record(user, "notice.list_delete", saved, org_path=saved.owner_org.path, before=before)

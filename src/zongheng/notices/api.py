@@ -251,7 +251,7 @@ def list_recipient_lists(request: HttpRequest, limit: int = Limit, offset: int =
 
 
 def _resolved_list(user: Any, payload: ListIn) -> tuple[Any, list[Any], list[Any]]:
-    owner = resolve.resolve_sender_org(user, payload.owner_org)
+    owner = resolve.resolve_owner_org(user, payload.owner_org)
     return owner, resolve.resolve_targets(user, owner, payload.orgs, label="组织"), \
         resolve.resolve_people(owner, payload.persons)
 

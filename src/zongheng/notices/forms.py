@@ -49,14 +49,15 @@ def picker_targets(user: Any) -> QuerySet[Org]:
     return resolve.sender_org_choices(user)
 
 
-def _sender_field(field: forms.Field, user: Any, bound: bool) -> None:
+def _sender_field(field: forms.Field, user: Any, bound: bool, *, owner: bool = False) -> None:
     """发文组织 / 所属组织: the organisations where the user holds notice.send (a few: a select)."""
     assert isinstance(field, ResolvedChoiceField)  # noqa: S101
     roots = set(scope_paths(user, Perm.NOTICE_SEND))
     field.queryset = Org.objects.filter(path__in=roots).order_by("path")
     if len(roots) == 1 and not bound:
         field.initial = field.queryset.first()
-    field.resolve = lambda value: resolve.resolve_sender_org(user, value)
+    field.resolve = (lambda value: resolve.resolve_owner_org(user, value)) if owner else \
+        (lambda value: resolve.resolve_sender_org(user, value))
 
 
 class ComposeForm(forms.Form):
@@ -145,7 +146,7 @@ class PersonPickerWidget(forms.Widget):
         super().__init__(attrs)
         self.url, self.people = url, people
 
-    def format_value(self, value: Any) -> list[Any]:
+    def format_value(self, value: Any) -> list[Any]:  # type: ignore[override]  # several values
         if value in (None, ""):
             return []
         return [getattr(v, "pk", v) for v in (value if isinstance(value, list | tuple) else [value])]
@@ -174,7 +175,7 @@ class ListForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        _sender_field(self.fields["owner_org"], user, self.is_bound)
+        _sender_field(self.fields["owner_org"], user, self.is_bound, owner=True)
         self.fields["owner_org"].widget.attrs["id"] = "id_owner_org"
         self.fields["orgs"].widget = PickerWidget(url=reverse("notices:pick") + "?field=orgs", multiple=True,
                                                   targets=picker_targets(user), help_text=TARGETS_HELP)

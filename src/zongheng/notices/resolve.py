@@ -28,6 +28,11 @@ def resolve_sender_org(user: Any, value: Any) -> Org:
     return resolve_org(user, Perm.NOTICE_SEND, value, label="发文组织")
 
 
+def resolve_owner_org(user: Any, value: Any) -> Org:
+    """所属组织 of a saved list: an organisation where the user holds notice.send."""
+    return resolve_org(user, Perm.NOTICE_SEND, value, label="所属组织")
+
+
 def resolve_targets(user: Any, sender_org: Org, values: Iterable[Any], *, label: str = "接收组织") -> list[Org]:
     """The subtrees the notice (or a saved list) goes to: each inside the sender (owner) organisation, and
     so in scope. One query."""

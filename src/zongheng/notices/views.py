@@ -262,7 +262,7 @@ def list_people(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("person_q", "").strip()[:40]
     context: dict[str, Any] = {"q": q, "people": [], "more": 0, "owner": None}
     try:
-        owner = resolve.resolve_sender_org(user, request.GET.get("owner_org"))
+        owner = resolve.resolve_owner_org(user, request.GET.get("owner_org"))
     except ActionError:
         return render(request, "notices/_person_results.html", context)
     ticked = [pk for pk in (as_pk(v) for v in request.GET.getlist("persons")[:5000]) if pk is not None]

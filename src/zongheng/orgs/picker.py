@@ -121,7 +121,7 @@ class PickerWidget(forms.Widget):
         super().__init__(attrs)
         self.url, self.multiple, self.targets, self.help_text = url, multiple, targets, help_text
 
-    def format_value(self, value: Any) -> list[Any]:
+    def format_value(self, value: Any) -> list[Any]:  # type: ignore[override]  # several values
         if value in (None, ""):
             return []
         values = value if isinstance(value, list | tuple) else [value]
