@@ -41,3 +41,41 @@ def test_a_street_secretary_cannot_move_a_grid_into_another_street(tree):
     with pytest.raises(ActionError, match="管辖范围"):
         do_move_org(secretary, tree.grids[0], tree.communities[2])
     assert not AuditLog.objects.filter(action="org.move").exists()
+
+
+def test_moving_a_grid_carries_the_paths_every_module_copied_from_it(tree):
+    """A demand in the grid, a meeting of the grid and a stationed unit sitting in it follow the grid: the
+    new community's cadres see them and the old community's no longer do."""
+    import datetime as dt
+
+    from zongheng.cobuild.choices import UnitLevel, UnitType
+    from zongheng.cobuild.models import Unit
+    from zongheng.demands.actions import do_submit_demand
+    from zongheng.demands.models import Category, Demand
+    from zongheng.meetings.models import Meeting, MeetingType
+    from zongheng.orgs.models import Level
+
+    grid, source, target = tree.grids[0], tree.communities[0], tree.communities[1]
+    demand, _ = do_submit_demand(None, {"channel": "web", "category": Category.objects.order_by("id").first(),
+                                        "urgency": "normal", "description": "路灯不亮", "address": "幸福里",
+                                        "grid": grid})
+    meeting = Meeting.objects.create(type=MeetingType.objects.order_by("id").first(), org=grid, org_path=grid.path,
+                                     period="2018-Q1", period_start=dt.date(2018, 1, 1),
+                                     period_end=dt.date(2018, 4, 1), place="网格活动室",
+                                     scheduled_at=dt.datetime(2018, 3, 1, 9, tzinfo=dt.UTC))
+    node = Org.objects.add_child(grid, instance=Org(name="振发锻件公司", level=Level.objects.get(code="unit")))
+    unit = Unit.objects.create(org=node, org_path=node.path, name="振发锻件公司", type=UnitType.PRIVATE_ENTERPRISE,
+                               level=UnitLevel.LOCAL, place=grid)
+
+    do_move_org(user_with_post(tree.district, Role.ORG_DEPT), grid, target)
+
+    grid = refresh(grid)
+    demand = Demand.objects.get(pk=demand.pk)
+    assert demand.grid_path == grid.path and demand.org_path.startswith(grid.path)
+    assert Meeting.objects.get(pk=meeting.pk).org_path == grid.path
+    assert Unit.objects.get(pk=unit.pk).org_path == refresh(node).path
+    target_cadre = user_with_post(refresh(target), Role.SECRETARY)
+    source_cadre = user_with_post(refresh(source), Role.SECRETARY)
+    assert Unit.objects.restrict(target_cadre).filter(pk=unit.pk).exists()
+    assert not Unit.objects.restrict(source_cadre).filter(pk=unit.pk).exists()
+    assert not Demand.objects.restrict(source_cadre).filter(pk=demand.pk).exists()

@@ -8,6 +8,16 @@ from . import hooks_agreements, hooks_lists, hooks_units
 
 
 def register() -> None:
+    from zongheng.core.paths import register_path_copy
+
+    from . import models as m
+
+    register_path_copy(m.Unit, "org_path")
+    for model in (m.Council, m.Need, m.Service):
+        register_path_copy(model, "org_path")
+    for model in (m.Agreement, m.AgreementItem, m.Pairing):
+        register_path_copy(model, "org_path", "unit_path")
+    register_path_copy(m.Resource, "unit_path", "place_path")
     hooks_units.register()
     hooks_agreements.register()
     hooks_lists.register()

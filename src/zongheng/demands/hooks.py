@@ -47,6 +47,11 @@ def register() -> None:
     register_nav(40, "demands:config", "诉求配置", Perm.DEMAND_CONFIGURE)
     register_badge(10, "demands:notifications", "诉求提醒", _unread)
     register_landing(20, "demands.workbench", _workbench)
+    from zongheng.core.paths import register_path_copy
+
+    from .models import Demand
+
+    register_path_copy(Demand, "grid_path", "org_path")
     register_linkage()
     from zongheng.orgs.places import register_report_url
 

@@ -24,7 +24,13 @@ def _url(name: str):  # type: ignore[no-untyped-def]
 
 
 def register() -> None:
+    from zongheng.core.paths import register_path_copy
+
     from . import rules
+    from .models import Meeting, Resolution
+
+    register_path_copy(Meeting, "org_path")
+    register_path_copy(Resolution, "org_path", "owner_path")
 
     register_rule(rules.NOT_HELD, "会议未按期召开", Perm.MEETING_VIEW, rules.find_not_held)
     register_rule(rules.RESOLUTION_OVERDUE, "议定事项逾期", Perm.MEETING_VIEW, rules.find_resolution_overdue)

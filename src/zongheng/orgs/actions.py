@@ -27,6 +27,7 @@ from zongheng.core.masking import (
     validate_id_number,
     validate_phone,
 )
+from zongheng.core.paths import path_copies
 from zongheng.core.permissions import PLATFORM_ROLES, Perm, Role
 
 from .choices import OrgKind, Standing
@@ -109,8 +110,9 @@ def do_update_org(user: Any, org: Org, data: dict[str, Any]) -> Org:
 def do_move_org(user: Any, org: Org, new_parent: Org) -> Org:
     """Moves ``org`` (e.g. a grid to another community) with all its descendants.
 
-    Rewrites every descendant path (treebeard) and every copied ``org_path`` /
-    ``registered_path`` below it, in one transaction, then audits old and new paths.
+    Rewrites every descendant path (treebeard) and every copied path below it (people's ``org_path`` /
+    ``registered_path`` and each module's copies, ``core.paths``), in one transaction, then audits old and
+    new paths.
     """
     org = Org.objects.select_for_update().get(pk=org.pk)
     new_parent = Org.objects.select_for_update().get(pk=new_parent.pk)
@@ -128,8 +130,8 @@ def do_move_org(user: Any, org: Org, new_parent: Org) -> Org:
     Org.objects.move(org, new_parent, "last-child")
     org.refresh_from_db()
     new_path = org.path
-    for field in ("org_path", "registered_path"):
-        Person.objects.filter(**{f"{field}__startswith": old_path}).update(
+    for model, field in path_copies():  # people's org_path/registered_path and each module's copies
+        model.objects.filter(**{f"{field}__startswith": old_path}).update(
             **{field: Concat(Value(new_path), Substr(F(field), len(old_path) + 1))}
         )
     audit.record(

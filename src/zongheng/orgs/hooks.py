@@ -17,9 +17,10 @@ from zongheng.core.access import scope_paths
 from zongheng.core.audit_display import register_actions, register_object_url, register_org_finder
 from zongheng.core.landing import register_landing
 from zongheng.core.nav import register_nav
+from zongheng.core.paths import register_path_copy
 from zongheng.core.permissions import Perm
 
-from .models import Org, Post
+from .models import Org, Person, Post
 
 
 def _top_org(user: Any, perm: str) -> str | None:
@@ -73,6 +74,7 @@ def org_names(paths: Any) -> dict[str, str]:
 
 def register() -> None:
     access.register_tree(steplen=Org.steplen, active_posts=active_posts, root_paths=root_paths, names=org_names)
+    register_path_copy(Person, "org_path", "registered_path")
     # Where each audited object of this module lies in the tree (the auditor's scope).
     # Post, ActivityTeam, ImportJob (``org``) and Person (``org_path``) follow the conventions.
     audit.register_org_path("orgs.org", lambda org: org.path)
