@@ -43,6 +43,7 @@ def test_the_edit_page_is_the_compose_form_prefilled_with_the_draft(client, tree
     assert "修改草稿" in html and 'value="草稿标题"' in html and "第一段" in html
     assert f'name="targets" value="{tree.grids[1].pk}" checked' in html
     assert re.search(r'name="levels" value="grid"[^>]*checked', html)
+    assert re.search(r'name="due_at" value="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"', html)  # the browser shows it
     assert not re.search(r'name="levels" value="street"[^>]*checked', html)
 
 

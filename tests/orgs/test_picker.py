@@ -69,6 +69,7 @@ def test_the_answer_keeps_ticked_targets_on_top_says_how_many_more_and_never_gro
     assert ids[0] == ticked.pk and f'value="{ticked.pk}" checked' in html
     assert len(ids) == 21 and "还有 5 个" in html and 'type="checkbox"' in html
     assert len(ctx.captured_queries) <= 4
+    assert "{#" not in html and "render_pick" not in html  # the template's comment stays a comment
 
 
 def test_the_answer_offers_only_the_targets_given(tree):
