@@ -122,6 +122,11 @@ def _unread(user: Any) -> int:
 
 
 def register() -> None:
+    from zongheng.core.paths import register_path_copy
+
+    from .models import Notice
+
+    register_path_copy(Notice, "org_path")  # recipients keep the organisation they were sent to
     register_actions(AUDIT_ACTIONS)
     register_object_url("notices.notice", lambda pk: progress_url(int(pk)) if str(pk).isdigit() else None,
                         Perm.NOTICE_VIEW)
