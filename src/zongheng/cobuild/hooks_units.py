@@ -1,5 +1,43 @@
-"""What 一横's units part registers with the ground (called by ``cobuild.hooks.register``)."""
+"""What 一横's units part registers with the ground (called by ``cobuild.hooks.register``): navigation, the
+liaison's landing page (their unit's page), audit labels and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from zongheng.core.audit_display import register_actions, register_object_url
+from zongheng.core.landing import register_landing
+from zongheng.core.nav import register_nav
+from zongheng.core.permissions import Perm
+
+AUDIT_ACTIONS = {
+    "cobuild.unit_create": "登记驻区单位", "cobuild.unit_update": "修改驻区单位", "cobuild.unit_import": "导入驻区单位",
+    "cobuild.council_create": "新建大工委/大党委", "cobuild.council_update": "修改大工委/大党委",
+    "cobuild.member_add": "增补大工委/大党委委员", "cobuild.member_end": "大工委/大党委委员离任",
+}
+
+
+def liaison_landing(user: Any) -> str | None:
+    """A user whose only cobuild scope is one stationed unit's node (its liaison) lands on the unit's page;
+    everyone else keeps 我的待办."""
+    from .selectors_units import only_unit_of
+
+    if user is None or not user.is_authenticated:
+        return None
+    unit = only_unit_of(user)
+    return reverse("cobuild:unit_detail", args=[unit.pk]) if unit is not None else None
+
+
+def _url(name: str):  # type: ignore[no-untyped-def]
+    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
 
 
 def register() -> None:
-    pass
+    register_actions(AUDIT_ACTIONS)
+    register_object_url("cobuild.unit", _url("cobuild:unit_detail"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.council", _url("cobuild:council_detail"), Perm.COBUILD_VIEW)
+    register_landing(-10, "cobuild.liaison", liaison_landing)
+    register_nav(40, "cobuild:unit_list", "驻区单位", Perm.COBUILD_VIEW)
+    register_nav(41, "cobuild:council_list", "大工委", Perm.COBUILD_VIEW)
