@@ -49,6 +49,9 @@ DEMO_ACCOUNTS: list[dict[str, str]] = [
     {"username": "auditor", "label": "审计员 · 迎江区", "role": Role.AUDITOR, "org": "迎江区"},
     {"username": "assistant", "label": "社区书记助理（宜城路街道下派） · 先锋社区", "role": Role.SECRETARY_ASSISTANT,
      "org": "先锋社区"},
+    # Made by the co-building demo (cobuild.demo), on the unit's node.
+    {"username": "liaison", "label": "驻区单位联络员 · 振发锻件公司", "role": Role.LIAISON, "org": "振发锻件公司"},
+    {"username": "union", "label": "驻区单位联络员 · 市总工会", "role": Role.LIAISON, "org": "市总工会"},
 ]
 
 # ------------------------------------------------------------------ reference data
@@ -595,6 +598,8 @@ def _demo_accounts(builder: _Builder, first: dict[str, Any]) -> list[dict[str, s
     rows = []
     for spec in DEMO_ACCOUNTS:
         username = spec["username"]
+        if username not in people:
+            continue  # a liaison account: cobuild.demo makes it with the unit
         person = people[username]
         user, _ = User.objects.get_or_create(username=username)
         user.person = person
@@ -701,7 +706,7 @@ def _delete_dependents(ours: set[type[models.Model]]) -> None:
             if getattr(f, "concrete", False) and f.is_relation and f.related_model in (Org, Person):
                 pending.append(model)
                 break
-    for _ in range(len(pending) + 1):
+    for _ in range(2 * len(apps.get_models())):
         if not pending:
             return
         failed = []
@@ -716,6 +721,11 @@ def _delete_dependents(ours: set[type[models.Model]]) -> None:
                     if own:
                         qs.update(**dict.fromkeys(own))
                     qs.delete()
-            except (ProtectedError, RestrictedError, PermissionError):
+            except (ProtectedError, RestrictedError) as e:
+                failed.append(model)
+                # Rows of a table that points at no organisation hold them (a match holds its need): theirs first.
+                blockers = getattr(e, "protected_objects", None) or getattr(e, "restricted_objects", None) or ()
+                failed += [m for m in {type(obj) for obj in blockers} if m not in ours and m not in failed]
+            except PermissionError:
                 failed.append(model)
         pending = failed

@@ -79,6 +79,18 @@ class Command(BaseCommand):
         if opts["live"]:
             notices_demo.build_live(built.districts[0], seed=opts["seed"],
                                     log=lambda msg: self.stdout.write(f"  {msg}"))
+        from zongheng.cobuild import demo as cobuild_demo  # 一横: every district copy's units, then the live slice
+
+        cobuild_started = time.perf_counter()
+        for index, district in enumerate(built.districts):
+            cobuild_demo.build(district, seed=opts["seed"] + index, year=opts["year"], accounts=index == 0,
+                               log=(lambda msg: self.stdout.write(f"  {msg}")) if index == 0 else None)
+        if opts["live"]:
+            cobuild_demo.build_live(built.districts[0], seed=opts["seed"],
+                                    log=lambda msg: self.stdout.write(f"  {msg}"))
+        built.accounts = demo.demo_accounts()  # the liaison accounts are made with their units
+        took = time.perf_counter() - cobuild_started
+        self.stdout.write(f"  一横（驻区单位、认领书、结对、三张清单）已生成（{took:.1f} 秒）")
         from django.utils import timezone  # today's warnings, once every module's demo rows exist
 
         from zongheng.core import warnings as early_warnings
