@@ -342,16 +342,31 @@ def test_configuration_is_for_the_root_only_and_opt_in_limits_the_orgs(client, t
     assert client.get(reverse("meetings:types")).status_code == 403
     client.force_login(dept)
     grid = tree.grids[0]
-    response = client.post(reverse("meetings:type_edit", args=[mtype.pk]), {
-        "enabled": "on", "opt_in": "on", "quorum_num": 1, "quorum_den": 2, "orgs": str(grid.pk)})
+    url = reverse("meetings:type_edit", args=[mtype.pk])
+    response = client.post(url, {"enabled": "on", "opt_in": "on", "quorum_num": 1, "quorum_den": 2,
+                                 "add_orgs": [grid.pk, tree.grids[1].pk]})
     assert response.status_code == 302
     mtype.refresh_from_db()
-    assert mtype.enabled and list(mtype.opted.values_list("org_id", flat=True)) == [grid.pk]
-    assert set(selectors.applicable_orgs(mtype).values_list("pk", flat=True)) == {grid.pk}
+    assert mtype.enabled and set(mtype.opted.values_list("org_id", flat=True)) == {grid.pk, tree.grids[1].pk}
+    assert set(selectors.applicable_orgs(mtype).values_list("pk", flat=True)) == {grid.pk, tree.grids[1].pk}
     assert AuditLog.objects.filter(action="meeting.type_configure").count() == 1
-    response = client.post(reverse("meetings:type_edit", args=[mtype.pk]), {
-        "enabled": "on", "opt_in": "on", "quorum_num": 1, "quorum_den": 2, "orgs": str(tree.communities[0].pk)})
-    assert "不适用于" in response.content.decode()
+    # The page lists the selected organisations, each with a 移出 box; ticking one removes only it.
+    assert f'name="remove_orgs" value="{grid.pk}"' in client.get(url).content.decode()
+    response = client.post(url, {"enabled": "on", "opt_in": "on", "quorum_num": 1, "quorum_den": 2,
+                                 "remove_orgs": [grid.pk]})
+    assert response.status_code == 302
+    assert list(mtype.opted.values_list("org_id", flat=True)) == [tree.grids[1].pk]
+    # A community is not of the type's levels: refused in Chinese, nothing added.
+    response = client.post(url, {"enabled": "on", "opt_in": "on", "quorum_num": 1, "quorum_den": 2,
+                                 "add_orgs": [tree.communities[0].pk]})
+    assert response.status_code == 400 and "适用层级" in response.content.decode()
+    assert list(mtype.opted.values_list("org_id", flat=True)) == [tree.grids[1].pk]
+    # The picker offers organisations of the type's levels only.
+    picked = client.get(reverse("meetings:pick"), {"kind": "opt", "type": mtype.pk, "pick_q": grid.name})
+    assert f'value="{grid.pk}"' in picked.content.decode()
+    picked = client.get(reverse("meetings:pick"), {"kind": "opt", "type": mtype.pk,
+                                                   "pick_q": tree.communities[0].name})
+    assert f'value="{tree.communities[0].pk}"' not in picked.content.decode()
 
 
 def test_an_invited_person_without_a_post_sees_the_meeting(client, tree, mtypes):

@@ -290,14 +290,15 @@ def do_resolution_progress(user: Any, resolution: Resolution, text: str, *, done
 
 
 @transaction.atomic
-def do_configure_type(user: Any, mtype: MeetingType, data: dict[str, Any], orgs: list[Org] | None = None,
-                      now: dt.datetime | None = None) -> MeetingType:
+def do_configure_type(user: Any, mtype: MeetingType, data: dict[str, Any], *, add: list[Org] | None = None,
+                      remove: list[int] | None = None, now: dt.datetime | None = None) -> MeetingType:
     """Switch a type on or off, for all its organisations or (opt-in) for chosen ones, and set its
-    quorum. Switching on counts periods from today: the periods already begun are not required."""
+    quorum; ``add`` organisations to its selection and ``remove`` (ids) from it. Switching on counts
+    periods from today: the periods already begun are not required; so does adding an organisation."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     mt = MeetingType.objects.select_for_update().get(pk=mtype.pk)
-    before = audit.snapshot(mt, TYPE_FIELDS) | {"orgs": sorted(mt.opted.values_list("org_id", flat=True))}
+    before = audit.snapshot(mt, TYPE_FIELDS)
     num, den = data.get("quorum_num", mt.quorum_num), data.get("quorum_den", mt.quorum_den)
     if not (den >= 1 and 0 <= num <= den):
         raise ActionError("法定人数须为不大于 1 的分数，如 1/2 或 2/3")
@@ -307,16 +308,17 @@ def do_configure_type(user: Any, mtype: MeetingType, data: dict[str, Any], orgs:
     mt.enabled, mt.opt_in = enabled, data.get("opt_in", mt.opt_in)
     mt.quorum_num, mt.quorum_den = num, den
     mt.save()
-    if orgs is not None:
-        wanted = {o.pk for o in orgs}
+    if add:
         levels = set(mt.levels.values_list("pk", flat=True))
-        wrong = [o.name for o in orgs if o.level_id not in levels]
+        wrong = [o.name for o in add if o.level_id not in levels]
         if wrong:
             raise ActionError(f"“{mt.name}”不适用于：{'、'.join(wrong[:5])}")
-        mt.opted.exclude(org_id__in=wanted).delete()
-        have = set(mt.opted.values_list("org_id", flat=True))
-        MeetingTypeOrg.objects.bulk_create([MeetingTypeOrg(type=mt, org_id=pk, since=today)
-                                            for pk in wanted - have])
-    after = audit.snapshot(mt, TYPE_FIELDS) | {"orgs": sorted(mt.opted.values_list("org_id", flat=True))}
+        have = set(mt.opted.filter(org_id__in=[o.pk for o in add]).values_list("org_id", flat=True))
+        MeetingTypeOrg.objects.bulk_create([MeetingTypeOrg(type=mt, org_id=o.pk, since=today)
+                                            for o in add if o.pk not in have])
+    if remove:
+        mt.opted.filter(org_id__in=remove).delete()
+    after = audit.snapshot(mt, TYPE_FIELDS) | {"orgs_added": sorted(o.pk for o in add or []),
+                                               "orgs_removed": sorted(remove or [])}
     audit.record(user, "meeting.type_configure", mt, before=before, after=after, org_path="")
     return mt

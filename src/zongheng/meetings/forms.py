@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from zongheng.orgs.models import Org
 from zongheng.orgs.picker import PickerWidget
-from zongheng.orgs.resolve import ResolvedChoiceField
+from zongheng.orgs.resolve import ResolvedChoiceField, ResolvedMultipleChoiceField
 
 from . import resolve
 from .models import MeetingType
@@ -100,6 +100,17 @@ class TypeForm(forms.Form):
     opt_in = forms.BooleanField(label="仅对选定组织启用", required=False)
     quorum_num = forms.IntegerField(label="法定人数（分子）", min_value=0, max_value=100)
     quorum_den = forms.IntegerField(label="法定人数（分母）", min_value=1, max_value=100)
-    orgs = forms.CharField(label="选定组织（组织编号，以逗号或空格分隔）", required=False, max_length=20000,
-                           widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="仅在“仅对选定组织启用”时生效；组织编号见组织页面地址")
+    add_orgs = ResolvedMultipleChoiceField(label="添加选定组织（输入名称搜索，可多选）", required=False)
+    remove_orgs = forms.MultipleChoiceField(label="移出", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, user: Any, mtype: MeetingType, shown: list[Org], **kwargs: Any) -> None:
+        """``shown``: the selected organisations listed on this page (each with a 移出 box)."""
+        super().__init__(*args, **kwargs)
+        targets = resolve.opt_in_choices(user, mtype)
+        field: Any = self.fields["add_orgs"]
+        field.widget = PickerWidget(url=f"{reverse('meetings:pick')}?kind=opt&type={mtype.pk}", multiple=True,
+                                    targets=targets,
+                                    help_text="仅在“仅对选定组织启用”时生效；只列出适用层级的组织。")
+        field.resolve = lambda values: resolve.resolve_opt_in_orgs(user, mtype, values)
+        remove: Any = self.fields["remove_orgs"]
+        remove.choices = [(str(o.pk), o.name) for o in shown]

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import Org, Person
-from zongheng.orgs.resolve import org_choices, pick_one, refusal, resolve_org
+from zongheng.orgs.resolve import as_pk, org_choices, pick_one, refusal, resolve_org
 
 from .models import MeetingType
 
@@ -45,4 +46,18 @@ def resolve_type(value: Any, *, enabled: bool = True) -> MeetingType:
         from zongheng.core.errors import ActionError
 
         raise ActionError("会议类型不存在或尚未启用")
+    return found
+
+
+def opt_in_choices(user: Any, mtype: MeetingType) -> QuerySet[Org]:
+    """Organisations a type may be switched on for (opt-in): of its levels, where the user configures meetings."""
+    return Org.objects.restrict(user, Perm.MEETING_CONFIGURE).filter(level__in=mtype.levels.all())
+
+
+def resolve_opt_in_orgs(user: Any, mtype: MeetingType, values: list[Any]) -> list[Org]:
+    """The organisations to add to a type's selection: each among ``opt_in_choices`` (one message for all)."""
+    pks = {as_pk(v) for v in values}
+    found = list(opt_in_choices(user, mtype).filter(pk__in=pks - {None}))
+    if None in pks or len(found) != len(pks):
+        raise ActionError(refusal("选定组织") + f"（须为“{mtype.name}”适用层级的组织）")
     return found

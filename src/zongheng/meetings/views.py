@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,8 +23,10 @@ from zongheng.core.access import has_perm, in_scope, require, require_at_root
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
+from zongheng.orgs.picker import path_labels
+from zongheng.orgs.resolve import as_pk
 
-from . import actions, exports, selectors
+from . import actions, exports, resolve, selectors
 from .choices import RECORDED_ATTENDANCE, AttendanceStatus, MeetingStatus, ResolutionStatus
 from .forms import (
     CancelForm,
@@ -191,9 +192,14 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def pick(request: HttpRequest) -> HttpResponse:
-    """The 召开组织 picker of 安排会议 (htmx): organisations where the user holds meeting.change."""
+    """The 召开组织 picker of 安排会议 (htmx): organisations where the user holds meeting.change; with
+    ``kind=opt&type=<id>`` the organisations a meeting type may be switched on for."""
     from zongheng.orgs.picker import render_pick
 
+    if request.GET.get("kind") == "opt":  # 配置会议类型: the organisations a type may be switched on for
+        require_at_root(request.user, Perm.MEETING_CONFIGURE)
+        mtype = get_object_or_404(MeetingType, pk=as_pk(request.GET.get("type")) or 0)
+        return render_pick(request, resolve.opt_in_choices(request.user, mtype), name="add_orgs", multiple=True)
     require(request.user, Perm.MEETING_CHANGE)
     return render_pick(request, schedule_org_choices(request.user), name="org", multiple=False)
 
@@ -367,27 +373,27 @@ def type_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """配置会议类型: on/off, quorum, and (opt-in) the selected organisations — listed a page at a time, each
+    with a 移出 box; more are added with the picker (the page never lists every organisation)."""
     require_at_root(request.user, Perm.MEETING_CONFIGURE)
     mtype = get_object_or_404(MeetingType, pk=pk)
-    opted = list(mtype.opted.values_list("org_id", flat=True))
-    form = TypeForm(request.POST or None, initial={
+    opted = Org.objects.filter(pk__in=mtype.opted.values("org_id")).order_by("path")
+    page = Paginator(opted, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page)
+    form = TypeForm(request.POST or None, user=request.user, mtype=mtype, shown=shown, initial={
         "enabled": mtype.enabled, "opt_in": mtype.opt_in, "quorum_num": mtype.quorum_num,
-        "quorum_den": mtype.quorum_den, "orgs": " ".join(str(i) for i in opted)})
+        "quorum_den": mtype.quorum_den})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        raw = data.pop("orgs").replace(",", " ").replace("，", " ").split()
+        add, remove = data.pop("add_orgs") or [], [int(v) for v in data.pop("remove_orgs") or []]
         try:
-            if any(not x.isdigit() for x in raw):
-                raise ActionError("选定组织须填写组织编号（数字）")
-            orgs = list(Org.objects.restrict(request.user, Perm.MEETING_CONFIGURE).filter(
-                pk__in=[int(x) for x in raw]))
-            if len(orgs) != len(set(raw)):
-                raise ActionError("选定组织中有不存在的组织编号")
-            actions.do_configure_type(request.user, mtype, data, orgs if data["opt_in"] else None)
+            actions.do_configure_type(request.user, mtype, data, add=add, remove=remove)
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"“{mtype.name}”已保存")
-            return redirect("meetings:types")
-    return render(request, "meetings/form.html", {"form": form, "title": f"配置会议类型：{mtype.name}",
-                                                  "button": "保存", "back": reverse("meetings:types")})
+            return redirect("meetings:type_edit", pk=mtype.pk)
+    paths = path_labels(shown)
+    return render(request, "meetings/type_edit.html", {"form": form, "mtype": mtype, "page": page,
+                                                      "rows": [(o, paths[o.pk]) for o in shown]},
+                  status=400 if form.errors else 200)
