@@ -1,5 +1,47 @@
-"""What 一横's lists part registers with the ground (called by ``cobuild.hooks.register``)."""
+"""What 一横's lists part registers with the ground (called by ``cobuild.hooks.register``): navigation (三张清单),
+the home page's figures (需求对接率, 盘活闲置资源), audit labels, links from the audit log and where the
+lists' rows belong in the tree (a resource: its unit's node; a match: the need's community)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from zongheng.core.audit import register_org_path
+from zongheng.core.audit_display import register_actions, register_object_url
+from zongheng.core.nav import register_nav
+from zongheng.core.permissions import Perm
+from zongheng.core.todo import register_figure
+
+AUDIT_ACTIONS = {
+    "cobuild.need_create": "登记需求", "cobuild.need_update": "修改需求", "cobuild.need_close": "关闭需求",
+    "cobuild.resource_create": "登记资源", "cobuild.resource_update": "修改资源",
+    "cobuild.service_create": "登记服务", "cobuild.service_update": "修改服务",
+    "cobuild.match_accept": "确认资源对接", "cobuild.match_agreement": "资源对接新建认领书",
+}
+
+
+def _url(name: str):  # type: ignore[no-untyped-def]
+    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
+
+
+def _resource_path(resource: Any) -> str:
+    return str(resource.unit_path)
+
+
+def _match_path(match: Any) -> str:
+    return str(match.need.org_path)
 
 
 def register() -> None:
-    pass
+    from .figures_lists import home_figures
+
+    register_actions(AUDIT_ACTIONS)
+    register_org_path("cobuild.resource", _resource_path)
+    register_org_path("cobuild.match", _match_path)
+    register_object_url("cobuild.need", _url("cobuild:need_detail"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.resource", _url("cobuild:resource_detail"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.service", _url("cobuild:service_edit"), Perm.COBUILD_CHANGE)
+    register_nav(43, "cobuild:lists_home", "三张清单", Perm.COBUILD_VIEW)
+    register_figure(45, "cobuild_lists", home_figures)

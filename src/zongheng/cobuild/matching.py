@@ -160,7 +160,7 @@ def needs_for_resource(resource: Resource) -> QuerySet[Need]:
     tiers = [When(org_path__startswith=community, then=Value(0))] if community else []
     tiers.append(When(org_path__startswith=street, then=Value(1)))
     return (with_met(Need.objects.filter(kind=resource.kind, state=NeedState.OPEN, org_path__startswith=district))
-            .exclude(Exists(already)).filter(left__gt=0)
+            .exclude(Exists(already)).filter(left__gt=0)  # type: ignore[misc]
             .annotate(tier=Case(*tiers, default=Value(2), output_field=IntegerField()))
             .select_related("org")
             .order_by("tier", "-left", "id"))
