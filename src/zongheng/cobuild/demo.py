@@ -687,6 +687,8 @@ class _Year:
     # -------------------------------------------------------------- the three lists
 
     def lists(self) -> tuple[list[Need], list[Resource], list[Service], list[tuple[Match, AgreementItem]]]:
+        from .matching import reason_text  # the reason the matching engine gives for the same proposal
+
         rng, year, gen = self.rng, self.year, self.gen
         needs: list[Need] = []
         resources: list[Resource] = []
@@ -726,7 +728,6 @@ class _Year:
             return n
 
         def match(n: Need, r: Resource, quantity: int, day: dt.date) -> None:
-            same = "同一社区" if r.place_id == n.org_id else "同一街道"
             remaining = r.capacity - r.used
             r.used += quantity
             n.state = NeedState.MATCHED
@@ -737,7 +738,9 @@ class _Year:
                            min(day + dt.timedelta(days=rng.randint(20, 60)), dt.date(year, 12, 31)),
                            state=ItemState.DONE, unit_owner=gen.name()[0], target=f"满足“{n.title}”，{quantity:,}"
                            f"{KIND_WORDS[r.kind]}")
-            reason = f"{same}、类别相符（{ResourceKind(r.kind).label}），剩余可用 {remaining:,}{KIND_WORDS[r.kind]}"
+            street = r.place_path if r.place.level.code == "street" else r.place_path[:-Org.steplen]
+            tier = 0 if r.place_id == n.org_id else 1 if n.org_path.startswith(street) else 2
+            reason = reason_text(r.kind, tier, remaining, idle=r.idle)
             matches.append((Match(need=n, resource=r, quantity=quantity, reason=reason, item=it,
                                   accepted_at=_at(day, rng)), it))
 
