@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from zongheng.core.access import require
 from zongheng.core.permissions import Perm
@@ -306,7 +306,7 @@ def create_agreement(request: HttpRequest, payload: AgreementIn) -> Any:
     data["org"] = resolve.resolve_side_org(user, payload.org)
     data["unit"] = resolve.resolve_any_unit(payload.unit)
     a = actions.do_create_agreement(user, data)
-    return 201, _agreement_detail(user, a.pk)
+    return Status(201, _agreement_detail(user, a.pk))
 
 
 @router.get("/agreements/{id}", response={200: AgreementDetailOut, **ONE}, summary="项目认领书详情（含认领项目）")
@@ -342,7 +342,7 @@ def add_agreement_item(request: HttpRequest, payload: AgreementItemIn, id: int =
     if not actions.may_change(user, a):
         raise PermissionDenied("该认领书须由街道或社区一方维护")
     item = actions.do_add_item(user, a, payload.dict())
-    return 201, _item_detail(user, item.pk)
+    return Status(201, _item_detail(user, item.pk))
 
 
 # ---------------------------------------------------------------- items
@@ -425,7 +425,7 @@ def create_pairing(request: HttpRequest, payload: PairingIn) -> Any:
     data["org"] = resolve.resolve_community(user, payload.org)
     data["unit"] = resolve.resolve_any_unit(payload.unit) if payload.partner_kind == PartnerKind.UNIT else None
     p = actions.do_create_pairing(user, data)
-    return 201, _pairing_detail(user, p.pk)
+    return Status(201, _pairing_detail(user, p.pk))
 
 
 @router.get("/pairings/{id}", response={200: PairingDetailOut, **ONE}, summary="结对共建详情（含共建活动）")
@@ -452,4 +452,4 @@ def log_pairing_activity(request: HttpRequest, payload: PairingActivityIn, id: i
     p = get_object_or_404(selectors.pairings_in_scope(user), pk=id)
     if not actions.may_progress(user, p):
         raise PermissionDenied("您不能为该结对登记活动")
-    return 201, _activity(actions.do_log_activity(user, p, payload.dict()))
+    return Status(201, _activity(actions.do_log_activity(user, p, payload.dict())))
