@@ -75,3 +75,27 @@ def make_activity(pairing: Pairing, held_on: dt.date) -> Activity:
 
 def aware(day: dt.date, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def make_joint_meeting(org: Org, held: dt.datetime, present: list[Any] = (), absent: list[Any] = (),
+                       status: str = "held") -> Any:
+    """A joint meeting (联席会议) of ``org`` recorded in the meetings module, with its attendance."""
+    from zongheng.meetings.defaults import ensure_installed
+    from zongheng.meetings.models import Attendance, Meeting, MeetingType
+
+    ensure_installed()
+    org = Org.objects.select_related("level").get(pk=org.pk)
+    code = "community_joint" if org.level.code in ("community", "village") else "street_joint"
+    day = timezone.localdate(held)
+    quarter = (day.month - 1) // 3
+    start = dt.date(day.year, quarter * 3 + 1, 1)
+    end = dt.date(day.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1)
+    meeting = Meeting.objects.create(type=MeetingType.objects.get(code=code), org=org, org_path=org.path,
+                                     period=f"{day.year}-Q{quarter + 1}", period_start=start, period_end=end,
+                                     scheduled_at=held, place="会议室", status=status,
+                                     held_at=held if status == "held" else None)
+    for person in present:
+        Attendance.objects.create(meeting=meeting, person=person, status="present")
+    for person in absent:
+        Attendance.objects.create(meeting=meeting, person=person, status="absent")
+    return meeting

@@ -33,7 +33,7 @@ from .choices import ItemState
 from .models import Activity, AgreementItem, CouncilMember, Match, Unit
 
 FIGURES: dict[str, str] = {
-    "meetings": "参加大工委/大党委会议",
+    "meetings": "参加大工委、大党委会议",
     "on_time": "按期完成认领项目",
     "activities": "开展结对共建活动",
     "problems": "解决问题",
