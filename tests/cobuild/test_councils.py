@@ -126,9 +126,8 @@ def test_councils_are_made_and_seated_through_the_pages_and_the_api(client, tree
                                                                           "name": "假"}),
                       content_type="application/json")
     assert api.status_code == 400 and "驻区单位" in api.json()["detail"]
-    api = client.post(f"{API}/councils/{council.pk}/members",
-                      json.dumps({"seat": "sent", "sent_from": tree.streets[0].pk, "name": "郑干部", "rank": "section"}),
-                      content_type="application/json")
+    body = {"seat": "sent", "sent_from": tree.streets[0].pk, "name": "郑干部", "rank": "section"}
+    api = client.post(f"{API}/councils/{council.pk}/members", json.dumps(body), content_type="application/json")
     assert api.status_code == 201 and api.json()["sent_from"]["id"] == tree.streets[0].pk
     member = CouncilMember.objects.get(name="郑干部")
     assert client.post(reverse("cobuild:council_member_end", args=[member.pk]),
