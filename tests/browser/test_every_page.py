@@ -25,7 +25,7 @@ import pytest
 from tests.browser.conftest import check_page_accessibility
 
 PASSWORD = "zongheng-demo"
-ROLES = ["district", "street", "community", "assistant", "grid", "household", "member", "auditor"]
+ROLES = ["district", "street", "community", "assistant", "grid", "household", "member", "auditor", "liaison", "union"]
 WIDTHS = {390: {"width": 390, "height": 844}, 1366: {"width": 1366, "height": 768}}
 MAX_PAGES = 20  # per role and width: keeps the whole module near three minutes on two cores
 SKIP = re.compile(r"(\.xlsx$|\.pdf$|/accounts/logout/|/display/|/api/|/open311/|/static/|/media/|/photos/|/healthz"
@@ -92,6 +92,10 @@ def _build_demo() -> None:
     built = demo.build(seed=2018)
     district = built.districts[0]
     demands_demo.build(district, seed=2018, year=2018, count=40)
+    from zongheng.cobuild import demo as cobuild_demo  # the units, and the liaison accounts walked below
+
+    cobuild_demo.build(district, seed=2018, year=2018)
+    cobuild_demo.build_live(district, seed=2018)
     # A live slice around today, through the real actions: new, accepted, started, escalated, whistled, answered.
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
     grid = Org.objects.get(name="先锋社区第1网格")

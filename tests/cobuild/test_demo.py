@@ -207,7 +207,7 @@ def test_the_live_slice_has_work_due_warnings_and_proposals(district, db):
     from zongheng.cobuild.matching import proposals_for_need
     from zongheng.cobuild.pace import pace
 
-    now = timezone.make_aware(dt.datetime(timezone.localdate().year, 6, 15, 10))
+    now = timezone.make_aware(dt.datetime.combine(dt.date(timezone.localdate().year, 6, 15), dt.time(10)))
     today = now.date()
     cobuild_demo.build_live(district, seed=SEEDS[0], now=now)
     paces = [pace(p, today) for p in Pairing.objects.all()]
@@ -223,3 +223,10 @@ def test_the_live_slice_has_work_due_warnings_and_proposals(district, db):
     assert not Activity.objects.filter(held_on__gt=today).exists()
     fresh = Need.objects.filter(state=NeedState.OPEN, created_at__date__gte=today - dt.timedelta(days=14))
     assert fresh.exists() and all(proposals_for_need(n) for n in fresh)
+
+
+def test_the_demo_reset_clears_the_units_and_what_holds_them(district, db):
+    """A match holds its need, resource and item: ``manage.py demo --reset`` still clears everything."""
+    assert Match.objects.exists()
+    demo.reset()
+    assert not Org.objects.exists() and not Unit.objects.exists() and not Match.objects.exists()

@@ -1,6 +1,6 @@
-"""Every demo account lands on a page that answers 200 in Chinese after login — 我的待办 — and the
-workbench it links to answers 200 too. The demo district (with a small year of demands and today's
-warnings) is built once for the module, inside a transaction rolled back at the end."""
+"""Every demo account lands on a page that answers 200 in Chinese after login — 我的待办 (a liaison: their
+unit's page) — and the workbench it links to answers 200 too. The demo district (with a small year of demands,
+its stationed units and today's warnings) is built once for the module, inside a transaction rolled back at the end."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from zongheng.accounts.models import User
 from zongheng.core import warnings
 from zongheng.core.landing import workbench_url
 from zongheng.core.models import EarlyWarning
+from zongheng.core.permissions import Role
 from zongheng.orgs import demo
 
 ENGLISH = re.compile(r"(?<![A-Za-z])(None|Forbidden|Not Found|Server Error|Page not found|True|False)(?![A-Za-z])")
@@ -32,6 +33,9 @@ def demo_district(django_db_setup, django_db_blocker):  # type: ignore[no-untype
             meeting_defaults()
             built = demo.build(seed=2018)
             demands_demo.build(built.districts[0], seed=2018, year=2018, count=40)
+            from zongheng.cobuild import demo as cobuild_demo  # the units and their liaison accounts
+
+            cobuild_demo.build(built.districts[0], seed=2018, year=2018)
             warnings.sweep(timezone.now())
         yield built
 
@@ -42,12 +46,19 @@ def test_every_demo_account_lands_on_my_todo_in_chinese_and_reaches_its_workbenc
     user = User.objects.get(username=username)
     client.force_login(user)
     response = client.get(reverse("start"), follow=True)
-    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("core:todo")
+    liaison = next(a for a in demo.DEMO_ACCOUNTS if a["username"] == username)["role"] == Role.LIAISON
+    if liaison:  # a unit's liaison lands on their unit's page (issue 6)
+        from zongheng.cobuild.models import Unit
+
+        landing = reverse("cobuild:unit_detail", args=[Unit.objects.get(org__posts__person=user.person).pk])
+    else:
+        landing = reverse("core:todo")
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == landing
     body = response.content.decode()
-    assert 'lang="zh-CN"' in body and "<h1>我的待办</h1>" in body
+    assert 'lang="zh-CN"' in body and (liaison or "<h1>我的待办</h1>" in body)
     assert not ENGLISH.search(re.sub(r"<[^>]+>", " ", body))
     workbench = workbench_url(user)
-    assert f'href="{workbench}"' in body
+    assert liaison or f'href="{workbench}"' in body
     assert client.get(workbench).status_code == 200
 
 
