@@ -75,8 +75,9 @@ def make_world(tree: Tree) -> World:
 
 def make_agreement(user: Any, org: Org, unit: Unit, *, state: str = AgreementState.ACTIVE,
                    signed_on: dt.date = dt.date(2018, 3, 1), **kw: Any) -> Agreement:
-    data: dict[str, Any] = {"org": org, "unit": unit, "title": f"2018年度项目认领书{next(_seq)}", "signed_on": signed_on,
-                            "starts_on": signed_on, "ends_on": signed_on.replace(month=12, day=31), "state": state}
+    data: dict[str, Any] = {"org": org, "unit": unit, "title": f"2018年度项目认领书{next(_seq)}",
+                            "signed_on": signed_on, "starts_on": signed_on,
+                            "ends_on": signed_on.replace(month=12, day=31), "state": state}
     data.update(kw)
     return actions.do_create_agreement(user, data)
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.cobuild.factories_agreements import log, make_pairing, make_unit, make_world
+from tests.cobuild.factories_agreements import aware, log, make_pairing, make_unit, make_world
 from tests.factories import user_with_post
 from zongheng.cobuild.models import Activity, Pairing
 from zongheng.cobuild.pace import expected_by
@@ -87,7 +87,7 @@ def test_either_side_logs_activities_and_nobody_else(client, w):
 def test_an_activity_in_the_future_or_before_the_pairing_is_refused(w):
     p = make_pairing(w.secretary, w.community, w.unit, starts_on=dt.date(2018, 3, 1))
     with pytest.raises(ActionError, match="不能晚于今天"):
-        log(w.liaison, p, dt.date(2018, 5, 2), now=timezone.make_aware(dt.datetime(2018, 5, 1, 10)))
+        log(w.liaison, p, dt.date(2018, 5, 2), now=aware(dt.date(2018, 5, 1)))
     with pytest.raises(ActionError, match="不能早于结对日期"):
         log(w.liaison, p, dt.date(2018, 2, 1))
     assert not Activity.objects.exists()
@@ -102,7 +102,7 @@ def test_the_page_shows_this_years_activities_against_the_minimum(client, w):
     held = Activity.objects.filter(pairing=p, held_on__year=today.year, held_on__lte=today).count()
     client.force_login(w.liaison)
     html = client.get(reverse("cobuild:pairing", args=[p.pk])).content.decode()
-    assert re.search(rf"<strong>{held}</strong> 次 / 全年至少 {p.required_per_year} 次", html)
+    assert re.search(rf"<strong>{held}</strong> 次</a> / 全年至少 {p.required_per_year} 次", html)
     assert f"按进度到今天应已开展 {expected_by(4, today, p.starts_on)} 次" in html
     residents = sum(Activity.objects.filter(pairing=p, held_on__year=today.year).values_list(
         "residents_reached", flat=True))

@@ -141,7 +141,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     a = _agreement(request, pk)
     today = timezone.localdate()
     can_change = actions.may_change(request.user, a)
-    items = list(a.items.all().order_by("state", "due_on", "id"))
+    items = sorted(a.items.all(), key=lambda i: (i.state != ItemState.OPEN, i.due_on, i.pk))
     rows = [(i, selectors.item_flags(i, today), actions.may_progress(request.user, i)) for i in items]
     writable = a.state in (AgreementState.DRAFT, AgreementState.ACTIVE)
     return render(request, "cobuild/agreement_detail.html", {
@@ -150,6 +150,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         for s in actions.allowed_states(a)] if can_change else [],
         "item_form": ItemForm(initial={"due_on": a.ends_on}) if can_change and writable else None,
         "counts": {"total": len(items), "done": sum(1 for i in items if i.state == ItemState.DONE),
+                   "open": sum(1 for i in items if i.state == ItemState.OPEN),
                    "solved": sum(i.problems_solved for i in items if i.state == ItemState.DONE)},
         "kinds": ItemKind.choices})
 
