@@ -39,6 +39,8 @@ FIGURES: dict[str, str] = {
     "problems": "解决问题",
     "shared": "共享资源对接",
 }
+SHORT: dict[str, str] = {"meetings": "参会", "on_time": "按期完成", "activities": "共建活动", "problems": "解决问题",
+                         "shared": "资源对接"}
 UNITS_OF = {"meetings": "次", "on_time": "项", "activities": "次", "problems": "个", "shared": "次"}
 
 

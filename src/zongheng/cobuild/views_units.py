@@ -144,12 +144,14 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(user, Perm.COBUILD_VIEW)
     unit = selectors.unit_for(user, pk)
     today = timezone.localdate()
+    year = _year(request)
     data = selectors.unit_page(user, unit, today)
-    perf = performance.unit_performance([unit], today.year)[unit.pk]
+    perf = performance.unit_performance([unit], year)[unit.pk]
     can_change = in_scope(user, Perm.COBUILD_CHANGE, unit.org_path)
     may_appoint = can_change and Role.LIAISON in roles_grantable_on(user, unit.org_path)
     return render(request, "cobuild/unit_detail.html", {
-        "unit": unit, "d": data, "today": today, "perf": perf, "year": today.year, "can_change": can_change,
+        "unit": unit, "d": data, "today": today, "perf": perf, "year": year, "can_change": can_change,
+        "other_years": [y for y in (today.year, today.year - 1) if y != year],
         "may_appoint": may_appoint, "can_progress": in_scope(user, Perm.COBUILD_PROGRESS, unit.org_path),
         "can_handle": in_scope(user, Perm.DEMAND_HANDLE, unit.org_path),
         "end_form": EndForm(initial={"ends_on": today}),
@@ -363,7 +365,8 @@ def perf_list(request: HttpRequest) -> HttpResponse:
     rows = [(u, perfs[u.pk]) for u in units]
     return render(request, "cobuild/unit_performance.html", {
         "page": page, "rows": rows, "year": year, "years": list(range(timezone.localdate().year, 2017, -1)),
-        "figures": performance.FIGURES, "query": _query(request), **_place_context(request)})
+        "figures": performance.FIGURES, "short": performance.SHORT, "query": _query(request),
+        **_place_context(request)})
 
 
 @login_required
