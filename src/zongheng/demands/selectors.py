@@ -190,7 +190,8 @@ def dispatch_targets(user: Any) -> QuerySet[Org]:
 def whistle_targets(demand: Demand) -> QuerySet[Org]:
     """Orgs that may be summoned: in the demand's district, street/community level or below (not households).
 
-    The co-building (units) module will add stationed units here.
+    Stationed units (一横) are included: their nodes (level ``unit``, rank 45) sit below streets and
+    communities; their liaisons handle what is summoned (tests/cobuild/test_demands_units.py).
     """
     prefixes = [demand.grid_path[:i] for i in range(Org.steplen, len(demand.grid_path) + 1, Org.steplen)]
     anchors = list(Org.objects.filter(path__in=prefixes).select_related("level").order_by("depth"))

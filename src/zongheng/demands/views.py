@@ -478,7 +478,12 @@ def pick_for(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if not _rights(user, demand).dispatch:
         raise PermissionDenied("您不能为该诉求派单或吹哨")
     targets = selectors.dispatch_targets(user) if kind == "assign" else selectors.whistle_targets(demand)
-    return _render_pick(request, targets, kind, selectors.grid_anchors(demand))
+    anchors = selectors.grid_anchors(demand)
+    if kind == "whistle":  # 一横: stationed units whose offered resources fit the demand come first
+        from zongheng.cobuild.matching import units_for_demand
+
+        anchors = [u.org_path for u in units_for_demand(demand)] + anchors
+    return _render_pick(request, targets, kind, anchors)
 
 
 # ---------------------------------------------------------------- staff entry
