@@ -178,3 +178,15 @@ def test_the_list_runs_a_constant_number_of_queries(client, w, django_assert_max
     _fill(w, 12)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_pickers_offer_sides_in_scope_and_any_unit(client, w):
+    client.force_login(w.secretary)
+    url = reverse("cobuild:agr_pick")
+    sides = client.get(url, {"field": "org"}).content.decode()
+    assert w.community.name in sides and w.other_community.name not in sides
+    units = client.get(url, {"field": "unit"}).content.decode()
+    assert w.unit.name in units and w.other_unit.name in units  # a unit of any street may sign
+    assert client.get(url, {"field": "bogus"}).status_code == 404
+    client.force_login(w.liaison)
+    assert client.get(url, {"field": "unit"}).status_code == 403
