@@ -326,7 +326,8 @@ class _Gen:
             place = spec["place"]
             last[place.path] += 1
             street = place if place.level.code == "street" else self.street_of[place.pk]
-            address = f"{street.name.removesuffix('街道')}{rng.choice(['路', '街', '大道'])}{rng.randint(1, 300)}号"
+            road = street.name.removesuffix("街道")
+            address = f"{road}{'' if road[-1] in '路街' else '路'}{rng.randint(1, 300)}号"
             node = Org(name=spec["name"], level=level, kind=OrgKind.REGULAR, address=address, depth=place.depth + 1,
                        path=Org._get_path(place.path, place.depth + 1, last[place.path]), numchild=0,
                        description=spec["party"],
@@ -516,7 +517,7 @@ class _Gen:
                           else AttendanceStatus.ABSENT)
                 label = "大工委兼职委员" if m.council.org.level.code == "street" else "大党委兼职委员"
                 rows.append(Attendance(meeting_id=pk, person_id=m.person_id, status=status, role_label=label))
-        Attendance.objects.bulk_create(rows, batch_size=1000)
+        Attendance.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)  # one row a person
         return len(rows)
 
 
@@ -783,9 +784,10 @@ class _Year:
             day = gen.date(dt.date(year, 3, 1), dt.date(year, 11, 15))
             n = need(community_near(u), ResourceKind.FUNDS, rng.choice(NEEDS[ResourceKind.FUNDS]), q, day)
             match(n, r, q, day + dt.timedelta(days=rng.randint(5, 30)))
-        # What units offer besides, part of it matched.
-        for _ in range(rng.randint(36, 44)):
-            u = provider(self.units)
+        # What units offer besides, part of it matched (the named units offer something each).
+        named = [self.by_name[n] for n in (ZHENFA, ZIFENG, SHANGQUAN, UNION, GREENLAND) if n in self.by_name]
+        for i in range(rng.randint(36, 44)):
+            u = named[i] if i < len(named) else provider(self.units)
             kind = rng.choice(list(OFFERS))
             cap = rng.randint(60, 300) if kind == ResourceKind.VENUE else rng.randint(10, 120)
             r = resource(u, kind, rng.choice(OFFERS[kind]), cap, area=cap if kind == ResourceKind.VENUE else None)
@@ -1022,6 +1024,10 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
                               detail=f"{r.place.name}提出，待对接。", created_at=_at(day, rng)))
         Need.objects.bulk_create(needs)
         built.needs = len(needs)
+        # Unit members attend this year's held joint meetings of their councils.
+        gen.attendance(list(CouncilMember.objects.filter(council__org_path__startswith=district.path,
+                                                         seat=SeatKind.UNIT, person__isnull=False)
+                            .select_related("council__org__level")))
     log(f"今年以来：共建活动 {built.activities} 次，认领书 {built.agreements} 份（项目 {built.items} 项），"
         f"待对接需求 {built.needs} 条")
     return built
