@@ -13,10 +13,10 @@ def register() -> None:
     from . import models as m
 
     register_path_copy(m.Unit, "org_path")
-    for model in (m.Council, m.Need, m.Service):
-        register_path_copy(model, "org_path")
-    for model in (m.Agreement, m.AgreementItem, m.Pairing):
-        register_path_copy(model, "org_path", "unit_path")
+    for side in (m.Council, m.Need, m.Service):
+        register_path_copy(side, "org_path")
+    for both in (m.Agreement, m.AgreementItem, m.Pairing):
+        register_path_copy(both, "org_path", "unit_path")
     register_path_copy(m.Resource, "unit_path", "place_path")
     hooks_units.register()
     hooks_agreements.register()
