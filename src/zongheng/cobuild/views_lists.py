@@ -41,8 +41,13 @@ def _query(request: HttpRequest) -> str:
     return q.urlencode()
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, qs: Any, kind_of: Any = None) -> Any:
+    """One page of ``qs``; with ``kind_of`` (row → kind), each row gets ``unit_word`` (平方米, 元 …)."""
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if kind_of is not None:
+        for row in page:
+            row.unit_word = matching.kind_unit(kind_of(row))
+    return page
 
 
 def _list_context(request: HttpRequest, **kw: Any) -> dict[str, Any]:
@@ -90,7 +95,7 @@ def lists_pick(request: HttpRequest, kind: str) -> HttpResponse:
 def need_list(request: HttpRequest) -> HttpResponse:
     """需求清单: needs in scope, with what is met and what is still lacking."""
     require(request.user, Perm.COBUILD_VIEW)
-    page = _page(request, sel.need_list(request.user, request.GET))
+    page = _page(request, sel.need_list(request.user, request.GET), lambda n: n.kind)
     return render(request, "cobuild/need_list.html", _list_context(request, page=page, states=NeedState.choices))
 
 
@@ -254,7 +259,7 @@ def need_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def resource_list(request: HttpRequest) -> HttpResponse:
     """资源清单: what units offer, with capacity taken and left."""
     require(request.user, Perm.COBUILD_VIEW)
-    page = _page(request, sel.resource_list(request.user, request.GET))
+    page = _page(request, sel.resource_list(request.user, request.GET), lambda r: r.kind)
     return render(request, "cobuild/resource_list.html", _list_context(request, page=page))
 
 
@@ -386,8 +391,7 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def match_list(request: HttpRequest) -> HttpResponse:
     """资源对接: accepted matches, each with its agreement item."""
     require(request.user, Perm.COBUILD_VIEW)
-    qs = sel.match_list(request.user, request.GET)
-    page = _page(request, qs)
+    page = _page(request, sel.match_list(request.user, request.GET), lambda m: m.resource.kind)
     return render(request, "cobuild/match_list.html", _list_context(request, page=page))
 
 
