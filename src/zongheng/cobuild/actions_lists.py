@@ -43,7 +43,7 @@ SERVICE_FIELDS = ["org", "kind", "title", "detail", "schedule", "active"]
 MATCH_FIELDS = ["need", "resource", "quantity", "reason", "item"]
 MAX_QUANTITY = 10**9
 AGREEMENT_TITLE = "资源联享认领书"
-ITEM_DAYS = 90  # an accepted match becomes an item due this many days later (editable on the item)
+ITEM_DAYS = 90  # an accepted match becomes an item due this many days later, within its agreement's term
 
 
 def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, required: bool = True) -> str:
@@ -312,7 +312,8 @@ def do_accept_match(user: Any, need: Need, resource: Resource, *, quantity: int 
         agreement=agreement, org_path=agreement.org_path, unit_path=agreement.unit_path,
         kind=ItemKind.SHARED_RESOURCES, title=f"{resource.title}（{need.title}）"[:200],
         target=f"{unit.name}提供“{resource.title}”{amount} {unit_word}，用于{need.org.name}“{need.title}”",
-        org_owner=_owner_name(user), unit_owner=_unit_owner(unit), due_on=today + dt.timedelta(days=ITEM_DAYS))
+        org_owner=_owner_name(user), unit_owner=_unit_owner(unit),
+        due_on=min(today + dt.timedelta(days=ITEM_DAYS), max(agreement.ends_on, today)))
     try:
         with transaction.atomic():
             match = Match.objects.create(need=need, resource=resource, quantity=amount, item=item,
