@@ -7,8 +7,8 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-PARTS = [importlib.import_module(f"tests.cobuild.{name}") for name in ("matrix_units", "matrix_agreements",
-                                                                       "matrix_lists")
+NAMES = ("matrix_home", "matrix_units", "matrix_agreements", "matrix_lists")
+PARTS = [importlib.import_module(f"tests.cobuild.{name}") for name in NAMES
          if (Path(__file__).parent / f"{name}.py").exists()]
 BODIES: dict[str, Any] = {}
 SHARED_PATH: dict[str, Any] = {}

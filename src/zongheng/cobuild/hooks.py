@@ -4,6 +4,9 @@ labels from its own ``hooks_*`` module."""
 
 from __future__ import annotations
 
+from zongheng.core.nav import register_nav
+from zongheng.core.permissions import Perm
+
 from . import hooks_agreements, hooks_lists, hooks_units
 
 
@@ -18,6 +21,7 @@ def register() -> None:
     for both in (m.Agreement, m.AgreementItem, m.Pairing):
         register_path_copy(both, "org_path", "unit_path")
     register_path_copy(m.Resource, "unit_path", "place_path")
+    register_nav(45, "cobuild:home", "共驻共建", Perm.COBUILD_VIEW)  # one entry: the hub links every part
     hooks_units.register()
     hooks_agreements.register()
     hooks_lists.register()

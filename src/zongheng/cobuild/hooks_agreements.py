@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from zongheng.core.access import in_scope, post_paths
 from zongheng.core.audit_display import register_actions, register_object_url
-from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
 from zongheng.core.warnings import Due, register_rule
@@ -91,5 +90,3 @@ def register() -> None:
     register_object_url("cobuild.agreement", _url("cobuild:agreement"), Perm.COBUILD_VIEW)
     register_object_url("cobuild.agreementitem", _url("cobuild:item"), Perm.COBUILD_VIEW)
     register_object_url("cobuild.pairing", _url("cobuild:pairing"), Perm.COBUILD_VIEW)
-    register_nav(46, "cobuild:agreements", "认领书", Perm.COBUILD_VIEW)
-    register_nav(47, "cobuild:pairings", "结对共建", Perm.COBUILD_VIEW)

@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from zongheng.core.audit import register_org_path
 from zongheng.core.audit_display import register_actions, register_object_url
-from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import register_figure
 
@@ -43,5 +42,4 @@ def register() -> None:
     register_object_url("cobuild.need", _url("cobuild:need_detail"), Perm.COBUILD_VIEW)
     register_object_url("cobuild.resource", _url("cobuild:resource_detail"), Perm.COBUILD_VIEW)
     register_object_url("cobuild.service", _url("cobuild:service_edit"), Perm.COBUILD_CHANGE)
-    register_nav(43, "cobuild:lists_home", "三张清单", Perm.COBUILD_VIEW)
     register_figure(45, "cobuild_lists", home_figures)

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from zongheng.core.audit_display import register_actions, register_object_url
 from zongheng.core.landing import register_landing
-from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 
 AUDIT_ACTIONS = {
@@ -39,5 +38,3 @@ def register() -> None:
     register_object_url("cobuild.unit", _url("cobuild:unit_detail"), Perm.COBUILD_VIEW)
     register_object_url("cobuild.council", _url("cobuild:council_detail"), Perm.COBUILD_VIEW)
     register_landing(-10, "cobuild.liaison", liaison_landing)
-    register_nav(40, "cobuild:unit_list", "驻区单位", Perm.COBUILD_VIEW)
-    register_nav(41, "cobuild:council_list", "大工委", Perm.COBUILD_VIEW)
