@@ -43,3 +43,8 @@ def register() -> None:
     register_object_url("cobuild.resource", _url("cobuild:resource_detail"), Perm.COBUILD_VIEW)
     register_object_url("cobuild.service", _url("cobuild:service_edit"), Perm.COBUILD_CHANGE)
     register_figure(45, "cobuild_lists", home_figures)
+    from zongheng.demands.suggest import register_whistle_suggester
+
+    from .matching import units_for_demand
+
+    register_whistle_suggester("cobuild.units", lambda demand: [u.org_path for u in units_for_demand(demand)])

@@ -7,11 +7,14 @@
   that receives the demand and assigns its grid (``intake_org``: the community, street or district).
 - ``suggest_category``: the category whose keywords occur most in the description.
 - ``similar_open``: open demands of the same grid with the same category or shared words.
+- ``whistle_suggestions``: organisations other modules propose to summon for a demand (registered with
+  ``register_whistle_suggester``: 一横 proposes the stationed units whose offered resources fit it).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet, Value
@@ -24,6 +27,18 @@ from zongheng.orgs.models import Org
 
 from .choices import OPEN_STATUSES
 from .models import Category, Demand
+
+# Functions demand -> paths of organisations to propose first in the whistle picker (other modules').
+_WHISTLE_SUGGESTERS: dict[str, Callable[[Demand], list[str]]] = {}
+
+
+def register_whistle_suggester(name: str, func: Callable[[Demand], list[str]]) -> None:
+    _WHISTLE_SUGGESTERS[name] = func
+
+
+def whistle_suggestions(demand: Demand) -> list[str]:
+    """The paths the registered suggesters propose for ``demand``, in registration order."""
+    return [path for name in sorted(_WHISTLE_SUGGESTERS) for path in _WHISTLE_SUGGESTERS[name](demand)]
 
 MIN_NAME = 2  # shorter names (e.g. "一") would match almost any text
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")

@@ -479,10 +479,10 @@ def pick_for(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise PermissionDenied("您不能为该诉求派单或吹哨")
     targets = selectors.dispatch_targets(user) if kind == "assign" else selectors.whistle_targets(demand)
     anchors = selectors.grid_anchors(demand)
-    if kind == "whistle":  # 一横: stationed units whose offered resources fit the demand come first
-        from zongheng.cobuild.matching import units_for_demand
+    if kind == "whistle":  # what other modules propose first (一横: units whose resources fit the demand)
+        from .suggest import whistle_suggestions
 
-        anchors = [u.org_path for u in units_for_demand(demand)] + anchors
+        anchors = whistle_suggestions(demand) + anchors
     return _render_pick(request, targets, kind, anchors)
 
 
