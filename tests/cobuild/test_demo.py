@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 from typing import Any
 
@@ -52,7 +53,9 @@ from zongheng.orgs import demo
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import Org, Post
 
-SEEDS = random.Random().sample(range(1, 10**6), 3)  # drawn per run; the id names the seed of a failure
+# Drawn per run, the same in every xdist worker of that run (they must collect the same tests); the id
+# names the seed of a failure. Outside xdist each run draws afresh.
+SEEDS = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).sample(range(1, 10**6), 3)
 YEAR = 2018
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from zongheng.core.access import in_scope
 from zongheng.core.audit import register_org_path
 from zongheng.core.audit_display import register_actions, register_object_url
 from zongheng.core.permissions import Perm
@@ -48,3 +49,25 @@ def register() -> None:
     from .matching import units_for_demand
 
     register_whistle_suggester("cobuild.units", lambda demand: [u.org_path for u in units_for_demand(demand)])
+    from zongheng.demands.related import register_demand_link, register_session_link
+
+    register_demand_link("cobuild.need", _demand_need_link)
+    register_session_link("cobuild.need", _session_need_link)
+
+
+def _demand_need_link(user: Any, demand: Any) -> tuple[str, str] | None:
+    """On a demand's page, for who may list its community's needs: 转为需求清单 (one step), or the need it became."""
+    from .models import Need
+
+    if not in_scope(user, Perm.COBUILD_CHANGE, demand.grid_path):
+        return None
+    need_id = Need.objects.filter(demand=demand).values_list("pk", flat=True).first()
+    if need_id:
+        return "查看转成的需求", reverse("cobuild:need_detail", args=[need_id])
+    return "转为需求清单", f"{reverse('cobuild:need_new')}?demand={demand.pk}"
+
+
+def _session_need_link(user: Any, session: Any) -> tuple[str, str] | None:
+    if not in_scope(user, Perm.COBUILD_CHANGE, session.org.path):
+        return None
+    return "把这次听到的需求列入需求清单", f"{reverse('cobuild:need_new')}?session={session.pk}"

@@ -48,6 +48,7 @@ from .forms import (
     merge_target,
 )
 from .models import Demand, DemandPhoto, ListeningSession, Summons
+from .related import demand_links, session_links
 from .workflow import TRANSITIONS
 
 PAGE_SIZE = 50
@@ -312,6 +313,7 @@ def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms
         "reports": reports,
         "can_call": bool(demand.phone_enc) and actions.may_act(user, Perm.DEMAND_HANDLE, demand),
         "revealed_phone": revealed_phone,
+        "links": demand_links(user, demand),
     }
     return render(request, "demands/detail.html", context, status=status)
 
@@ -577,7 +579,8 @@ def listening_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.demands_in_scope(user).filter(listening_session=session).select_related("category", "grid", "org")
         .order_by("received_at", "id")
     )
-    return render(request, "demands/listening_detail.html", {"session": session, "demands": demands})
+    return render(request, "demands/listening_detail.html", {"session": session, "demands": demands,
+                                                             "links": session_links(request.user, session)})
 
 
 # ---------------------------------------------------------------- notifications
