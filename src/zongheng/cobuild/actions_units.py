@@ -127,7 +127,8 @@ def do_create_unit(user: Any, data: dict[str, Any]) -> Unit:
 
 @transaction.atomic
 def do_update_unit(user: Any, unit: Unit, data: dict[str, Any]) -> Unit:
-    """Edits a unit's record (its place stays: a unit that moves is moved in the tree). Renaming it renames
+    """Edits a unit's record (its place stays: a unit that moves is moved in the tree, 调整隶属, and its place
+    and copied paths follow — ``hooks._unit_moved``, ``core.paths``). Renaming it renames
     its node."""
     unit = Unit.objects.select_for_update().select_related("org").get(pk=unit.pk)
     _check(user, Perm.COBUILD_CHANGE, unit.org_path, "该驻区单位不在您的管辖范围内")

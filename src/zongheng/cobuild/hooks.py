@@ -4,6 +4,8 @@ labels from its own ``hooks_*`` module."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 
@@ -11,7 +13,7 @@ from . import hooks_agreements, hooks_lists, hooks_units
 
 
 def register() -> None:
-    from zongheng.core.paths import register_path_copy
+    from zongheng.core.paths import register_on_move, register_path_copy
 
     from . import models as m
 
@@ -21,7 +23,15 @@ def register() -> None:
     for both in (m.Agreement, m.AgreementItem, m.Pairing):
         register_path_copy(both, "org_path", "unit_path")
     register_path_copy(m.Resource, "unit_path", "place_path")
+    register_on_move("cobuild.unit_place", _unit_moved)
     register_nav(45, "cobuild:home", "共驻共建", Perm.COBUILD_VIEW)  # one entry: the hub links every part
     hooks_units.register()
     hooks_agreements.register()
     hooks_lists.register()
+
+
+def _unit_moved(org: Any, new_parent: Any) -> None:
+    """A unit's node moved in the tree (组织体系 › 调整隶属): the unit now sits where its node hangs."""
+    from .models import Unit
+
+    Unit.objects.filter(org=org).update(place=new_parent)

@@ -10,9 +10,11 @@ and a notice recipient's organisation at sending (its progress stays as it was s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 _COPIES: list[tuple[Any, str]] = []
+_ON_MOVE: dict[str, Callable[[Any, Any], None]] = {}
 
 
 def register_path_copy(model: Any, *fields: str) -> None:
@@ -24,3 +26,14 @@ def register_path_copy(model: Any, *fields: str) -> None:
 
 def path_copies() -> tuple[tuple[Any, str], ...]:
     return tuple(_COPIES)
+
+
+def register_on_move(name: str, func: Callable[[Any, Any], None]) -> None:
+    """``func(org, new_parent)`` runs in the move's transaction, after the paths are rewritten: for what a
+    module keeps beside the paths (一横: a unit's 所在街道/社区 is its node's parent)."""
+    _ON_MOVE[name] = func
+
+
+def moved(org: Any, new_parent: Any) -> None:
+    for name in sorted(_ON_MOVE):
+        _ON_MOVE[name](org, new_parent)

@@ -27,7 +27,7 @@ from zongheng.core.masking import (
     validate_id_number,
     validate_phone,
 )
-from zongheng.core.paths import path_copies
+from zongheng.core.paths import moved, path_copies
 from zongheng.core.permissions import PLATFORM_ROLES, Perm, Role
 
 from .choices import OrgKind, Standing
@@ -134,6 +134,7 @@ def do_move_org(user: Any, org: Org, new_parent: Org) -> Org:
         model.objects.filter(**{f"{field}__startswith": old_path}).update(
             **{field: Concat(Value(new_path), Substr(F(field), len(old_path) + 1))}
         )
+    moved(org, new_parent)
     audit.record(
         user, "org.move", org,
         before={"parent": old_parent_id, "path": old_path},
