@@ -28,7 +28,8 @@ _seq = itertools.count(1)
 
 def ensure_levels() -> dict[str, Level]:
     """The default levels (created by the orgs data migration; recreated after a transactional flush)."""
-    defaults = importlib.import_module("zongheng.orgs.migrations.0002_default_levels").LEVELS
+    defaults = [*importlib.import_module("zongheng.orgs.migrations.0002_default_levels").LEVELS,
+                *importlib.import_module("zongheng.orgs.migrations.0009_unit_level").LEVELS]
     for code, name, rank in defaults:
         Level.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})
     return {level.code: level for level in Level.objects.all()}

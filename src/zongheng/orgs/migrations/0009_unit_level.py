@@ -3,9 +3,13 @@
 from django.db import migrations
 
 
+LEVELS = [("unit", "驻区单位", 45)]
+
+
 def forwards(apps, schema_editor):
     Level = apps.get_model("orgs", "Level")
-    Level.objects.get_or_create(code="unit", defaults={"name": "驻区单位", "rank": 45})
+    for code, name, rank in LEVELS:
+        Level.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})
 
 
 class Migration(migrations.Migration):
