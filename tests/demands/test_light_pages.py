@@ -224,3 +224,38 @@ def test_a_very_large_scope_shows_the_planners_estimate_and_says_so(client, worl
     client.force_login(district_user)
     html = client.get(reverse("demands:queue")).content.decode()
     assert "约 " in html and "估计数" in html
+
+
+def test_the_staff_entry_form_picks_its_grid_on_demand_and_lists_only_recent_sessions(client, world):
+    """登记诉求 never renders the scope's grids nor every past 每月一听 session; the picker offers the grids
+    the user may enter demands for, and an old session named by its page (?session=) is still offered."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zongheng.demands.models import ListeningSession
+
+    secretary = world.community_secretary
+    community = world.tree.communities[0]
+    old = ListeningSession.objects.create(org=community, held_on=dt.date(2018, 3, 5), place="社区活动室",
+                                          created_by=secretary)
+    older = ListeningSession.objects.create(org=community, held_on=dt.date(2018, 2, 5), place="社区活动室",
+                                            created_by=secretary)
+    recent = ListeningSession.objects.create(org=community, held_on=timezone.localdate(), place="社区活动室",
+                                             created_by=secretary)
+    client.force_login(secretary)
+    html = client.get(reverse("demands:staff_create")).content.decode()
+    grids = [g for g in world.tree.grids if g.path.startswith(community.path)]
+    assert not any(g.name in html for g in grids)
+    sessions = html[html.index('name="listening_session"'):]
+    sessions = sessions[:sessions.index("</select>")]
+    assert f'value="{recent.pk}"' in sessions and f'value="{old.pk}"' not in sessions
+    html = client.get(reverse("demands:staff_create"), {"session": old.pk}).content.decode()
+    sessions = html[html.index('name="listening_session"'):]
+    sessions = sessions[:sessions.index("</select>")]
+    assert f'value="{old.pk}"' in sessions and f'value="{older.pk}"' not in sessions
+    picked = client.get(reverse("demands:pick"), {"kind": "entry", "pick_q": grids[0].name}).content.decode()
+    assert f'value="{grids[0].pk}"' in picked
+    outside = next(g for g in world.tree.grids if not g.path.startswith(community.path))
+    picked = client.get(reverse("demands:pick"), {"kind": "entry", "pick_q": outside.name}).content.decode()
+    assert f'value="{outside.pk}"' not in picked

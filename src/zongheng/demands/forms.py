@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from zongheng.core.masking import normalize_phone, validate_phone
 from zongheng.orgs.models import Org
@@ -15,6 +18,8 @@ from zongheng.orgs.resolve import ResolvedChoiceField, ResolvedMultipleChoiceFie
 from . import resolve, selectors
 from .choices import Channel, Urgency
 from .models import Category, Demand, ListeningSession, Station
+
+RECENT_SESSION_DAYS = 62  # the staff entry form lists the 每月一听 sessions of about the last two months
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -137,7 +142,7 @@ class StaffDemandForm(forms.Form):
                                   help_text="来源为民心驿站时必选")
     listening_session = ResolvedChoiceField(label="每月一听", queryset=ListeningSession.objects.none(),
                                             required=False, help_text="来源为每月一听时必选")
-    grid = ResolvedChoiceField(label="所属网格", queryset=Org.objects.none(),
+    grid = ResolvedChoiceField(label="所属网格（输入名称搜索）", queryset=Org.objects.none(),
                                error_messages={"required": "请选择诉求所在的网格"})
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.none(),
                                       error_messages={"required": "请选择类别"})
@@ -155,9 +160,18 @@ class StaffDemandForm(forms.Form):
         station, session, grid = self.fields["station"], self.fields["listening_session"], self.fields["grid"]
         station.queryset = selectors.stations_in_scope(user)  # type: ignore[attr-defined]
         station.resolve = lambda value: resolve.resolve_station(user, value)  # type: ignore[attr-defined]
-        session.queryset = selectors.sessions_in_scope(user)  # type: ignore[attr-defined]
+        # The page lists the recent sessions (and the one chosen), never every session of the past years;
+        # any session in scope is still accepted (resolve), e.g. from a session's own page (?session=).
+        chosen = self.data.get("listening_session") if self.is_bound else self.initial.get("listening_session")
+        recent = Q(held_on__gte=timezone.localdate() - dt.timedelta(days=RECENT_SESSION_DAYS))
+        if str(chosen or "").isdigit():
+            recent |= Q(pk=int(str(chosen)))
+        session.queryset = selectors.sessions_in_scope(user).filter(recent).order_by(  # type: ignore[attr-defined]
+            "-held_on", "-id")
         session.resolve = lambda value: resolve.resolve_listening_session(user, value)  # type: ignore[attr-defined]
-        grid.queryset = selectors.entry_grids(user)  # type: ignore[attr-defined]
+        # The grid: a picker loaded on demand (demands:pick?kind=entry), never the district's 264 grids.
+        grid.widget = PickerWidget(url=f"{reverse('demands:pick')}?kind=entry", targets=selectors.entry_grids(user),
+                                   help_text="点一下输入框列出网格，输入名称筛选（如 先锋 第3网格）。")
         grid.resolve = lambda value: resolve.resolve_entry_grid(user, value)  # type: ignore[attr-defined]
         self.fields["category"].queryset = selectors.categories()  # type: ignore[attr-defined]
 
