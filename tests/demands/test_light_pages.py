@@ -259,3 +259,18 @@ def test_the_staff_entry_form_picks_its_grid_on_demand_and_lists_only_recent_ses
     outside = next(g for g in world.tree.grids if not g.path.startswith(community.path))
     picked = client.get(reverse("demands:pick"), {"kind": "entry", "pick_q": outside.name}).content.decode()
     assert f'value="{outside.pk}"' not in picked
+
+
+@pytest.mark.parametrize("page,kind", [("demands:stations", "station"), ("demands:listening", "session")])
+def test_the_station_and_listening_forms_pick_their_organisation_on_demand(client, world, page, kind):
+    secretary = world.community_secretary
+    community = world.tree.communities[0]
+    client.force_login(secretary)
+    html = client.get(reverse(page)).content.decode()
+    grids = [g for g in world.tree.grids if g.path.startswith(community.path)]
+    assert f"kind={kind}" in html and not any(g.name in html for g in grids)
+    picked = client.get(reverse("demands:pick"), {"kind": kind, "pick_q": grids[0].name}).content.decode()
+    assert f'value="{grids[0].pk}"' in picked
+    outside = next(g for g in world.tree.grids if not g.path.startswith(community.path))
+    picked = client.get(reverse("demands:pick"), {"kind": kind, "pick_q": outside.name}).content.decode()
+    assert f'value="{outside.pk}"' not in picked

@@ -208,7 +208,16 @@ class StationForm(forms.Form):
 
     def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+        _pick_org(self.fields["org"], targets, "station")
+
+
+def _pick_org(field: Any, targets: QuerySet[Org], kind: str) -> None:
+    """An organisation field picked on demand (demands:pick?kind=…) among ``targets``, never listed whole; the
+    submitted id is still checked against ``targets`` (the field's queryset)."""
+    field.queryset = targets
+    field.label = f"{field.label}（输入名称搜索）"
+    field.widget = PickerWidget(url=f"{reverse('demands:pick')}?kind={kind}", targets=targets,
+                                help_text="点一下输入框列出组织，输入名称筛选。")
 
 
 class ListeningSessionForm(forms.Form):
@@ -222,7 +231,7 @@ class ListeningSessionForm(forms.Form):
 
     def __init__(self, *args: Any, targets: QuerySet[Org], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["org"].queryset = targets  # type: ignore[attr-defined]
+        _pick_org(self.fields["org"], targets, "session")
 
 
 def merge_target(user: Any, ref: str) -> Demand | None:

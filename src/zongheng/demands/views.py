@@ -439,7 +439,8 @@ def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
 
 # picker: the form field its choices are submitted as, and whether several may be chosen
 PICKERS = {"bulk": ("org", False), "assign": ("assign-org", False), "whistle": ("whistle-orgs", True),
-           "grid": ("grid", False), "figures": ("org", False), "entry": ("grid", False)}
+           "grid": ("grid", False), "figures": ("org", False), "entry": ("grid", False),
+           "station": ("org", False), "session": ("org", False)}
 
 
 def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[str],
@@ -453,7 +454,8 @@ def _render_pick(request: HttpRequest, targets: Any, kind: str, anchors: list[st
 def pick(request: HttpRequest) -> HttpResponse:
     """The pickers of the lists (htmx), matching the typed text: 批量派单's dispatch targets; with ``kind=grid``
     the grids of the user's scope (the queue's grid filter); with ``kind=figures`` the organisations whose
-    figures the user may open; with ``kind=entry`` the grids the user may enter demands for (登记诉求)."""
+    figures the user may open; with ``kind=entry`` the grids the user may enter demands for (登记诉求); with
+    ``kind=station`` / ``kind=session`` the organisations a 民心驿站 / a 每月一听 session may belong to."""
     user = request.user
     if request.GET.get("kind") == "figures":  # the figures page's org (views_figures.figure_orgs)
         from .views_figures import figure_orgs
@@ -463,6 +465,12 @@ def pick(request: HttpRequest) -> HttpResponse:
     if request.GET.get("kind") == "entry":  # 登记诉求's grid: the grids the user may enter demands for
         require(user, Perm.DEMAND_ENTER)
         return _render_pick(request, selectors.entry_grids(user), "entry", [])
+    if request.GET.get("kind") == "station":  # 设立民心驿站: where (the dispatch targets)
+        require(user, Perm.DEMAND_DISPATCH)
+        return _render_pick(request, selectors.dispatch_targets(user), "station", [])
+    if request.GET.get("kind") == "session":  # 每月一听: which organisation held it
+        require(user, Perm.DEMAND_ENTER)
+        return _render_pick(request, _session_targets(user), "session", [])
     if request.GET.get("kind") == "grid":
         require(user, Perm.DEMAND_VIEW)
         chosen = request.GET.get("grid", "")
