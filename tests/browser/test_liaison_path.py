@@ -50,13 +50,13 @@ def test_a_liaison_on_a_phone_updates_an_item_and_reports_on_a_summoned_demand(p
     expect(page).to_have_url(f"{live_server.url}{reverse('cobuild:unit_detail', args=[w.unit.pk])}")
     expect(page.get_by_role("heading", level=1, name=w.unit.name)).to_be_visible()
     items = page.locator("section[aria-labelledby='items-h']")
-    expect(items.get_by_role("link", name=item.title)).to_be_visible()
+    expect(items.get_by_role("link", name=item.title, exact=True)).to_be_visible()
     expect(page.get_by_text("别家单位的项目")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off a phone's screen
     assert_accessible(page)
 
     # Opens the item and reports progress.
-    items.get_by_role("link", name=item.title).click()
+    items.get_by_role("link", name=item.title, exact=True).click()
     expect(page.get_by_role("heading", level=1, name=item.title)).to_be_visible()
     expect(page.get_by_role("link", name="确认完成")).to_have_count(0)  # the community confirms, not the unit
     page.get_by_role("link", name="更新进度").click()
@@ -78,8 +78,9 @@ def test_a_liaison_on_a_phone_updates_an_item_and_reports_on_a_summoned_demand(p
     summoned = page.locator("section[aria-labelledby='summons-h']")
     expect(summoned).to_contain_text("1 件待报到")
     summoned.get_by_role("link", name="去报到").click()
-    expect(page).to_have_url(f"{live_server.url}{reverse('demands:detail', args=[demand.pk])}#report")
+    expect(page).to_have_url(f"{live_server.url}{reverse('demands:detail', args=[demand.pk])}#report-{summons.pk}")
     expect(page.get_by_role("heading", name=f"{w.unit.name}报到")).to_be_visible()
+    expect(page.locator(f"#report-{summons.pk}")).to_be_in_viewport()  # the link lands on the unit's form
     assert_accessible(page)
     page.get_by_label("报到情况").fill("已派电工两名，今晚修复路灯")
     page.get_by_role("button", name="提交报到情况").click()

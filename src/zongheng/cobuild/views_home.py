@@ -63,4 +63,5 @@ def home(request: HttpRequest) -> HttpResponse:
         ("三张清单", [HubFigure(f.label, f.display, f.url, f.note) for f in list_figures(user)[:4]]),
     ]
     return render(request, "cobuild/home.html", {
-        "sections": sections, "can_change": has_perm(user, Perm.COBUILD_CHANGE)})
+        "sections": sections, "can_change": has_perm(user, Perm.COBUILD_CHANGE),
+        "my_unit": units.only_unit_of(user)})

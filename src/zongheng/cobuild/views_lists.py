@@ -301,8 +301,12 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A resource: its matches and the needs it could meet (each opening that need's proposals)."""
     resource = _resource(request, pk)
     matches = list(resource.matches.select_related("need", "need__org", "item"))
+    proposals = matching.proposals_for_resource(resource)
+    # A proposed need opens its proposals only for whoever may see that need (a unit's liaison reads the title).
+    visible = set(Need.objects.restrict(request.user).filter(pk__in=[p.need.pk for p in proposals])
+                  .values_list("pk", flat=True))
     return render(request, "cobuild/resource_detail.html", {
-        "resource": resource, "matches": matches, "proposals": matching.proposals_for_resource(resource),
+        "resource": resource, "matches": matches, "proposals": proposals, "visible_needs": visible,
         "unit_word": matching.kind_unit(resource.kind),
         "can_change": in_scope(request.user, Perm.COBUILD_CHANGE, resource.unit_path)})
 
@@ -392,7 +396,10 @@ def match_list(request: HttpRequest) -> HttpResponse:
     """资源对接: accepted matches, each with its agreement item."""
     require(request.user, Perm.COBUILD_VIEW)
     page = _page(request, sel.match_list(request.user, request.GET), lambda m: m.resource.kind)
-    return render(request, "cobuild/match_list.html", _list_context(request, page=page))
+    # The need opens only for whoever may see it (a unit's liaison sees its resources' matches, not the needs).
+    visible = set(Need.objects.restrict(request.user).filter(pk__in=[m.need_id for m in page])
+                  .values_list("pk", flat=True))
+    return render(request, "cobuild/match_list.html", _list_context(request, page=page, visible_needs=visible))
 
 
 @login_required

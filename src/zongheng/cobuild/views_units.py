@@ -28,7 +28,7 @@ from zongheng.orgs.models import Post
 from . import actions_units as actions
 from . import exports_units as exports
 from . import importer_units as importer
-from . import performance
+from . import matching, performance
 from . import selectors_units as selectors
 from .choices import UnitLevel, UnitType
 from .forms_units import CouncilEditForm, CouncilForm, EndForm, ImportForm, LiaisonForm, MemberForm, UnitForm
@@ -146,6 +146,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     year = _year(request)
     data = selectors.unit_page(user, unit, today)
+    for r in data.resources:  # 平方米, 人次, 元 … beside each quantity
+        r.unit_word = matching.kind_unit(r.kind)  # type: ignore[attr-defined]
     perf = performance.unit_performance([unit], year)[unit.pk]
     can_change = in_scope(user, Perm.COBUILD_CHANGE, unit.org_path)
     may_appoint = can_change and Role.LIAISON in roles_grantable_on(user, unit.org_path)
@@ -296,9 +298,13 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members = [m for m in everyone if m.ends_on is None]
     meetings, meetings_total = selectors.council_meetings(council)
     can_change = selectors.may_change(user, council.org_path)
+    commitments = selectors.commitments(council, members)
+    # A member's unit is a link only for whoever may open its page (a liaison sees the other members' names).
+    named = {m.unit_id for m in members if m.unit_id} | {c.unit.pk for c in commitments}
+    reachable = set(selectors.units_in_scope(user).filter(pk__in=named).values_list("pk", flat=True))
     return render(request, "cobuild/council_detail.html", {
         "council": council, "members": members, "former": [m for m in everyone if m.ends_on is not None],
-        "commitments": selectors.commitments(council, members), "meetings": meetings,
+        "commitments": commitments, "reachable": reachable, "meetings": meetings,
         "meetings_total": meetings_total, "can_change": can_change,
         "can_meetings": in_scope(user, Perm.MEETING_VIEW, council.org_path),
         "end_form": EndForm(initial={"ends_on": timezone.localdate()}), "today": timezone.localdate(),
