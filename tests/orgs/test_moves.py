@@ -52,8 +52,11 @@ def test_moving_a_grid_carries_the_paths_every_module_copied_from_it(tree):
     from zongheng.cobuild.models import Unit
     from zongheng.demands.actions import do_submit_demand
     from zongheng.demands.models import Category, Demand
+    from zongheng.meetings.defaults import ensure_installed
     from zongheng.meetings.models import Meeting, MeetingType
     from zongheng.orgs.models import Level
+
+    ensure_installed()  # the meeting types (a transactional test elsewhere may have flushed them)
 
     grid, source, target = tree.grids[0], tree.communities[0], tree.communities[1]
     demand, _ = do_submit_demand(None, {"channel": "web", "category": Category.objects.order_by("id").first(),
