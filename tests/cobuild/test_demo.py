@@ -24,6 +24,7 @@ from tests.factories import module_transaction
 from zongheng.accounts.models import User
 from zongheng.cobuild import demo as cobuild_demo
 from zongheng.cobuild.choices import (
+    AgreementState,
     ItemKind,
     ItemState,
     NeedState,
@@ -109,7 +110,14 @@ def test_agreements_items_and_problems_meet_the_article(district, db):
     done = items.filter(state=ItemState.DONE)
     assert done.count() > items.count() / 2  # most done …
     assert done.filter(completed_on__gt=F("due_on")).exists()  # … some late
-    assert items.filter(state=ItemState.OPEN).exists()  # some open
+    # The year is over: every item done or dropped (none left open to warn eight years on), every
+    # agreement done, or ended when all its items were dropped.
+    assert items.filter(state=ItemState.DROPPED).exists()
+    assert items.count() == done.count() + items.filter(state=ItemState.DROPPED).count()
+    assert not items.filter(state=ItemState.OPEN).exists()
+    assert not agreements.filter(state__in=[AgreementState.ACTIVE, AgreementState.DRAFT]).exists()
+    assert not agreements.filter(state=AgreementState.ENDED, items__state=ItemState.DONE).exists()
+    assert not done.filter(Q(progress__lt=100) | Q(completed_on__isnull=True)).exists()
     assert not items.annotate(n=Count("updates")).filter(n=0).exists()  # each with progress updates
     # Every agreement is with a member unit of the council of its street or community.
     seats = set(CouncilMember.objects.filter(seat=SeatKind.UNIT).values_list("council__org_id", "unit_id"))
@@ -222,6 +230,16 @@ def test_the_live_slice_has_work_due_warnings_and_proposals(district, db):
                                                   agreement__signed_on__year=today.year)
         assert open_items.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=14)).exists()
         assert open_items.filter(due_on__lt=today).exists()
+    # So has the demo community (先锋社区, in the demo street): its secretary's to-do and warnings.
+    home = AgreementItem.objects.filter(agreement__org__name="先锋社区", state=ItemState.OPEN,
+                                        agreement__signed_on__year=today.year)
+    assert home.filter(due_on__lt=today).exists()
+    assert any(p.behind for p in (pace(p, today) for p in Pairing.objects.filter(org__name="先锋社区")))
+    # Overdue items are only this year's, and a handful: most of this year's past-due items are done.
+    overdue = AgreementItem.objects.filter(state=ItemState.OPEN, due_on__lt=today)
+    assert not overdue.exclude(agreement__signed_on__year=today.year).exists()
+    past_due = AgreementItem.objects.filter(agreement__signed_on__year=today.year, due_on__lt=today)
+    assert 1 <= overdue.count() < past_due.count() / 3
     assert not AgreementItem.objects.filter(state=ItemState.DONE, completed_on__gt=today).exists()
     assert not Activity.objects.filter(held_on__gt=today).exists()
     fresh = Need.objects.filter(state=NeedState.OPEN, created_at__date__gte=today - dt.timedelta(days=14))

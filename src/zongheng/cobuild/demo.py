@@ -7,7 +7,9 @@ enterprises and social organisations of every level — each a node of the tree 
 street or community where it sits, with its party secretary; 6 街道大工委 with 60+ unit members and 31
 社区大党委 with 70+ (21 of them 县处级 cadres of 市直 units) and street cadres sent to community councils
 (the 书记助理) and to the 紫峰大厦/人民路商圈 party committees; 100+ claim agreements whose items of the
-three kinds solved nearly a hundred problems (linked to closed demands of the year where there are some);
+three kinds solved nearly a hundred problems (linked to closed demands of the year where there are some) —
+a year that is over ends as a finished year does: every item done (some late) or dropped, every agreement
+done (or ended when all its items were dropped), so no overdue warning comes from years past;
 36 agency and 45 enterprise/social-organisation pairings with communities (振发锻件公司 with 炮营山社区)
 and 31 pairings with communities in 苏浙沪, with the year's joint activities (a few pairings behind
 pace); 200+ list entries, 30+ idle resources put to use by accepted matches (each an item of 资源联享),
@@ -15,8 +17,9 @@ pace); 200+ list entries, 30+ idle resources put to use by accepted matches (eac
 Unit members attend the held joint meetings of their council's organisation in the year.
 
 ``build_live(district, seed)`` adds this year up to today: the pairings' activities (a few behind
-pace), agreements signed this year with items due soon (some overdue) — the liaison demo accounts'
-units among them — and a few open needs that the matching can propose resources for.
+pace), agreements signed this year with items due soon and a handful overdue — the liaison demo accounts'
+units and a unit of the demo community (先锋社区, in the demo street) among them, so that their warnings
+and to-dos have something — and a few open needs that the matching can propose resources for.
 
 Rows are written with ``bulk_create`` directly on the models (demo history, nobody's audited writes);
 every copied path (``org_path``, ``unit_path``, ``place_path``) is the row's real organisation's path.
@@ -185,6 +188,16 @@ OFFERS: dict[str, list[str]] = {
     ResourceKind.GOODS: ["图书捐赠", "慰问物资", "防汛沙袋"],
     ResourceKind.OTHER: ["就业岗位", "夜间停车位"],
 }
+# The need a resource meets, by the resource's title (else any need of its kind): an idle car park meets
+# 夜间停车位, not 就业岗位信息.
+FITS: dict[str, list[str]] = {
+    "闲置停车场（夜间开放）": ["夜间停车位"], "闲置场院（改建健身场地）": ["居民健身场地"],
+    "就业岗位": ["就业岗位信息"], "夜间停车位": ["夜间停车位"],
+    "闲置办公桌椅": ["活动室桌椅"], "闲置电脑": ["社区电脑室设备"], "闲置空调": ["活动室空调"],
+    "图书捐赠": ["社区图书室图书"], "慰问物资": ["爱心冬衣", "困难群众慰问物资"], "防汛沙袋": ["防汛物资"],
+    "法律咨询服务": ["法律咨询"], "义诊服务": ["义诊与健康讲座"], "电工维修服务": ["电路安全检查"],
+    "心理咨询服务": ["青少年心理辅导"], "财税咨询服务": ["小微商户财税咨询"],
+}
 KIND_WORDS: dict[str, str] = {ResourceKind.VENUE: "平方米", ResourceKind.VOLUNTEERS: "人次", ResourceKind.FUNDS: "元",
               ResourceKind.SKILLS: "人次", ResourceKind.GOODS: "件", ResourceKind.OTHER: "项"}
 STREET_COUNCIL_UNIT_SEATS = (62, 68)  # the article: 60 多家 unit members of the 6 street councils
@@ -198,6 +211,8 @@ FUNDS_RAISED = (505, 580)  # 50 多万元, in thousands
 PREMISES_M2 = (2410, 2490)  # 2400 多平方米 from 市总工会 and 绿地集团安庆置业
 LIST_ENTRIES = 205  # 200 多个
 REQUIRED = 4
+DONE_SHARE = 0.95  # how a finished year's items ended: done (some late), the rest dropped
+LIVE_DONE, LIVE_DROPPED = 0.90, 0.02  # this year's items past due: the rest are overdue (a handful)
 
 
 @dataclass
@@ -521,6 +536,11 @@ class _Gen:
         return len(rows)
 
 
+def _fit(rng: random.Random, kind: str, offered: str) -> str:
+    """The title of a need the resource ``offered`` meets."""
+    return rng.choice(FITS.get(offered) or NEEDS[kind])
+
+
 def _spread(rng: random.Random, total: int, slots: int, base: int = 0) -> list[int]:
     counts = [base] * slots
     for i in rng.choices(range(slots), k=max(0, total - base * slots)):
@@ -587,7 +607,11 @@ class _Year:
     # -------------------------------------------------------------- agreements
 
     def year_agreements(self) -> None:
+        """The year's agreements with the council members' units. A year that is over ends as a finished
+        year does: every item done (some late) or dropped; only items due after today (the demo built
+        for the current year) are still under way."""
         rng, year = self.rng, self.year
+        today = timezone.localdate()
         seats = [m for m in self.members if m.seat == SeatKind.UNIT]
         picked = rng.sample(seats, min(len(seats), rng.randint(*AGREEMENTS)))
         # The named units' seats sign first (the liaison accounts' units have agreements).
@@ -604,9 +628,12 @@ class _Year:
             kinds = [ItemKind.JOINT_BUILDING, ItemKind.JOINT_AFFAIRS, ItemKind.SHARED_RESOURCES]
             for kind in rng.sample(kinds, rng.randint(2, 3)):
                 x = rng.random()
-                state = ItemState.DONE if x < 0.86 else ItemState.OPEN if x < 0.97 else ItemState.DROPPED
-                self.item(a, kind, rng.choice(ITEMS[kind]), self.gen.date(dt.date(year, 4, 1), dt.date(year, 12, 20)),
-                          state=state, unit_owner=m.name, late=state == ItemState.DONE and rng.random() < 0.15)
+                due = self.gen.date(dt.date(year, 4, 1), dt.date(year, 12, 20))
+                state = (ItemState.OPEN if due >= today
+                         else ItemState.DONE if x < DONE_SHARE else ItemState.DROPPED)
+                self.item(a, kind, rng.choice(ITEMS[kind]), due, state=state, unit_owner=m.name,
+                          late=state == ItemState.DONE and rng.random() < 0.15,
+                          today=today)
 
     def settle(self, demands: dict[str, list[int]]) -> int:
         """Agreements whose items are all finished are done; nearly a hundred problems spread over done
@@ -618,9 +645,11 @@ class _Year:
         for i in rng.choices(range(len(done)), weights=weights, k=total):
             done[i].problems_solved += 1
         open_agreements = {id(a) for a, it, _ in self.items if it.state == ItemState.OPEN}
+        finished = {id(a) for a, it, _ in self.items if it.state == ItemState.DONE}
         for a in self.agreements:
             if id(a) not in open_agreements and a.ends_on < timezone.localdate():
-                a.state = AgreementState.DONE
+                # Over: done, or ended when every item was dropped.
+                a.state = AgreementState.DONE if id(a) in finished else AgreementState.ENDED
         taken: set[int] = set()
         for it in done:
             if not it.problems_solved:
@@ -768,7 +797,7 @@ class _Year:
             day = gen.date(dt.date(year, 2, 1), dt.date(year, 10, 31))
             q = rng.randint(max(1, cap // 2), cap)
             n = need(community_near(u), ResourceKind.OTHER if kind == ResourceKind.OTHER else kind,
-                     rng.choice(NEEDS[kind]), q, day)
+                     _fit(rng, kind, r.title), q, day)
             match(n, r, q, day + dt.timedelta(days=rng.randint(3, 25)))
         # 50 多万元 of support raised: funds from enterprises and institutions, matched to communities' needs.
         funders = [u for u in self.units if u.type in (UnitType.STATE_ENTERPRISE, UnitType.PRIVATE_ENTERPRISE,
@@ -794,7 +823,7 @@ class _Year:
             if rng.random() < 0.3:
                 day = gen.date(dt.date(year, 3, 1), dt.date(year, 11, 15))
                 q = rng.randint(1, max(1, cap // 2))
-                n = need(community_near(u), kind, rng.choice(NEEDS[kind]), q, day)
+                n = need(community_near(u), kind, _fit(rng, kind, r.title), q, day)
                 match(n, r, q, day + dt.timedelta(days=rng.randint(3, 20)))
         # Services the communities provide.
         services = []
@@ -937,11 +966,14 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
                now: dt.datetime | None = None) -> Built:
     """This year up to ``now``: the pairings' activities (a few behind pace), agreements signed this year
     with items due soon or overdue (the liaison accounts' units among them), open needs with proposals."""
+    from zongheng.orgs.demo import DEMO_ACCOUNTS
+
     log = log or (lambda _msg: None)
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     year = today.year
     rng = random.Random(seed * 17 + year)
+    home_name = next(a["org"] for a in DEMO_ACCOUNTS if a["username"] == "community")  # 先锋社区
     gen = _Gen(district, seed + year, year, log)
     gen.rng = rng
     units = list(Unit.objects.filter(org_path__startswith=district.path).select_related("org", "place__level"))
@@ -953,8 +985,13 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
     with transaction.atomic(), _history():
         # The pairings' activities this year: most on pace, a few behind.
         pairings = list(Pairing.objects.filter(org_path__startswith=district.path, ends_on__isnull=True)
-                        .select_related("unit"))
+                        .select_related("unit", "org").order_by("pk"))
         behind = set(rng.sample(range(len(pairings)), min(len(pairings), rng.randint(3, 5))))
+        # The demo community's (and so its street's) accounts see one of them: their warning and to-do.
+        home_pairings = sorted((i for i, p in enumerate(pairings) if p.org.name == home_name),
+                               key=lambda i: pairings[i].unit_id is None)  # a unit's first (warns both sides)
+        if home_pairings and not behind & set(home_pairings):
+            behind.add(home_pairings[0])
         acts = []
         for i, p in enumerate(pairings):
             pace = math.ceil(p.required_per_year * elapsed)
@@ -974,8 +1011,13 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
                      .select_related("council__org", "unit__org", "unit__place"))
         named = {n + gen.suffix for n in (ZHENFA, UNION)}
         pick = [m for m in seats if m.unit is not None and m.unit.name in named]
+        # A unit member of the demo community's council signs too: its items are the community's to-do.
+        home_seat = next((m for m in seats if m.unit is not None and m.council.org.name == home_name
+                          and m not in pick), None)
+        pick += [home_seat] if home_seat is not None else []
         rest = [m for m in seats if m not in pick]
         pick += rng.sample(rest, min(len(rest), rng.randint(14, 20)))
+        year_end = dt.date(year, 12, 31)
         yr = _Year(gen, units, seats)
         yr.owner = dict(CouncilMember.objects.filter(council__org_path__startswith=district.path, seat=SeatKind.OWN)
                         .values_list("council__org_id", "name"))
@@ -987,23 +1029,24 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
                 continue
             a = yr.agreement(org, m.unit, gen.date(first + dt.timedelta(days=5), min(today, dt.date(year, 3, 31))),
                              dt.date(year, 12, 31))
-            liaison = m.unit.name in named
+            shown = m.unit.name in named or m is home_seat  # one item due soon and one overdue
             for j, kind in enumerate(rng.sample(list(ItemKind), 3)):
-                if liaison and j == 0:
-                    yr.item(a, kind, rng.choice(ITEMS[kind]), today + dt.timedelta(days=rng.randint(3, 12)),
+                if shown and j == 0:
+                    yr.item(a, kind, rng.choice(ITEMS[kind]),
+                            min(year_end, today + dt.timedelta(days=rng.randint(3, 12))),
                             state=ItemState.OPEN, unit_owner=m.name, progress=rng.choice([40, 60]), today=today)
                     continue
-                if liaison and j == 1:
+                if shown and j == 1:
                     yr.item(a, kind, rng.choice(ITEMS[kind]), today - dt.timedelta(days=rng.randint(2, 9)),
                             state=ItemState.OPEN, unit_owner=m.name, progress=rng.choice([50, 70, 80]), today=today)
                     continue
-                due = gen.date(dt.date(year, 3, 1), today + dt.timedelta(days=45))
-                if due < today - dt.timedelta(days=10) and rng.random() < 0.85:
-                    yr.item(a, kind, rng.choice(ITEMS[kind]), due, state=ItemState.DONE, unit_owner=m.name,
-                            late=rng.random() < 0.15, today=today)
-                else:
-                    yr.item(a, kind, rng.choice(ITEMS[kind]), due, state=ItemState.OPEN, unit_owner=m.name,
-                            today=today)
+                # Past its due date an item is mostly done (some late), seldom dropped, else overdue.
+                due = gen.date(dt.date(year, 3, 1), min(year_end, today + dt.timedelta(days=45)))
+                x = rng.random()
+                state = (ItemState.OPEN if due >= today else ItemState.DONE if x < LIVE_DONE
+                         else ItemState.DROPPED if x < LIVE_DONE + LIVE_DROPPED else ItemState.OPEN)
+                yr.item(a, kind, rng.choice(ITEMS[kind]), due, state=state, unit_owner=m.name,
+                        late=state == ItemState.DONE and rng.random() < 0.15, today=today)
         Agreement.objects.bulk_create(yr.agreements)
         for a, it, _ in yr.items:
             it.agreement = a
@@ -1011,16 +1054,20 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
         ItemUpdate.objects.bulk_create([_with_item(u, it) for _, it, ups in yr.items for u in ups])
         built.agreements, built.items = len(yr.agreements), len(yr.items)
         # Open needs that the matching can propose resources for (same community, same kind, room left).
+        # Premises are asked for by the room (a 2 m² 党员活动室 read as a typo): 40 m² or more left.
         offers = list(Resource.objects.filter(unit_path__startswith=district.path, active=True,
                                               place__level__code="community",
                                               capacity__gt=models.F("used") + 5)
-                      .exclude(kind=ResourceKind.FUNDS).select_related("place").order_by("pk"))
+                      .exclude(kind=ResourceKind.FUNDS)
+                      .exclude(kind=ResourceKind.VENUE, capacity__lt=models.F("used") + 40)
+                      .select_related("place").order_by("pk"))
         needs = []
         for r in rng.sample(offers, min(len(offers), rng.randint(3, 5))):
             room = r.capacity - r.used
             day = today - dt.timedelta(days=rng.randint(1, 10))
-            needs.append(Need(org=r.place, org_path=r.place.path, kind=r.kind, title=rng.choice(NEEDS[r.kind]),
-                              quantity=rng.randint(1, max(1, room // 2)), state=NeedState.OPEN,
+            least = 20 if r.kind == ResourceKind.VENUE else 1
+            needs.append(Need(org=r.place, org_path=r.place.path, kind=r.kind, title=_fit(rng, r.kind, r.title),
+                              quantity=rng.randint(least, max(least, room // 2)), state=NeedState.OPEN,
                               detail=f"{r.place.name}提出，待对接。", created_at=_at(day, rng)))
         Need.objects.bulk_create(needs)
         built.needs = len(needs)
