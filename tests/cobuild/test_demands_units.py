@@ -123,3 +123,22 @@ def test_the_whistle_picker_offers_the_suggested_unit_first(client, tree, street
     ids = [int(v) for v in re.findall(r'name="[^"]+" value="(\d+)"', response.content.decode())]
     assert ids[0] == unit.org_id
     assert ids[1:3] == [tree.communities[0].pk, tree.streets[0].pk]  # then the demand's community and street
+
+
+def test_the_demo_summons_the_liaisons_units_to_an_open_demand_of_their_street(tree):
+    """cobuild.demo's live slice: each demo liaison's unit is summoned (by the street's secretary, through
+    do_whistle) to an open demand of its street, so the liaison finds a demand waiting for their 报到."""
+    from zongheng.cobuild.demo import _summon_live
+
+    unit = make_unit(tree.communities[0], "振发锻件公司")
+    user_with_post(tree.streets[0], Role.SECRETARY)
+    demand, _ = actions.do_submit_demand(None, {"channel": "web", "category": Category.objects.order_by("id").first(),
+                                        "urgency": "normal", "description": "楼道堆物", "address": "幸福里",
+                                        "grid": tree.grids[0]})
+    Demand.objects.filter(pk=demand.pk).update(status="accepted")
+
+    assert _summon_live(tree.district, ["振发锻件公司"]) == 1
+
+    summons = Summons.objects.get(org=unit.org)
+    assert summons.demand_id == demand.pk and summons.reported_at is None
+    assert Demand.objects.get(pk=demand.pk).events.filter(action="whistle").exists()

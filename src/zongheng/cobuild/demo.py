@@ -229,6 +229,7 @@ class Built:
     resources: int = 0
     services: int = 0
     matches: int = 0
+    summons: int = 0
     accounts: list[str] = field(default_factory=list)
 
 
@@ -1075,9 +1076,44 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
         gen.attendance(list(CouncilMember.objects.filter(council__org_path__startswith=district.path,
                                                          seat=SeatKind.UNIT, person__isnull=False)
                             .select_related("council__org__level")))
+    built.summons = _summon_live(district, [a["org"] for a in DEMO_ACCOUNTS if a["role"] == Role.LIAISON])
     log(f"今年以来：共建活动 {built.activities} 次，认领书 {built.agreements} 份（项目 {built.items} 项），"
-        f"待对接需求 {built.needs} 条")
+        f"待对接需求 {built.needs} 条，吹哨召集驻区单位 {built.summons} 次")
     return built
+
+
+def _summon_live(district: Org, unit_names: list[str]) -> int:
+    """The demo liaisons' units are summoned (吹哨) to an open demand of their street, by the street's secretary
+    through the demands module's own action, so a liaison finds a summoned demand waiting for their 报到."""
+    from zongheng.accounts.models import User
+    from zongheng.core.errors import ActionError
+    from zongheng.demands.actions import do_whistle
+    from zongheng.demands.choices import Status
+    from zongheng.demands.models import Demand
+
+    step = Org.steplen
+    count = 0
+    for unit in Unit.objects.filter(name__in=unit_names, org_path__startswith=district.path).select_related("org"):
+        street_path = unit.org_path[:len(district.path) + step]
+        post = (Post.objects.active().filter(org__path=street_path, role=Role.SECRETARY)
+                .select_related("person").order_by("id").first())
+        demand = (Demand.objects.filter(grid_path__startswith=street_path,
+                                        status__in=[Status.ACCEPTED, Status.IN_PROGRESS])
+                  .exclude(summons__org=unit.org).order_by("-received_at", "id").first())
+        if post is None or demand is None:
+            continue
+        user = User.objects.filter(person=post.person).first()
+        if user is None:
+            user = User(username=f"cadre{post.person.pk}", person=post.person, first_name=post.person.name,
+                        must_change_password=True, is_active=True)
+            user.set_unusable_password()
+            user.save()
+        try:
+            do_whistle(user, demand, [unit.org], note=f"请{unit.name}协助处置")
+        except ActionError:
+            continue
+        count += 1
+    return count
 
 
 def _with_item(update: ItemUpdate, item: AgreementItem) -> ItemUpdate:
