@@ -38,3 +38,21 @@ def test_a_liaison_post_on_a_community_is_refused_and_nothing_is_written(tree):
                                    "starts_on": "2018-03-01"})
 
     assert Post.objects.count() == before
+
+
+def test_a_street_cadre_is_sent_to_sit_on_a_units_party_committee_and_nowhere_else_without_being_an_assistant(tree):
+    community, street = tree.communities[0], tree.streets[0]
+    secretary = user_with_post(street, Role.SECRETARY)
+    unit = Org.objects.add_child(community, instance=Org(name="紫峰大厦党委", level=Level.objects.get(code="unit")))
+    cadre = make_person(street)
+
+    post = do_create_post(secretary, {"person": cadre, "role": Role.COMMITTEE_MEMBER, "org": unit,
+                                      "starts_on": "2018-03-01", "sent_from": street})
+
+    assert post.sent_from == street
+    with pytest.raises(ActionError, match="派出单位"):
+        do_create_post(secretary, {"person": make_person(street), "role": Role.COMMITTEE_MEMBER, "org": community,
+                                   "starts_on": "2018-03-01", "sent_from": street})
+    with pytest.raises(ActionError, match="派出单位须为该组织所在的街道"):
+        do_create_post(secretary, {"person": make_person(street), "role": Role.COMMITTEE_MEMBER, "org": unit,
+                                   "starts_on": "2018-03-01", "sent_from": tree.streets[1]})

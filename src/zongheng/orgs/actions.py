@@ -330,7 +330,8 @@ def check_grant(user: Any, role: str, org: Org) -> None:
 
 
 def _check_sent_from(post: Post) -> None:
-    """派出单位: required for a 书记助理, the street (township) above the post's org; nobody else has one."""
+    """派出单位: required for a 书记助理, the street (township) above the post's org; allowed on a stationed
+    unit's node (a street cadre sent to sit on the unit's party committee, e.g. 紫峰大厦党委); nobody else has one."""
     from .resolve import resolve_sent_from
 
     if post.role == Role.SECRETARY_ASSISTANT:
@@ -338,7 +339,9 @@ def _check_sent_from(post: Post) -> None:
             raise ActionError("书记助理须填写派出单位")
         resolve_sent_from(post.org, post.sent_from)
     elif post.sent_from is not None:
-        raise ActionError("只有书记助理需要填写派出单位")
+        if post.org.level.code != "unit":
+            raise ActionError("只有书记助理和下派到驻区单位党组织的干部需要填写派出单位")
+        resolve_sent_from(post.org, post.sent_from)
     # A liaison's scope is their unit: the post is held on a stationed unit's node, never on a street or community.
     if post.role == Role.LIAISON and post.org.level.code != "unit":
         raise ActionError("驻区单位联络员只能任职于驻区单位")
