@@ -84,11 +84,13 @@ def _build_demo() -> None:
     from zongheng.demands.choices import Channel, Urgency
     from zongheng.demands.defaults import ensure_installed
     from zongheng.demands.models import Category
+    from zongheng.meetings.defaults import ensure_installed as meetings_installed
     from zongheng.orgs import demo
     from zongheng.orgs.models import Org
 
     ensure_levels()
     ensure_installed()
+    meetings_installed()  # meeting types: a transactional test before this module may have flushed them
     built = demo.build(seed=2018)
     district = built.districts[0]
     demands_demo.build(district, seed=2018, year=2018, count=40)
