@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from zongheng.core.access import has_perm, require
 from zongheng.core.errors import ActionError
+from zongheng.core.paging import filter_query
 from zongheng.core.permissions import Perm
 
 from . import actions_agreements as actions
@@ -45,12 +46,6 @@ from .pace import held_q, pace
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
 ACTIVITY_LIMIT = 200
-
-
-def _query(request: HttpRequest) -> str:
-    q = request.GET.copy()
-    q.pop("page", None)
-    return q.urlencode()
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
@@ -106,7 +101,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     years = range(timezone.localdate().year, 2014, -1)
     return render(request, "cobuild/agreement_list.html", {
-        "page": page, "query": _query(request), "states": AgreementState.choices, "years": years,
+        "page": page, "query": filter_query(request), "states": AgreementState.choices, "years": years,
         "can_change": has_perm(request.user, Perm.COBUILD_CHANGE)})
 
 
@@ -218,7 +213,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(i, selectors.item_flags(i, today)) for i in page.object_list]
     return render(request, "cobuild/item_list.html", {
-        "page": page, "rows": rows, "query": _query(request), "kinds": ItemKind.choices,
+        "page": page, "rows": rows, "query": filter_query(request), "kinds": ItemKind.choices,
         "state": request.GET.get("state", ""), "kind": request.GET.get("kind", ""), "today": today})
 
 
@@ -318,7 +313,7 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(p, pace(p, today)) for p in page.object_list]
     return render(request, "cobuild/pairing_list.html", {
-        "page": page, "rows": rows, "query": _query(request), "partners": PartnerKind.choices, "today": today,
+        "page": page, "rows": rows, "query": filter_query(request), "partners": PartnerKind.choices, "today": today,
         "can_change": has_perm(request.user, Perm.COBUILD_CHANGE)})
 
 

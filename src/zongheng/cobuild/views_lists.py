@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from zongheng.core.access import has_perm, in_scope, require
 from zongheng.core.errors import ActionError
+from zongheng.core.paging import filter_query
 from zongheng.core.permissions import Perm
 from zongheng.orgs.picker import render_pick
 
@@ -35,12 +36,6 @@ PAGE_SIZE = 50
 RECENT_SESSIONS = 8
 
 
-def _query(request: HttpRequest) -> str:
-    q = request.GET.copy()
-    q.pop("page", None)
-    return q.urlencode()
-
-
 def _page(request: HttpRequest, qs: Any, kind_of: Any = None) -> Any:
     """One page of ``qs``; with ``kind_of`` (row → kind), each row gets ``unit_word`` (平方米, 元 …)."""
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -51,7 +46,7 @@ def _page(request: HttpRequest, qs: Any, kind_of: Any = None) -> Any:
 
 
 def _list_context(request: HttpRequest, **kw: Any) -> dict[str, Any]:
-    return {"query": _query(request), "kinds": ResourceKind.choices,
+    return {"query": filter_query(request), "kinds": ResourceKind.choices,
             "can_change": has_perm(request.user, Perm.COBUILD_CHANGE), **kw}
 
 

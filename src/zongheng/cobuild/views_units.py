@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from zongheng.core.access import has_perm, in_scope, require, roles_grantable_on
 from zongheng.core.errors import ActionError
 from zongheng.core.exports import XLSX_MIME
+from zongheng.core.paging import filter_query
 from zongheng.core.permissions import Perm, Role
 from zongheng.orgs.models import Post
 
@@ -37,12 +38,6 @@ from .resolve import side_org_choices
 
 PAGE_SIZE = 50
 EXPORT_MAX = 20_000
-
-
-def _query(request: HttpRequest) -> str:
-    q = request.GET.copy()
-    q.pop("page", None)
-    return q.urlencode()
 
 
 def _year(request: HttpRequest) -> int:
@@ -75,7 +70,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.unit_list(request.user, request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cobuild/unit_list.html", {
-        "page": page, "query": _query(request), "types": UnitType.choices, "levels": UnitLevel.choices,
+        "page": page, "query": filter_query(request), "types": UnitType.choices, "levels": UnitLevel.choices,
         "can_change": has_perm(request.user, Perm.COBUILD_CHANGE),
         "can_configure": has_perm(request.user, Perm.COBUILD_CONFIGURE), **_place_context(request)})
 
@@ -240,7 +235,7 @@ def council_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.council_list(request.user, request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cobuild/council_list.html", {
-        "page": page, "query": _query(request), "can_change": has_perm(request.user, Perm.COBUILD_CHANGE),
+        "page": page, "query": filter_query(request), "can_change": has_perm(request.user, Perm.COBUILD_CHANGE),
         **_place_context(request)})
 
 
@@ -371,7 +366,7 @@ def perf_list(request: HttpRequest) -> HttpResponse:
     rows = [(u, perfs[u.pk]) for u in units]
     return render(request, "cobuild/unit_performance.html", {
         "page": page, "rows": rows, "year": year, "years": list(range(timezone.localdate().year, 2017, -1)),
-        "figures": performance.FIGURES, "short": performance.SHORT, "query": _query(request),
+        "figures": performance.FIGURES, "short": performance.SHORT, "query": filter_query(request),
         **_place_context(request)})
 
 

@@ -18,6 +18,7 @@ from .access import at_root, path_q, require, scope_paths
 from .exports import xlsx_response
 from .landing import landing_url
 from .models import AuditLog
+from .paging import filter_query
 from .permissions import Perm
 
 
@@ -126,10 +127,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.AUDIT_VIEW)
     qs = _audit_queryset(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {"page": page, "entries": audit_display.describe(page.object_list, request.user),
-               "query": query.urlencode(), "actions": audit_display.action_choices()}
+               "query": filter_query(request), "actions": audit_display.action_choices()}
     return render(request, "core/audit_list.html", context)
 
 

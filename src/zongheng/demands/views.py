@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from zongheng.core.access import has_perm, in_scope, require
 from zongheng.core.errors import ActionError
+from zongheng.core.paging import filter_query
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
 from zongheng.orgs.picker import path_labels, render_pick
@@ -81,13 +82,6 @@ HINTS = {
 }
 
 
-def _query_string(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("pick_q", None)  # a picker's search box, not a filter
-    return query.urlencode()
-
-
 def _detail_url(demand: Demand) -> str:
     return reverse("demands:detail", kwargs={"pk": demand.pk})
 
@@ -108,7 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "rows_html": _queue_rows(rows, can_dispatch),
-        "query": _query_string(request),
+        "query": filter_query(request),
         "statuses": Status.choices,
         "channels": Channel.choices,
         "categories": list(selectors.categories()),

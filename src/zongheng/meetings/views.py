@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from zongheng.core.access import has_perm, in_scope, require, require_at_root
 from zongheng.core.errors import ActionError
+from zongheng.core.paging import filter_query
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
 from zongheng.orgs.picker import path_labels
@@ -42,12 +43,6 @@ from .models import Meeting, MeetingAttachment, MeetingType
 from .periods import period_of
 
 PAGE_SIZE = 50
-
-
-def _query(request: HttpRequest) -> str:
-    q = request.GET.copy()
-    q.pop("page", None)
-    return q.urlencode()
 
 
 def _require_view_or_self(user: Any) -> None:
@@ -81,7 +76,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     _require_view_or_self(request.user)
     qs = selectors.meeting_list(request.user, request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "query": _query(request), "types": list(MeetingType.objects.all()),
+    context = {"page": page, "query": filter_query(request), "types": list(MeetingType.objects.all()),
                "statuses": MeetingStatus.choices, "can_change": has_perm(request.user, Perm.MEETING_CHANGE),
                "can_configure": has_perm(request.user, Perm.MEETING_CONFIGURE)}
     return render(request, "meetings/list.html", context)
@@ -130,7 +125,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     ctx = _compliance_context(request)
     page = Paginator(ctx["orgs"], PAGE_SIZE).get_page(request.GET.get("page"))
     cells = selectors.compliance(ctx["mtype"], ctx["period"], list(page.object_list), ctx["now"])
-    ctx.update(page=page, rows=[(o, cells[o.pk]) for o in page.object_list], query=_query(request))
+    ctx.update(page=page, rows=[(o, cells[o.pk]) for o in page.object_list], query=filter_query(request))
     return render(request, "meetings/compliance.html", ctx)
 
 
@@ -328,7 +323,7 @@ def resolution_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     qs = selectors.resolution_list(request.user, request.GET, today)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "meetings/resolutions.html", {"page": page, "query": _query(request), "today": today,
+    return render(request, "meetings/resolutions.html", {"page": page, "query": filter_query(request), "today": today,
                                                          "state": request.GET.get("state", "")})
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from zongheng.core.access import in_scope, require, scope_paths
 from zongheng.core.errors import ActionError
+from zongheng.core.paging import filter_query
 from zongheng.core.permissions import Perm
 
 from . import actions, exports, selectors
@@ -29,12 +30,6 @@ from .forms import AckForm, ComposeForm, ListForm, draft_initial, picker_targets
 from .models import NoticeAttachment, NoticeStatus
 
 PAGE_SIZE = 50
-
-
-def _query(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # ---------------------------------------------------------------- my notices (self-service)
@@ -45,7 +40,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     """我的通知: every notice sent to me (withdrawn ones leave), unread and to-acknowledge first to see."""
     state = request.GET.get("state", "")
     page = Paginator(selectors.inbox(request.user, state), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notices/mine.html", {"page": page, "state": state, "query": _query(request),
+    return render(request, "notices/mine.html", {"page": page, "state": state, "query": filter_query(request),
                                                   "now": timezone.now()})
 
 
@@ -108,7 +103,7 @@ def sent(request: HttpRequest) -> HttpResponse:
     counts = selectors.counts_for([n.pk for n in page])
     rows = [(n, counts[n.pk]) for n in page]
     return render(request, "notices/sent.html", {
-        "page": page, "rows": rows, "month": month, "query": _query(request),
+        "page": page, "rows": rows, "month": month, "query": filter_query(request),
         "can_send": bool(request.user.is_authenticated and scope_paths(request.user, Perm.NOTICE_SEND)),
     })
 
@@ -190,7 +185,7 @@ def lists(request: HttpRequest) -> HttpResponse:
     """保存的名单: the lists owned by organisations where I may send notices."""
     require(request.user, Perm.NOTICE_SEND)
     page = Paginator(selectors.lists_in_scope(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notices/lists.html", {"page": page, "query": _query(request)})
+    return render(request, "notices/lists.html", {"page": page, "query": filter_query(request)})
 
 
 def _list_page(request: HttpRequest, form: ListForm, saved: Any = None) -> HttpResponse:
@@ -321,7 +316,7 @@ def rows(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     label = selectors.STATES[state][0] if state in selectors.STATES else "未答复"
     return render(request, "notices/rows.html", {"notice": notice, "node": node, "page": page, "state": state,
-                                                  "state_label": label, "level": level, "query": _query(request)})
+                                                  "state_label": label, "level": level, "query": filter_query(request)})
 
 
 @login_required

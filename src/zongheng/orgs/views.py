@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from zongheng.core.access import has_perm, in_scope, require
 from zongheng.core.collation import Pinyin
 from zongheng.core.errors import ActionError
+from zongheng.core.paging import filter_query
 from zongheng.core.permissions import Perm
 
 from . import actions, exports, selectors
@@ -116,12 +117,6 @@ def _write(
 
 def _org_url(org: Any) -> str:
     return reverse("orgs:org", kwargs={"pk": org.pk})
-
-
-def _query_string(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # ---------------------------------------------------------------- organisations
@@ -251,7 +246,7 @@ def people(request: HttpRequest) -> HttpResponse:
     org_options = [(str(o.pk), "　" * (o.depth - top) + o.name) for o in org_list]
     context = {
         "page": page,
-        "query": _query_string(request),
+        "query": filter_query(request),
         "org_options": org_options,
         "member_types": MemberType.choices,
         "can_add": bool(selectors.scope_roots(request.user, Perm.PERSON_CHANGE).exists()),
