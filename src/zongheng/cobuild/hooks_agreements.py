@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zongheng.core.access import in_scope, post_paths
-from zongheng.core.audit_display import register_actions, register_object_url
+from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
 from zongheng.core.warnings import Due, register_rule
@@ -26,10 +26,6 @@ AUDIT_ACTIONS = {
     "cobuild.item_drop": "取消认领项目", "cobuild.pairing_create": "登记结对共建",
     "cobuild.activity_add": "登记共建活动",
 }
-
-
-def _url(name: str):  # type: ignore[no-untyped-def]
-    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
 
 
 def _day_end(day: dt.date) -> dt.datetime:
@@ -87,6 +83,6 @@ def register() -> None:
     register_rule(ITEM_OVERDUE, "认领项目逾期", Perm.COBUILD_VIEW, find_item_overdue)
     register_todo(40, "cobuild.items", my_items)
     register_actions(AUDIT_ACTIONS)
-    register_object_url("cobuild.agreement", _url("cobuild:agreement"), Perm.COBUILD_VIEW)
-    register_object_url("cobuild.agreementitem", _url("cobuild:item"), Perm.COBUILD_VIEW)
-    register_object_url("cobuild.pairing", _url("cobuild:pairing"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.agreement", url_by_pk("cobuild:agreement"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.agreementitem", url_by_pk("cobuild:item"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.pairing", url_by_pk("cobuild:pairing"), Perm.COBUILD_VIEW)

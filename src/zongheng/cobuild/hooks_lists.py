@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from zongheng.core.access import in_scope
 from zongheng.core.audit import register_org_path
-from zongheng.core.audit_display import register_actions, register_object_url
+from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import register_figure
 
@@ -20,10 +20,6 @@ AUDIT_ACTIONS = {
     "cobuild.service_create": "登记服务", "cobuild.service_update": "修改服务",
     "cobuild.match_accept": "确认资源对接", "cobuild.match_agreement": "资源对接新建认领书",
 }
-
-
-def _url(name: str):  # type: ignore[no-untyped-def]
-    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
 
 
 def _resource_path(resource: Any) -> str:
@@ -40,9 +36,9 @@ def register() -> None:
     register_actions(AUDIT_ACTIONS)
     register_org_path("cobuild.resource", _resource_path)
     register_org_path("cobuild.match", _match_path)
-    register_object_url("cobuild.need", _url("cobuild:need_detail"), Perm.COBUILD_VIEW)
-    register_object_url("cobuild.resource", _url("cobuild:resource_detail"), Perm.COBUILD_VIEW)
-    register_object_url("cobuild.service", _url("cobuild:service_edit"), Perm.COBUILD_CHANGE)
+    register_object_url("cobuild.need", url_by_pk("cobuild:need_detail"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.resource", url_by_pk("cobuild:resource_detail"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.service", url_by_pk("cobuild:service_edit"), Perm.COBUILD_CHANGE)
     register_figure(45, "cobuild_lists", home_figures)
     from zongheng.demands.suggest import register_whistle_suggester
 

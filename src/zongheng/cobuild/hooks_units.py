@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from zongheng.core.audit_display import register_actions, register_object_url
+from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.landing import register_landing
 from zongheng.core.permissions import Perm
 
@@ -29,12 +29,8 @@ def liaison_landing(user: Any) -> str | None:
     return reverse("cobuild:unit_detail", args=[unit.pk]) if unit is not None else None
 
 
-def _url(name: str):  # type: ignore[no-untyped-def]
-    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
-
-
 def register() -> None:
     register_actions(AUDIT_ACTIONS)
-    register_object_url("cobuild.unit", _url("cobuild:unit_detail"), Perm.COBUILD_VIEW)
-    register_object_url("cobuild.council", _url("cobuild:council_detail"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.unit", url_by_pk("cobuild:unit_detail"), Perm.COBUILD_VIEW)
+    register_object_url("cobuild.council", url_by_pk("cobuild:council_detail"), Perm.COBUILD_VIEW)
     register_landing(-10, "cobuild.liaison", liaison_landing)

@@ -42,6 +42,13 @@ def register_object_url(model_label: str, url_of: Callable[[str], str | None], p
     _OBJECT_URLS[model_label.lower()] = (url_of, perm)
 
 
+def url_by_pk(url_name: str) -> Callable[[str], str | None]:
+    """``url_of`` for ``register_object_url`` when the object's page is ``url_name`` with its id."""
+    from django.urls import reverse
+
+    return lambda pk: reverse(url_name, args=[int(pk)]) if str(pk).isdigit() else None
+
+
 def register_org_finder(find: Callable[[Any, str], list[str]]) -> None:
     """``find(user, text)``: paths of the organisations in the user's scope whose name contains ``text``."""
     _ORG_FINDERS.append(find)

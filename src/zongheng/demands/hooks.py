@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 from zongheng.core.access import has_perm
-from zongheng.core.audit_display import register_actions, register_object_url
+from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.landing import register_landing
 from zongheng.core.nav import register_badge, register_nav
 from zongheng.core.permissions import Perm
@@ -40,9 +40,7 @@ def register() -> None:
 
     register_actions({f"demand.{action}": f"诉求{label}" for action, (_, _, label) in TRANSITIONS.items()})
     register_actions(AUDIT_ACTIONS)
-    register_object_url("demands.demand",
-                        lambda pk: reverse("demands:detail", args=[int(pk)]) if str(pk).isdigit() else None,
-                        Perm.DEMAND_VIEW)
+    register_object_url("demands.demand", url_by_pk("demands:detail"), Perm.DEMAND_VIEW)
     register_nav(30, "demands:queue", "居民诉求", Perm.DEMAND_VIEW)
     register_nav(40, "demands:config", "诉求配置", Perm.DEMAND_CONFIGURE)
     register_badge(10, "demands:notifications", "诉求提醒", _unread)

@@ -3,9 +3,7 @@ to-do items and figures, audit names and links, navigation."""
 
 from __future__ import annotations
 
-from django.urls import reverse
-
-from zongheng.core.audit_display import register_actions, register_object_url
+from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import register_figure, register_todo
@@ -17,10 +15,6 @@ AUDIT_ACTIONS = {
     "meeting.resolution_add": "登记议定事项", "meeting.resolution_progress": "更新议定事项进展",
     "meeting.resolution_done": "议定事项办结", "meeting.type_configure": "配置会议类型",
 }
-
-
-def _url(name: str):  # type: ignore[no-untyped-def]
-    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
 
 
 def register() -> None:
@@ -37,6 +31,6 @@ def register() -> None:
     register_todo(30, "meetings", rules.todos)
     register_figure(30, "meetings", rules.figures)
     register_actions(AUDIT_ACTIONS)
-    register_object_url("meetings.meeting", _url("meetings:detail"), Perm.MEETING_VIEW)
-    register_object_url("meetings.resolution", _url("meetings:resolution"), Perm.MEETING_VIEW)
+    register_object_url("meetings.meeting", url_by_pk("meetings:detail"), Perm.MEETING_VIEW)
+    register_object_url("meetings.resolution", url_by_pk("meetings:resolution"), Perm.MEETING_VIEW)
     register_nav(35, "meetings:list", "会议", Perm.MEETING_VIEW)

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from zongheng.core import access, audit
 from zongheng.core.access import scope_paths
-from zongheng.core.audit_display import register_actions, register_object_url, register_org_finder
+from zongheng.core.audit_display import register_actions, register_object_url, register_org_finder, url_by_pk
 from zongheng.core.landing import register_landing
 from zongheng.core.nav import register_nav
 from zongheng.core.paths import register_path_copy
@@ -48,10 +48,6 @@ AUDIT_ACTIONS = {
 }
 
 
-def _url(name: str) -> Any:
-    return lambda pk: reverse(name, args=[int(pk)]) if str(pk).isdigit() else None
-
-
 def _orgs_named(user: Any, text: str) -> list[str]:
     qs = Org.objects.restrict(user, Perm.AUDIT_VIEW).filter(name__contains=text[:40])
     return list(qs.values_list("path", flat=True)[:50])
@@ -80,10 +76,10 @@ def register() -> None:
     audit.register_org_path("orgs.org", lambda org: org.path)
     audit.register_org_path("orgs.linkedhousehold", lambda household: household.central.path)
     register_actions(AUDIT_ACTIONS)
-    register_object_url("orgs.org", _url("orgs:org"), Perm.ORG_VIEW)
-    register_object_url("orgs.person", _url("orgs:person"), Perm.PERSON_VIEW)
-    register_object_url("orgs.activityteam", _url("orgs:team"), Perm.ORG_VIEW)
-    register_object_url("orgs.importjob", _url("orgs:import_job"), Perm.PERSON_IMPORT)
+    register_object_url("orgs.org", url_by_pk("orgs:org"), Perm.ORG_VIEW)
+    register_object_url("orgs.person", url_by_pk("orgs:person"), Perm.PERSON_VIEW)
+    register_object_url("orgs.activityteam", url_by_pk("orgs:team"), Perm.ORG_VIEW)
+    register_object_url("orgs.importjob", url_by_pk("orgs:import_job"), Perm.PERSON_IMPORT)
     register_org_finder(_orgs_named)
     register_nav(10, "orgs:tree", "组织体系", Perm.ORG_VIEW)
     register_nav(20, "orgs:people", "人员", Perm.PERSON_VIEW)
