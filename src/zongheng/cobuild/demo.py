@@ -1085,10 +1085,10 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
 def _summon_live(district: Org, unit_names: list[str]) -> int:
     """The demo liaisons' units are summoned (吹哨) to an open demand of their street, by the street's secretary
     through the demands module's own action, so a liaison finds a summoned demand waiting for their 报到."""
-    from zongheng.accounts.models import User
     from zongheng.core.errors import ActionError
     from zongheng.demands.actions import do_whistle
     from zongheng.demands.choices import Status
+    from zongheng.demands.demo import account_of
     from zongheng.demands.models import Demand
 
     step = Org.steplen
@@ -1102,14 +1102,8 @@ def _summon_live(district: Org, unit_names: list[str]) -> int:
                   .exclude(summons__org=unit.org).order_by("-received_at", "id").first())
         if post is None or demand is None:
             continue
-        user = User.objects.filter(person=post.person).first()
-        if user is None:
-            user = User(username=f"cadre{post.person.pk}", person=post.person, first_name=post.person.name,
-                        must_change_password=True, is_active=True)
-            user.set_unusable_password()
-            user.save()
         try:
-            do_whistle(user, demand, [unit.org], note=f"请{unit.name}协助处置")
+            do_whistle(account_of(post.person), demand, [unit.org], note=f"请{unit.name}协助处置")
         except ActionError:
             continue
         count += 1

@@ -181,19 +181,11 @@ class _Sim:
 
     def user_at(self, org: Org) -> Any:
         """The account of the person holding ``org`` (grid leader, secretary, or the district's 组织部 cadre)."""
-        from zongheng.accounts.models import User
-
         person = self.holder_person.get(org.pk)
         if person is None:
             return None
         if person.pk not in self.users:
-            user = User.objects.filter(person=person).first()
-            if user is None:
-                user = User(username=f"cadre{person.pk}", person=person, first_name=person.name,
-                            must_change_password=True, is_active=True)
-                user.set_unusable_password()
-                user.save()
-            self.users[person.pk] = user
+            self.users[person.pk] = account_of(person)
         return self.users[person.pk]
 
     def parent(self, org: Org) -> Org:
@@ -643,3 +635,16 @@ EXCLUDED_FINAL = (Status.CLOSED, Status.REJECTED, Status.MERGED)
 
 def quiet_sms(phone: str, text: str) -> None:
     """The demo's residents are invented: their status messages go nowhere."""
+
+
+def account_of(person: Any) -> Any:
+    """A demo cadre's account: theirs, or one made for the simulation (no usable password)."""
+    from zongheng.accounts.models import User
+
+    user = User.objects.filter(person=person).first()
+    if user is None:
+        user = User(username=f"cadre{person.pk}", person=person, first_name=person.name,
+                    must_change_password=True, is_active=True)
+        user.set_unusable_password()
+        user.save()
+    return user
