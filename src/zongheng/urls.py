@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("zongheng.meetings.urls")),
     path("", include("zongheng.notices.urls")),
     path("", include("zongheng.cobuild.urls")),
+    path("", include("zongheng.members.urls")),
     path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]
 

@@ -35,6 +35,10 @@ class Perm(models.TextChoices):
     COBUILD_CHANGE = "cobuild.change", "维护驻区单位、大工委、认领书、结对和三张清单"
     COBUILD_PROGRESS = "cobuild.progress", "更新认领项目进度、登记共建活动"
     COBUILD_CONFIGURE = "cobuild.configure", "导入驻区单位、配置结对活动要求"
+    MEMBER_VIEW = "member.view", "查看党员报到、民情日记、活动、积分和认领"
+    MEMBER_CHANGE = "member.change", "确认报到、组织活动和确认出勤、审核积分申报、发起认领"
+    MEMBER_VISIT = "member.visit", "记录民情日记"
+    MEMBER_CONFIGURE = "member.configure", "配置积分规则、年度积分结算"
 
 
 class Role(models.TextChoices):
@@ -52,29 +56,32 @@ class Role(models.TextChoices):
 _DEMANDS = {Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE, Perm.DEMAND_DISPATCH}
 _LINKAGE = {Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, Perm.NOTICE_SEND}
 _COBUILD = {Perm.COBUILD_VIEW, Perm.COBUILD_CHANGE, Perm.COBUILD_PROGRESS}
+_MEMBERS = {Perm.MEMBER_VIEW, Perm.MEMBER_CHANGE, Perm.MEMBER_VISIT}
 _MANAGE = {
     Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
-    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE, *_COBUILD,
+    Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE, *_COBUILD, *_MEMBERS,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.MEETING_CONFIGURE, Perm.COBUILD_CONFIGURE,
-                                Perm.POST_GRANT_PLATFORM}),
+                                Perm.MEMBER_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
     Role.COMMITTEE_MEMBER: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS, Perm.MEETING_VIEW, Perm.NOTICE_VIEW,
-         Perm.COBUILD_VIEW}
+         Perm.COBUILD_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT}
     ),
     Role.SECRETARY_ASSISTANT: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT, *_DEMANDS,
-         Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, *_COBUILD}
+         Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, *_COBUILD, *_MEMBERS}
     ),
     Role.GRID_LEADER: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE,
-         Perm.MEETING_VIEW, Perm.NOTICE_VIEW}
+         Perm.MEETING_VIEW, Perm.NOTICE_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT}
     ),
-    Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.DEMAND_ENTER}),
+    # A central household head (a post on the central household's node): its linked households' 民情日记.
+    Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.DEMAND_ENTER, Perm.MEMBER_VIEW,
+                                    Perm.MEMBER_VISIT}),
     # A stationed unit's liaison (a post on the unit's node): the unit's records, its items' progress and
     # activities, and the demands summoned to it (they handle those) — nothing else.
     Role.LIAISON: frozenset({Perm.ORG_VIEW, Perm.COBUILD_VIEW, Perm.COBUILD_PROGRESS, Perm.DEMAND_VIEW,

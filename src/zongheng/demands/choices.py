@@ -28,6 +28,7 @@ class Channel(models.TextChoices):
     STATION = "station", "民心驿站"
     PHONE = "phone", "电话"
     LISTENING = "listening", "每月一听"
+    VISIT = "visit", "民情日记"
     API = "api", "接口"
     OPEN311 = "open311", "Open311"
 

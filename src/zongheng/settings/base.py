@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "zongheng.notices",
     "zongheng.meetings",
     "zongheng.cobuild",
+    "zongheng.members",
 ]
 
 MIDDLEWARE = [
