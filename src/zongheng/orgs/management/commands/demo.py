@@ -91,6 +91,17 @@ class Command(BaseCommand):
         built.accounts = demo.demo_accounts()  # the liaison accounts are made with their units
         took = time.perf_counter() - cobuild_started
         self.stdout.write(f"  一横（驻区单位、认领书、结对、三张清单）已生成（{took:.1f} 秒）")
+        from zongheng.members import demo as members_demo  # 我是党员我带头: the deeds first, the points last
+
+        members_started = time.perf_counter()
+        members_demo.build(built.districts[0], seed=opts["seed"], year=opts["year"],
+                           log=lambda msg: self.stdout.write(f"  {msg}"))
+        if opts["live"]:
+            members_demo.build_live(built.districts[0], seed=opts["seed"],
+                                    log=lambda msg: self.stdout.write(f"  {msg}"))
+        built.accounts = demo.demo_accounts()
+        took = time.perf_counter() - members_started
+        self.stdout.write(f"  党员带头（报到、民情日记、活动、认领、积分）已生成（{took:.1f} 秒）")
         from django.utils import timezone  # today's warnings, once every module's demo rows exist
 
         from zongheng.core import warnings as early_warnings
