@@ -171,10 +171,16 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
         return self.filter(_paths(user, perm, "org_path"))
 
     def open_to(self, person: Any) -> ActivityQuerySet:
-        """Published activities of the organisations above the member (where they are managed or registered)."""
+        """Activities of the organisations above the person (where they are managed or registered), and of the
+        functional organisations (功能型党组织) hanging directly below one of those — a community's 趣缘/业缘
+        branch is its residents' and members' too. Any state: callers add ``state`` (sign-up: published)."""
         if person is None:
             return self.none()
-        return self.filter(org_path__in=ancestor_paths(person.org_path, person.registered_path or ""))
+        above = ancestor_paths(person.org_path, person.registered_path or "")
+        q = Q(org_path__in=above)
+        for path in above:
+            q |= Q(org_path__startswith=path, org__depth=len(path) // Org.steplen + 1, org__kind="functional")
+        return self.filter(q)
 
 
 class Activity(models.Model):
@@ -203,6 +209,7 @@ class Activity(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     confirmed_at = models.DateTimeField("出勤确认时间", null=True, blank=True)
+    cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -223,7 +230,8 @@ class Activity(models.Model):
 class SignUp(models.Model):
     """活动报名: a member (``person``) or a resident (name and phone, the phone encrypted) signed up.
 
-    ``attended`` is set by the organiser after the event (None until then).
+    ``attended`` is set by the organiser after the event (None until then). A walk-in (``walk_in``) is a
+    resident added at the attendance confirmation: not a sign-up, so not counted in ``Activity.signed``.
     """
 
     activity = models.ForeignKey(Activity, verbose_name="活动", on_delete=models.CASCADE, related_name="signups")
@@ -236,6 +244,8 @@ class SignUp(models.Model):
     state = models.CharField("状态", max_length=16, choices=SignUpState.choices, default=SignUpState.SIGNED,
                              db_index=True)
     attended = models.BooleanField("出勤", null=True, blank=True)
+    walk_in = models.BooleanField("现场加入", default=False,
+                                  help_text="活动后确认出勤时补登的现场参加者，不占报名名额")
     signed_at = models.DateTimeField("报名时间", auto_now_add=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
