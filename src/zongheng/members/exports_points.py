@@ -1,0 +1,100 @@
+"""Exports of the points part (.xlsx): an organisation's totals for a year (its children, then one row per
+member with the points per 八带头 item) and its members' ledger (one row per entry). Inside the user's scope
+only: the views pass an organisation already resolved in it."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from django.db.models import QuerySet, Sum
+from django.http import HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from zongheng.core.exports import XLSX_MIME, _cell
+from zongheng.orgs.models import Org, Person
+
+from .choices import Deed
+from .models import PointEntry
+from .selectors_points import BANDS, ChildRow, Totals, items, members_below
+
+EXPORT_MAX = 200_000
+
+
+def _workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        header_cells = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = bold
+            header_cells.append(cell)
+        ws.append(header_cells)
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _response(filename: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_MIME)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _totals_cells(label: str, t: Totals) -> list[Any]:
+    return [label, t.members, t.points, round(t.average, 1) if t.average is not None else "", t.with_points,
+            *t.bands]
+
+
+def totals_xlsx(org: Org, year: int, total: Totals, children: list[ChildRow], members: QuerySet[Person]
+                ) -> HttpResponse:
+    """积分统计: sheet 1 the organisation and each child (members, points, average, distribution); sheet 2
+    each member's points per 八带头 item and in all."""
+    head = ["组织", "党员数", "积分合计", "人均积分", "有积分的党员", *[label for _, _, label in BANDS]]
+    summary = [_totals_cells(f"{org.name}（合计）", total)] + [_totals_cells(c.label, c.totals) for c in children]
+    people = list(members)
+    all_items = items()
+    per_item: dict[int, dict[int | None, int]] = defaultdict(dict)
+    ids = [p.pk for p in people]
+    for start in range(0, len(ids), 5000):
+        for row in (PointEntry.objects.filter(person_id__in=ids[start:start + 5000], year=year)
+                    .values("person_id", "item_id").annotate(s=Sum("points")).order_by()):
+            per_item[row["person_id"]][row["item_id"]] = row["s"] or 0
+    member_rows = [[p.name, p.org.name, p.registered_org.name if p.registered_org else "", p.get_member_type_display(),
+                    *[per_item[p.pk].get(i.pk, 0) for i in all_items], p.total]  # type: ignore[attr-defined]
+                   for p in people]
+    content = _workbook([
+        (f"{year}年积分统计", head, summary),
+        ("党员积分", ["姓名", "所在组织", "报到社区（双联双管）", "党员类型", *[i.name for i in all_items], "合计"],
+         member_rows),
+    ])
+    return _response(f"{org.name}{year}年党员积分统计.xlsx", content)
+
+
+def ledger_xlsx(org: Org, year: int) -> HttpResponse:
+    """积分台账: every entry of ``year`` of the organisation's members, corrections included."""
+    deeds = dict(Deed.choices)
+    rows = (PointEntry.objects.filter(year=year, person__in=Person.objects.filter(members_below(org.path)))
+            .order_by("person__org_path", "person_id", "occurred_on", "id")
+            .values_list("person__name", "person__org__name", "occurred_on", "item__name", "deed", "points",
+                         "source", "note", "corrects_id", "created_at")[:EXPORT_MAX])
+
+    def cells() -> Iterable[Sequence[Any]]:
+        for name, org_name, day, item, deed, pts, source, note, corrects, created in rows.iterator(chunk_size=5000):
+            at = timezone.localtime(created).replace(tzinfo=None) if created else ""
+            yield [name, org_name, day, item or "", deeds.get(deed, deed), pts, source, "更正" if corrects else "",
+                   note, at]
+
+    content = _workbook([(f"{year}年积分台账", ["姓名", "所在组织", "事项日期", "八带头事项", "积分来源", "积分",
+                                             "来源记录", "类别", "说明", "记账时间"], cells())])
+    return _response(f"{org.name}{year}年积分台账.xlsx", content)
