@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
+from django.utils import timezone
 
 from tests.factories import Tree, make_person, make_post, make_user
 from zongheng.core.permissions import Role
@@ -61,7 +61,7 @@ def cadre(org: Org, role: str = Role.SECRETARY) -> Any:
 
 def claim(user: Any, code: str = "service", day: dt.date | None = None, text: str = "带头调解邻里纠纷",
           today: dt.date | None = None) -> PointClaim:
-    return actions.do_submit_claim(user, {"item": item(code), "occurred_on": day or dt.date.today(),
+    return actions.do_submit_claim(user, {"item": item(code), "occurred_on": day or timezone.localdate(),
                                           "description": text}, today=today)
 
 
@@ -82,8 +82,8 @@ class Source:
         return record
 
 
-@pytest.fixture
-def deed_source(monkeypatch: Any) -> Source:
+def install_source(monkeypatch: Any) -> Source:
+    """A deed source registered for one test (a module's ``deed_source`` fixture calls this)."""
     source = Source()
     monkeypatch.setitem(deeds._SOURCES, "test", source)
     return source
@@ -107,8 +107,9 @@ class World:
 def make_world(tree: Tree) -> World:
     ensure_installed()
     return World(tree=tree, community=tree.communities[0], other=tree.communities[2], grid=tree.grids[0],
-                 other_grid=tree.grids[4], secretary=cadre(tree.communities[0]), other_secretary=cadre(tree.communities[2]),
-                 street=cadre(tree.streets[0]), dept=cadre(tree.district, Role.ORG_DEPT),
+                 other_grid=tree.grids[4], secretary=cadre(tree.communities[0]),
+                 other_secretary=cadre(tree.communities[2]), street=cadre(tree.streets[0]),
+                 dept=cadre(tree.district, Role.ORG_DEPT),
                  member=member_user(tree.grids[0]), other_member=member_user(tree.grids[4]))
 
 

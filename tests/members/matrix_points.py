@@ -7,8 +7,9 @@ at the root: the 组织部 account ``dept``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
+
+from django.utils import timezone
 
 from tests.factories import make_person, make_user
 from zongheng.members import actions_points as actions
@@ -22,9 +23,10 @@ def objects(community: Any, grid: Any, owner: Any) -> dict[str, Any]:
     ensure_installed()
     person = make_person(grid, member_type="employed")
     user = make_user(person)
-    entry = points.award(person, Deed.DEMAND, f"demand:{900000 + person.pk}", dt.date.today())
+    entry = points.award(person, Deed.DEMAND, f"demand:{900000 + person.pk}", timezone.localdate())
     item = PointItem.objects.order_by("order").first()
-    claim = actions.do_submit_claim(user, {"item": item, "occurred_on": dt.date.today(), "description": "调解纠纷"})
+    today = timezone.localdate()
+    claim = actions.do_submit_claim(user, {"item": item, "occurred_on": today, "description": "调解纠纷"})
     rule = PointRule.objects.order_by("id").first()
     return {"pt_person": person, "pt_entry": entry, "pt_claim": claim, "pt_rule": rule,
             "pt_rule_set": RuleSet.objects.order_by("id").first()}

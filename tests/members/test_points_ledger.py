@@ -11,13 +11,18 @@ import random
 import pytest
 from django.db.models import Sum
 
-from tests.members.factories_points import Source, deed_source, item, member, register, seed  # noqa: F401
+from tests.members.factories_points import install_source, item, member, register, seed
 from zongheng.core.errors import ActionError
 from zongheng.members import points
 from zongheng.members.choices import CapPeriod, Deed
 from zongheng.members.models import PointEntry, PointRule, YearClosing
 
 D = dt.date
+
+
+@pytest.fixture
+def deed_source(monkeypatch):
+    return install_source(monkeypatch)
 
 
 def total(person) -> int:
