@@ -24,6 +24,7 @@ AUDIT_ACTIONS = {
     "members.registration_confirm": "确认报到", "members.registration_decline": "不同意报到",
     "members.registration_withdraw": "撤回报到申请", "members.registration_end": "结束报到",
     "members.registration_lookup": "按姓名和身份证号码查找党员（代为登记报到）",
+    "members.registration_demo": "生成演示报到记录",
 }
 
 
