@@ -157,10 +157,10 @@ def test_ticking_the_box_turns_the_concern_into_a_demand_in_the_same_step(client
 
 
 def test_the_link_back_is_shown_only_to_who_may_see_the_visit(w):
-    from zongheng.demands.related import demand_links
-    from zongheng.members.hooks_visits import demand_visit_link
     from tests.factories import user_with_post
     from zongheng.core.permissions import Role
+    from zongheng.demands.related import demand_links
+    from zongheng.members.hooks_visits import demand_visit_link
 
     visit, _ = record(w.head, w.households[0], raised="楼道杂物堆积", raise_demand=True)
     stranger = user_with_post(w.tree.communities[1], Role.SECRETARY)

@@ -28,7 +28,7 @@ from .models import Visit
 router = Router(tags=["我是党员我带头"])
 
 Text = Annotated[str, Field(max_length=1000, pattern=NO_NUL)]
-MONTH = r"^\d{4}-\d{2}$"
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class HouseholdOut(Schema):
