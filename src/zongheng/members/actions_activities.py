@@ -193,7 +193,7 @@ def do_create_activity(user: Any, data: dict[str, Any]) -> Activity:
 
 
 def _locked(activity: Activity) -> Activity:
-    return Activity.objects.select_for_update().select_related("org", "team").get(pk=activity.pk)
+    return Activity.objects.select_for_update(of=("self",)).select_related("org", "team").get(pk=activity.pk)
 
 
 @transaction.atomic
@@ -403,7 +403,7 @@ def may_cancel(user: Any, signup: SignUp) -> bool:
 def do_cancel_sign_up(user: Any, signup: SignUp, *, now: dt.datetime | None = None) -> SignUp:
     """取消报名 before the start: by the person themselves (or the organiser); gives the place back."""
     now = _now(now)
-    s = SignUp.objects.select_for_update().select_related("activity").get(pk=signup.pk)
+    s = SignUp.objects.select_for_update(of=("self",)).select_related("activity").get(pk=signup.pk)
     if user is not None and not may_cancel(user, s):
         raise ActionError("只能取消本人的报名")
     if s.state != SignUpState.SIGNED:
@@ -448,7 +448,7 @@ def do_confirm_attendance(user: Any, activity: Activity, marks: dict[int, bool],
         raise ActionError("活动还没有开始，开始后才能确认出勤")
     if len(marks) > MAX_MARKS or len(walk_ins or []) > MAX_MARKS:
         raise ActionError(f"一次最多确认 {MAX_MARKS} 人")
-    rows = {s.pk: s for s in SignUp.objects.select_for_update().filter(activity=a, state=SignUpState.SIGNED)
+    rows = {s.pk: s for s in SignUp.objects.select_for_update(of=("self",)).filter(activity=a, state=SignUpState.SIGNED)
             .select_related("person")}
     unknown = [pk for pk in marks if pk not in rows]
     if unknown:
