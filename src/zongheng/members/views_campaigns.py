@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -186,8 +187,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def campaign_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the campaign page (htmx, polled while the campaign is open)."""
-    c = _visible(request, pk)
-    return render(request, "members/campaign_live.html", _detail_context(request, c))
+    c = _visible(request, pk)  # rendered without the page's context processors: only what the partial shows
+    return HttpResponse(render_to_string("members/campaign_live.html", _detail_context(request, c)))
 
 
 @login_required
