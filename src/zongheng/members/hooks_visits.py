@@ -64,10 +64,10 @@ def hub_section(user: Any, today: dt.date) -> Any:
     text = "党员中心户、网格长和报到党员走访联系户的记录，只作记录和统计，不作考核排名。"
     section = Section("民情日记", text=text, figures=[
         HubFigure("本月走访", f"{f['month']} 次", _list(month=today.strftime("%Y-%m"))),
-        HubFigure(f"{year} 年走访", f"{f['year']} 次", _list(year=year)),
-        HubFigure(f"{year} 年反映情况", f"{f['raised']} 次", _list(year=year, raised="yes")),
-        HubFigure(f"{year} 年转为居民诉求", f"{f['demands']} 件", _list(year=year, demand="yes")),
-        HubFigure(f"{year} 年走访的联系户", f"{f['households']} 户", reverse("members:visits_counts"),
+        HubFigure(f"{year}年走访", f"{f['year']} 次", _list(year=year)),
+        HubFigure(f"{year}年反映情况", f"{f['raised']} 次", _list(year=year, raised="yes")),
+        HubFigure(f"{year}年转为居民诉求", f"{f['demands']} 件", _list(year=year, demand="yes")),
+        HubFigure(f"{year}年走访的联系户", f"{f['households']} 户", reverse("members:visits_counts"),
                   note="按户按月统计"),
     ])
     if may_record(user):

@@ -255,6 +255,7 @@ class CountRow:
     filter_key: str  # "org" or "household"
     filter_value: int
     cells: list[int] = field(default_factory=list)
+    note: str = ""  # a linked household's head (户主), shown on wide screens
 
     @property
     def total(self) -> int:
@@ -274,7 +275,7 @@ def counts(org: Org, months: list[dt.date]) -> list[CountRow]:
     if org.level.code == "household":
         by_key = {}
         for h in LinkedHousehold.objects.filter(central=org).order_by("id"):
-            row = CountRow(household_label(h, with_central=False), "", "household", h.pk, [0] * len(months))
+            row = CountRow(h.address, "", "household", h.pk, [0] * len(months), note=h.contact_name)
             by_key[h.pk] = row
             rows.append(row)
         grouped = visits.annotate(m=TruncMonth("visited_on")).values("household_id", "m").annotate(n=Count("id"))
@@ -300,6 +301,19 @@ def counts(org: Org, months: list[dt.date]) -> list[CountRow]:
         if g["child"] in by_path and month in index:
             by_path[g["child"]].cells[index[month]] = g["n"]
     return rows
+
+
+def years_with_visits(org: Org) -> list[int]:
+    """The years in which visits below ``org`` were recorded (one query), for the counts' year links."""
+    return [d.year for d in Visit.objects.filter(org_path__startswith=org.path).dates("visited_on", "year")]
+
+
+def filters_orgs_below_households(user: Any) -> bool:
+    """True when the user's view scope holds more than central households (an organisation filter helps)."""
+    paths = scope_paths(user, Perm.MEMBER_VIEW)
+    if not paths:
+        return False
+    return Org.objects.filter(path__in=paths).exclude(level__code="household").exists()
 
 
 def counts_root(user: Any) -> Org | None:

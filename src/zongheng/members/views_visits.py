@@ -72,7 +72,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "members/visits_list.html", {
         "section": "visits", "page": page, "query": filter_query(request), "f": f,
         "month_value": f.month.strftime("%Y-%m") if f.month else "",
-        "can_filter_org": has_perm(user, Perm.MEMBER_VIEW), "org_items": items,
+        "can_filter_org": selectors.filters_orgs_below_households(user), "org_items": items,
         "org_pick_url": reverse("members:visits_org_pick"),
         "org_fixed": [("", ALL_ORGS, f.org is None)], "can_record": selectors.may_record(user),
         "can_count": has_perm(user, Perm.MEMBER_VIEW)})
@@ -239,4 +239,6 @@ def visit_counts(request: HttpRequest) -> HttpResponse:
         "org_url": f"{list_url}?{urlencode({'org': org.pk})}",
         "earlier": f"?{urlencode({'org': org.pk, 'end': selectors.shift_month(months[0], -1).strftime('%Y-%m')})}",
         "later": f"?{urlencode({'org': org.pk, 'end': later.strftime('%Y-%m')})}" if months[-1] < this_month else "",
-        "by_household": org.level.code == "household"})
+        "by_household": org.level.code == "household",
+        "years": [(y, f"?{urlencode({'org': org.pk, 'end': f'{y}-12'})}") for y in selectors.years_with_visits(org)],
+        "end_year": months[-1].year if months[-1].month == 12 else None})
