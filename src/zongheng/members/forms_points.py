@@ -79,7 +79,8 @@ class CorrectForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    item = ItemField(label="计入的八带头事项", error_messages={"required": "请选择八带头事项"})
+    item = ItemField(label="计入的八带头事项", error_messages={"required": "请选择八带头事项"},
+                     help_text="申报事项计入党员所申报的那一项，此处仅为默认")
     points = forms.IntegerField(label="每次积分", min_value=0, max_value=100,
                                 error_messages={"required": "请填写每次积分", "invalid": "积分应为整数",
                                                 "min_value": "积分不能小于 0", "max_value": "每次积分不能超过 100"})

@@ -26,7 +26,7 @@ AUDIT_ACTIONS = {
     "members.points_claim_approve": "积分申报审核通过", "members.points_claim_decline": "积分申报不予通过",
     "members.points_correct": "更正积分", "members.points_close_year": "年度积分结算",
     "members.points_rule_update": "修改积分细则", "members.points_rule_add": "增加积分细则",
-    "members.points_rule_remove": "删除积分细则",
+    "members.points_rule_remove": "删除积分细则", "members.points_demo": "生成积分演示数据",
 }
 REVIEW_LEVELS = ("community", "village", "grid", "household")  # posts whose holders review claims day to day
 
@@ -111,24 +111,26 @@ def hub_section(user: Any, today: dt.date) -> Section | None:
 
 
 def mine_section(user: Any, person: Any, today: dt.date) -> Section | None:
-    """我的积分: this year's points by 八带头 item of the member's rule set, and the claim button."""
+    """我的积分: what the community asks of members like them this year — the 八带头 items of their rule set,
+    each with the deeds that count into it — and the points they have earned under each; the claim button."""
     if person is None or not person.is_party_member:
         return None
-    from .selectors_points import item_points, rule_set_of, rule_text
+    from .selectors_points import item_points, items, rule_set_of, rule_text
 
     view = rule_set_of(person)
     got = item_points(person.pk, today.year)
     mine = reverse("members:my_points") + f"?year={today.year}"
-    figures = []
-    if view is not None:
-        for rule in view.rules:
-            figures.append(HubFigure(rule.item.name, f"{got.get(rule.item_id, 0)} 分", mine,
-                                     f"{rule.get_deed_display()}：{rule_text(rule)}"))
-    shown = {rule.item_id for rule in view.rules} if view is not None else set()
-    figures += [HubFigure("其他事项", f"{sum(v for k, v in got.items() if k not in shown)} 分", mine)] \
-        if any(k not in shown for k in got) else []
-    text = (f"{today.year}年共 {sum(got.values())} 分。适用《{view.rule_set.name}》：社区对您这样的党员的要求如下，"
-            "积分只来自已确认的事项。" if view is not None else "您适用的积分办法尚未配置。")
+    asked: dict[int, list[str]] = {}
+    claim_text = ""
+    for rule in view.rules if view is not None else []:
+        if rule.deed == Deed.CLAIM:  # a claim counts into the item it names
+            claim_text = f"记录里没有的事项可以申报，审核通过后{rule_text(rule)}。"
+        else:
+            asked.setdefault(rule.item_id, []).append(f"{rule.get_deed_display()}：{rule_text(rule)}")
+    figures = [HubFigure(item.name, f"{got.get(item.pk, 0)} 分", mine, "；".join(asked.get(item.pk, [])))
+               for item in items() if item.pk in asked or got.get(item.pk)]
+    text = (f"{today.year}年共 {sum(got.values())} 分。适用《{view.rule_set.name}》，积分只来自已确认的事项。"
+            f"{claim_text}" if view is not None else "您适用的积分办法尚未配置。")
     links = [("查看积分明细", mine), ("申报积分", reverse("members:points_claim_new"))]
     return Section("我的积分", figures, links=links, text=text)
 

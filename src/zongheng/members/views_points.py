@@ -40,7 +40,7 @@ from zongheng.orgs.picker import path_labels
 from . import actions_points as actions
 from . import exports_points as exports
 from . import selectors_points as sel
-from .choices import ClaimState
+from .choices import ClaimState, Deed
 from .forms_points import AddRuleForm, ClaimForm, CloseForm, CorrectForm, ReviewForm, RuleForm, close_org_choices
 from .models import YearClosing
 from .points import net_points
@@ -235,7 +235,7 @@ def points_claim_new(request: HttpRequest) -> HttpResponse:
     person = getattr(user, "person", None)
     if person is None:
         raise PermissionDenied("您的账号没有关联人员信息，不能申报积分")
-    form = ClaimForm(request.POST or None)
+    form = ClaimForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             claim = actions.do_submit_claim(user, form.cleaned_data)
@@ -331,7 +331,7 @@ def points_rules(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(user, Perm.MEMBER_VIEW)
     return render(request, "members/points_rules.html", {
-        "section": "points", "sets": sel.rule_sets(), "items": sel.items(), "rule_text": sel.rule_text,
+        "section": "points", "sets": sel.rule_sets(), "items": sel.items(), "deed_count": len(Deed.values),
         "can_configure": at_root(user, Perm.MEMBER_CONFIGURE)})
 
 
