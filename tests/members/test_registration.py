@@ -245,3 +245,22 @@ def test_a_member_moved_to_another_organisation_is_followed_by_the_managing_side
     assert reg.member_path == w.tree.streets[0].path
     seen = Registration.objects.filter(path_q("member_path", [w.tree.streets[1].path]))
     assert not seen.exists()
+
+
+def test_a_stationed_units_member_registers_with_the_community_it_sits_in_and_is_not_counted_as_managed(w):
+    from zongheng.orgs.models import Org
+
+    unit = Org.objects.add_child(w.home, instance=Org(name="振发锻件公司", level=w.tree.levels["unit"]))
+    worker = member_user(unit, "worker")
+    local = member_user(w.tree.grids[0], "local")
+    assert w.home.pk in set(selectors.apply_choices(Person.objects.select_related("org__level").get(
+        pk=worker.person_id)).values_list("pk", flat=True))
+    assert w.home.pk not in set(selectors.apply_choices(Person.objects.select_related("org__level").get(
+        pk=local.person_id)).values_list("pk", flat=True))
+    reg = apply(worker, w.home)
+    actions.do_transition(w.secretary, reg, "confirm")
+    (counts,) = selectors.community_counts([w.home])
+    assert counts.registered == 1
+    assert counts.managed == Person.objects.filter(is_party_member=True, org_path__startswith=w.home.path).exclude(
+        org=unit).count()
+    assert worker.person_id not in set(selectors.managed_people(w.home).values_list("pk", flat=True))

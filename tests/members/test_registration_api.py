@@ -95,6 +95,7 @@ def test_the_community_enters_then_confirms_and_the_member_is_registered(client,
     client.force_login(w.managing)  # the managing side sees and may end it
     got = client.get(f"{API}/{rid}").json()
     assert got["actions"] == ["end"] and [e["state"] for e in got["events"]] == ["applied", "confirmed"]
+    assert [e["by"] for e in got["events"]] == [w.secretary.display_name()] * 2
     ended = _post(client, f"{API}/{rid}/transition", {"action": "end", "reason": "组织关系转出"})
     assert ended.status_code == 200 and Person.objects.get(pk=person.pk).registered_org_id is None
 

@@ -17,6 +17,7 @@ from tests.factories import make_person
 from tests.members.factories_registration import cadre, community_of, member_user
 from zongheng.core.permissions import Role
 from zongheng.members import actions_registration as actions
+from zongheng.members.actions_registration import managed_by
 from zongheng.members.models import Registration
 from zongheng.orgs.models import Org, Person
 
@@ -25,13 +26,16 @@ SEEDS = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).sample(range(1,
 
 def _random_world(tree, rng: random.Random) -> None:
     """Members spread over the tree (and some residents), registrations in every state, through the actions."""
-    orgs = [tree.district, *tree.streets, *tree.communities, *tree.grids, *tree.households]
+    units = [Org.objects.add_child(c, instance=Org(name=f"{c.name}驻区单位", level=tree.levels["unit"]))
+             for c in rng.sample(tree.communities, 2)]  # stationed units: their members are not the community's
+    orgs = [tree.district, *tree.streets, *tree.communities, *tree.grids, *tree.households, *units]
     communities = [community_of(c) for c in tree.communities]
     for _ in range(rng.randint(8, 20)):
         make_person(rng.choice(orgs), is_party_member=False, member_type="")
     for _ in range(rng.randint(25, 45)):
         user = member_user(rng.choice(orgs))
-        choices = [c for c in communities if not user.person.org_path.startswith(c.path)]
+        choices = [c for c in communities if not managed_by(Person.objects.select_related("org__level")
+                                                            .get(pk=user.person_id), c)]
         for _ in range(rng.randint(0, 3)):
             if Registration.objects.filter(person=user.person, state__in=["applied", "confirmed"]).exists():
                 break
@@ -45,6 +49,12 @@ def _random_world(tree, rng: random.Random) -> None:
                 actions.do_transition(None, reg, "decline", reason="不在本社区居住")
             elif move == "withdraw":
                 actions.do_transition(user, reg, "withdraw")
+
+
+def _managed(community: Org):
+    """Party members whose organisation lies in ``community`` and is not a stationed unit (direct, no grouping)."""
+    return [p for p in Person.objects.filter(is_party_member=True).select_related("org__level")
+            if p.org_path.startswith(community.path) and p.org.level.code != "unit"]
 
 
 def _total(html: str) -> int:
@@ -74,10 +84,10 @@ def test_counts_equal_direct_counts_and_open_their_rows(client, tree, seed):
             url = htmllib.unescape(url)
             seen.add(community.pk)
             if label == "管理党员":
-                expected = Person.objects.filter(is_party_member=True, org_path__startswith=community.path)
+                managed = _managed(community)
                 page = client.get(url).content.decode()
-                assert _total(page) == expected.count() == int(shown)
-                assert _ids(page, "orgs:person") == {str(pk) for pk in expected.values_list("pk", flat=True)}
+                assert _total(page) == len(managed) == int(shown)
+                assert _ids(page, "orgs:person") == {str(p.pk) for p in managed}
             else:
                 state = "confirmed" if label == "报到党员" else "applied"
                 expected = Registration.objects.filter(community=community, state=state)
@@ -92,7 +102,7 @@ def test_counts_equal_direct_counts_and_open_their_rows(client, tree, seed):
         assert api["count"] == len(in_scope) == len(sheet)
         for item, row in zip(api["items"], sheet, strict=True):
             c = Org.objects.get(pk=item["community"]["id"])
-            direct = (Person.objects.filter(is_party_member=True, org_path__startswith=c.path).count(),
+            direct = (len(_managed(c)),
                       Registration.objects.filter(community=c, state="confirmed").count(),
                       Registration.objects.filter(community=c, state="applied").count())
             assert (item["managed"], item["registered"], item["pending"]) == direct

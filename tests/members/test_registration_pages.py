@@ -186,7 +186,7 @@ def test_the_lists_the_counts_and_the_hub_section_run_a_constant_number_of_queri
     section(dept, today)  # the user's scope, once per request
     with django_assert_max_num_queries(3):
         assert section(dept, today) is not None
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):
         assert mine(w.member, w.member.person, today) is not None
 
 
@@ -228,3 +228,16 @@ def test_the_hub_the_members_page_and_the_todo_show_what_waits(client, w):
     assert reverse("members:registration", args=[reg.pk]) in client.get(out.url).content.decode()
     assert hub.sections(w.member, timezone.localdate()) == [] or all(
         s.title != "双联双管报到" for s in hub.sections(w.member, timezone.localdate()))
+
+
+def test_a_member_managed_where_they_live_is_told_so_and_a_history_says_what_was_done(client, w):
+    from zongheng.members.hooks_registration import mine
+
+    local = member_user(w.tree.households[0], "local")
+    text = mine(local, local.person, timezone.localdate()).text
+    assert f"您的组织关系在{w.home.name}，不需要向{w.home.name}报到" in text
+    assert "还没有到居住地社区报到" in mine(w.member, w.member.person, timezone.localdate()).text
+    reg = registered(w.member, w.home, by=w.secretary)
+    client.force_login(w.member)
+    page = client.get(reverse("members:registration", args=[reg.pk])).content.decode()
+    assert "申请报到 ·" in page and f"确认报到 · {w.secretary.display_name()}" in page

@@ -39,6 +39,7 @@ from zongheng.core.models import AuditLog
 from zongheng.core.permissions import Perm
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import Org, Person
+from zongheng.orgs.picker import UNIT_LEVELS
 from zongheng.orgs.resolve import REGISTER_LEVELS
 
 from .choices import OPEN_REGISTRATION, RegistrationState
@@ -120,6 +121,19 @@ def allowed_actions(user: Any, reg: Registration) -> list[str]:
 # ---------------------------------------------------------------- checks
 
 
+def in_stationed_unit(person: Person) -> bool:
+    """A member of a stationed unit (驻区单位: a node of level ``unit`` below a street or community) belongs to the
+    unit's own party organisation, not to the community it sits in: they register there like any working member.
+    ``person.org.level`` must be loaded (or it costs a query)."""
+    org = person.org
+    return org.level.code in UNIT_LEVELS
+
+
+def managed_by(person: Person, community: Org) -> bool:
+    """Whether ``community`` manages the member (their organisation lies in it, and is not a stationed unit)."""
+    return person.org_path.startswith(community.path) and not in_stationed_unit(person)
+
+
 def check_community(person: Person, community: Org) -> None:
     """A member registers with a standing residential community or village — not the one that manages them."""
     level = community.level.code if community.level_id else ""
@@ -127,8 +141,13 @@ def check_community(person: Person, community: Org) -> None:
         raise ActionError("报到社区须为社区或村")
     if community.closed_on is not None and community.closed_on <= timezone.localdate():
         raise ActionError(f"{community.name}已撤销，不能报到")
-    if person.org_path.startswith(community.path):
+    if managed_by(person, community):
         raise ActionError(f"组织关系就在{community.name}的党员无需到该社区报到")
+
+
+def _locked(person: Person) -> Person:
+    """The member's row, locked (applications of one member queue up), with their organisation's level."""
+    return Person.objects.select_for_update(of=("self",)).select_related("org__level").get(pk=person.pk)
 
 
 def _check_no_open(person: Person, *, own: bool) -> None:
@@ -188,7 +207,7 @@ def do_apply(user: Any, person: Person, community: Org, data: dict[str, Any] | N
     now = _now(now)
     if user is not None and getattr(user, "person_id", None) != person.pk:
         raise ActionError("只能为本人申请报到")
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = _locked(person)
     if not person.is_party_member:
         raise ActionError("只有党员可以申请到社区报到")
     check_community(person, community)
@@ -229,7 +248,7 @@ def do_enter(user: Any, person: Person, community: Org, data: dict[str, Any] | N
     today = timezone.localtime(now).date()
     if user is not None and not in_scope(user, Perm.MEMBER_CHANGE, community.path):
         raise ActionError("该社区不在您的管辖范围内")
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    person = _locked(person)
     if not person.is_party_member:
         raise ActionError(NO_MATCH)
     check_community(person, community)
@@ -303,7 +322,7 @@ def do_transition(user: Any, reg: Registration, action: str, *, reason: Any = ""
     if t is None:
         raise ActionError("未知的报到操作")
     now = _now(now)
-    reg = Registration.objects.select_for_update().select_related("community", "person").get(pk=reg.pk)
+    reg = Registration.objects.select_for_update(of=("self",)).select_related("community", "person").get(pk=reg.pk)
     if expected_state not in (None, "") and expected_state != reg.state:
         raise ActionError(f"该报到已是“{reg.get_state_display()}”，您看到的页面已过时，请刷新后再操作")
     if reg.state != t.source:

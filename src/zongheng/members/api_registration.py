@@ -127,7 +127,7 @@ def _out(r: Any) -> dict[str, Any]:
 
 def _detail(user: Any, pk: int) -> dict[str, Any]:
     r = selectors.registration_for(user, pk)
-    events = [{"state": e.state, "note": e.note, "at": e.at, "by": e.by.display_name if e.by else ""}
+    events = [{"state": e.state, "note": e.note, "at": e.at, "by": e.by.display_name() if e.by else ""}
               for e in selectors.history(r)]
     return _out(r) | {"actions": actions.allowed_actions(user, r), "events": events}
 

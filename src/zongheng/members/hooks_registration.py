@@ -70,7 +70,7 @@ def section(user: Any, today: dt.date) -> hub.Section | None:
 
 
 def mine(user: Any, person: Any, today: dt.date) -> hub.Section | None:
-    """我的报到: the member's registration (open, else the latest) and the one thing they can do now. One query."""
+    """我的报到: the member's registration (open, else the latest) and the one thing they can do now. Two queries."""
     if person is None or not person.is_party_member:
         return None
     from .selectors_registration import current_of
@@ -79,8 +79,13 @@ def mine(user: Any, person: Any, today: dt.date) -> hub.Section | None:
     s = hub.Section("双联双管报到")
     apply = reverse("members:registration_apply")
     if reg is None:
-        s.text = ("您还没有到居住地社区报到。在职党员可以向居住地所在的社区（村）申请报到，"
-                  "社区确认后参加社区的活动和服务。")
+        home = _managing_community(person)
+        if home is not None:  # managed where they live, as a rule: registering elsewhere is for those who moved
+            s.text = (f"您的组织关系在{home.name}，不需要向{home.name}报到；居住在其他社区（村）的，"
+                      "可以向居住地社区申请报到。")
+        else:
+            s.text = ("您还没有到居住地社区报到。在职党员可以向居住地所在的社区（村）申请报到，"
+                      "社区确认后参加社区的活动和服务。")
         s.links = [("申请报到", apply)]
         return s
     url = reverse("members:registration", args=[reg.pk])
@@ -95,6 +100,21 @@ def mine(user: Any, person: Any, today: dt.date) -> hub.Section | None:
         s.text = f"您到{reg.community.name}的报到{reg.get_state_display()}{reason}。可以重新申请报到。"
         s.links = [("重新申请报到", apply), ("查看记录", url)]
     return s
+
+
+def _managing_community(person: Any) -> Any:
+    """The community (or village) above the member's own organisation, if any (one query)."""
+    from zongheng.orgs.models import Org
+    from zongheng.orgs.picker import UNIT_LEVELS
+    from zongheng.orgs.resolve import REGISTER_LEVELS
+
+    from .models import ancestor_paths
+
+    rows = list(Org.objects.filter(path__in=ancestor_paths(person.org_path)).select_related("level")
+                .order_by("-depth"))
+    if rows and rows[0].path == person.org_path and rows[0].level.code in UNIT_LEVELS:
+        return None  # a stationed unit's member: the community it sits in does not manage them
+    return next((o for o in rows if o.level.code in REGISTER_LEVELS), None)
 
 
 def sync_paths(now: dt.datetime) -> str:

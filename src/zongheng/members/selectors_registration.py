@@ -1,5 +1,10 @@
 """Every read of 双联双管报到, starting from the user's scope (out of scope → 404, no right → 403).
 
+"Managed" by a community: party members whose organisation lies in it — its own, its grids', central
+households', temporary and functional organisations' — but not a stationed unit's (驻区单位, a node of level
+``unit`` hung below it): those belong to the unit's own party organisation and register with the community like
+any working member (``actions_registration.in_stationed_unit``).
+
 A registration is seen from both sides (``Registration.objects.restrict``): the community it is made with,
 the organisation that manages the member, and the member themselves. The lookups of a referenced community
 (``resolve_*``) are the one check for the page, the API and the picker.
@@ -26,6 +31,7 @@ from zongheng.core.access import has_perm, path_q, scope_paths, steplen
 from zongheng.core.permissions import Perm
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import Org, Person
+from zongheng.orgs.picker import UNIT_LEVELS
 from zongheng.orgs.resolve import REGISTER_LEVELS, as_pk, org_choices, pick_one, refusal
 
 from .choices import OPEN_REGISTRATION, RegistrationState
@@ -70,8 +76,12 @@ def apply_choices(person: Person | None) -> QuerySet[Org]:
     those that already manage them. Names and places only — what the public directory shows anyway."""
     if person is None:
         return Org.objects.none()
+    from .actions_registration import in_stationed_unit
+
     root = person.org_path[:steplen()]
-    qs = Org.objects.filter(path__startswith=root).exclude(path__in=ancestor_paths(person.org_path))
+    qs = Org.objects.filter(path__startswith=root)
+    if not in_stationed_unit(person):
+        qs = qs.exclude(path__in=ancestor_paths(person.org_path))
     return _open_communities(qs)
 
 
@@ -141,8 +151,17 @@ def registration_list(user: Any, params: Mapping[str, Any]) -> QuerySet[Registra
     return qs.order_by("-applied_on", "-id")
 
 
+# What each history row did (a row carries the state it moved to).
+EVENT_LABELS: dict[str, str] = {S.APPLIED: "申请报到", S.CONFIRMED: "确认报到", S.DECLINED: "不同意报到",
+                                S.WITHDRAWN: "撤回申请", S.ENDED: "结束报到"}
+
+
 def history(reg: Registration) -> list[Any]:
-    return list(reg.events.select_related("by", "by__person").order_by("at", "id"))
+    """The registration's history rows, oldest first, each with ``label`` (what was done). One query."""
+    rows = list(reg.events.select_related("by", "by__person").order_by("at", "id"))
+    for e in rows:
+        e.label = EVENT_LABELS.get(e.state, e.state)  # type: ignore[attr-defined]
+    return rows
 
 
 def current_of(person: Person | None) -> Registration | None:
@@ -160,7 +179,7 @@ def current_of(person: Person | None) -> Registration | None:
 @dataclass
 class CommunityCounts:
     org: Org
-    managed: int = 0  # party members whose organisation lies in the community (its own and its grids')
+    managed: int = 0  # party members whose organisation lies in the community — not a stationed unit's (see below)
     registered: int = 0  # confirmed registrations with it (双联双管)
     pending: int = 0  # applications waiting for its confirmation
     path: str = ""  # the street above it (tells same-named communities apart)
@@ -187,6 +206,7 @@ def community_counts(orgs: list[Org]) -> list[CommunityCounts]:
         by_length[len(o.path)].append(o.path)
     for length, paths in sorted(by_length.items()):
         rows = (Person.objects.filter(is_party_member=True, org_path__startswith=_common_prefix(paths))
+                .exclude(org__level__code__in=UNIT_LEVELS)
                 .annotate(node=Substr("org_path", 1, length)).filter(node__in=paths)
                 .values("node").annotate(n=Count("id")).order_by())
         for row in rows:
@@ -229,9 +249,10 @@ def managed_community(user: Any, pk: Any) -> Org:
 
 
 def managed_people(community: Org, params: Mapping[str, Any] | None = None) -> QuerySet[Person]:
-    """The party members a community manages (their organisation lies in it), with where they are registered."""
-    qs = Person.objects.filter(is_party_member=True, org_path__startswith=community.path).select_related(
-        "org", "registered_org")
+    """The party members a community manages (their organisation lies in it and is not a stationed unit), with
+    where they are registered."""
+    qs = (Person.objects.filter(is_party_member=True, org_path__startswith=community.path)
+          .exclude(org__level__code__in=UNIT_LEVELS).select_related("org", "registered_org"))
     q = str((params or {}).get("q") or "").strip()[:50]
     for word in q.split()[:5]:
         qs = qs.filter(name__icontains=word)
