@@ -82,7 +82,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_export(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_view(user)
-    return exports.visits_xlsx(selectors.visit_list(user, selectors.filters(user, request.GET))[:EXPORT_MAX])
+    return exports.visits_xlsx(selectors.visit_list(user, selectors.filters(user, request.GET)), EXPORT_MAX)
 
 
 @login_required
