@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import F, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 
 from zongheng.core.access import has_perm, in_scope, path_q, scope_paths, steplen
@@ -61,18 +62,6 @@ def members_in_scope(user: Any, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Person
                                                            | path_q("registered_path", paths)))
 
 
-def _band_q(index: int) -> Q:
-    low, high, _ = BANDS[index]
-    return Q(total__gte=low) if high is None else Q(total__gte=low, total__lte=high)
-
-
-def _aggregates() -> dict[str, Any]:
-    out: dict[str, Any] = {"members": Count("pk"), "points": Sum("total"),
-                           "with_points": Count("pk", filter=Q(total__gt=0))}
-    out.update({f"b{i}": Count("pk", filter=_band_q(i)) for i in range(len(BANDS))})
-    return out
-
-
 @dataclass
 class Totals:
     members: int = 0
@@ -98,14 +87,33 @@ class Totals:
         return [(label, n) for (_, _, label), n in zip(BANDS, self.bands, strict=True)]
 
 
-def _totals(row: dict[str, Any]) -> Totals:
-    return Totals(members=row["members"] or 0, points=row["points"] or 0, with_points=row["with_points"] or 0,
-                  bands=[row[f"b{i}"] or 0 for i in range(len(BANDS))])
+def _band_sql(index: int) -> str:
+    low, high, _ = BANDS[index]  # constants of this module, never input
+    cond = f"x.total >= {int(low)}" + (f" AND x.total <= {int(high)}" if high is not None else "")
+    return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+
+
+def rollup(persons: QuerySet[Person], year: int, node: Any = None) -> dict[str, Totals]:
+    """{node: Totals} of ``persons`` grouped by the expression ``node`` (None: one group, key ""), in ONE query
+    and two levels: each member's points in ``year`` (a join on the ledger's (person, year) rows), then per
+    node the members, the points, those with points and the distribution bands."""
+    inner = (persons.annotate(ye=FilteredRelation("point_entries", condition=Q(point_entries__year=year)))
+             .annotate(node=node if node is not None else Value("")).values("pk", "node")
+             .annotate(total=Coalesce(Sum("ye__points"), 0)).order_by())
+    sql, params = inner.query.sql_with_params()
+    bands = ", ".join(_band_sql(i) for i in range(len(BANDS)))
+    outer = (f"SELECT x.node, COUNT(*), COALESCE(SUM(x.total), 0), SUM(CASE WHEN x.total > 0 THEN 1 ELSE 0 END), "  # noqa: S608
+             f"{bands} FROM ({sql}) x GROUP BY x.node")
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        rows = cursor.fetchall()
+    return {row[0] or "": Totals(members=row[1], points=int(row[2] or 0), with_points=int(row[3] or 0),
+                                 bands=[int(v or 0) for v in row[4:]]) for row in rows}
 
 
 def totals_of(qs: QuerySet[Person], year: int) -> Totals:
     """The totals of the members ``qs`` holds (one query)."""
-    return _totals(qs.annotate(total=year_total(year)).aggregate(**_aggregates()))
+    return rollup(qs, year).get("", Totals())
 
 
 def org_totals(org: Org, year: int) -> Totals:
@@ -127,17 +135,16 @@ def child_totals(org: Org, year: int) -> list[ChildRow]:
     managing organisation's child, one grouped by the registered community's child (members already counted at
     that child leave it), and the children's names."""
     n = len(org.path) + steplen()
-    base = Person.objects.filter(is_party_member=True).annotate(total=year_total(year))
-    managed = (base.filter(org_path__startswith=org.path).annotate(node=Substr("org_path", 1, n))
-               .values("node").annotate(**_aggregates()).order_by())
-    registered = (base.filter(registered_path__startswith=org.path)
-                  .annotate(node=Substr("registered_path", 1, n), managed_node=Substr("org_path", 1, n))
-                  .exclude(node=F("managed_node")).values("node").annotate(**_aggregates()).order_by())
+    members = Person.objects.filter(is_party_member=True)
+    managed = rollup(members.filter(org_path__startswith=org.path), year, Substr("org_path", 1, n))
+    registered = rollup(members.filter(registered_path__startswith=org.path)
+                        .alias(rnode=Substr("registered_path", 1, n), mnode=Substr("org_path", 1, n))
+                        .exclude(rnode=F("mnode")), year, Substr("registered_path", 1, n))
     rows: dict[str, Totals] = defaultdict(Totals)
-    for row in managed:
-        rows[SELF_KEY if row["node"] == org.path else row["node"]].add(_totals(row))
-    for row in registered:
-        rows[REGISTERED_KEY if row["node"] == org.path else row["node"]].add(_totals(row))
+    for node, t in managed.items():
+        rows[SELF_KEY if node == org.path else node].add(t)
+    for node, t in registered.items():
+        rows[REGISTERED_KEY if node == org.path else node].add(t)
     paths = [key for key in rows if key not in (SELF_KEY, REGISTERED_KEY)]
     found = {o["path"]: o for o in Org.objects.filter(path__in=paths).values("path", "pk", "name")} if paths else {}
     out = []
@@ -154,19 +161,34 @@ def child_totals(org: Org, year: int) -> list[ChildRow]:
 MEMBER_ORDERS = {"name": "按姓名", "total": "按积分（高到低）", "total_asc": "按积分（低到高）"}
 
 
+ROW_FIELDS = ("pk", "name", "member_type", "org_path", "registered_path", "org__name", "registered_org__name")
+
+
 def member_rows(org: Org, year: int, order: str = "name", q: str = "") -> QuerySet[Person]:
-    """The members of ``org`` with their points in ``year`` (``total``), sorted by name or total; for a
-    paginated table inside the user's scope."""
-    qs = (Person.objects.filter(members_below(org.path)).annotate(total=year_total(year))
-          .select_related("org", "registered_org"))
+    """The members of ``org`` for a paginated table inside the user's scope, sorted by name or by their points in
+    ``year`` (then annotated ``total``; by name, ``with_totals`` fills the page's totals in one more query)."""
+    qs = (Person.objects.filter(members_below(org.path)).select_related("org", "registered_org").only(*ROW_FIELDS))
     q = q.strip()[:50]
     if q:
         qs = qs.filter(name__icontains=q)
     if order == "total":
-        return qs.order_by(F("total").desc(), Pinyin("name").asc(), "pk")
+        return qs.annotate(total=year_total(year)).order_by(F("total").desc(), Pinyin("name").asc(), "pk")
     if order == "total_asc":
-        return qs.order_by("total", Pinyin("name").asc(), "pk")
+        return qs.annotate(total=year_total(year)).order_by("total", Pinyin("name").asc(), "pk")
     return qs.order_by(Pinyin("name").asc(), "pk")
+
+
+def with_totals(people: Iterable[Person], year: int) -> list[Person]:
+    """Sets ``total`` (points in ``year``) on each of ``people`` that lacks it: one query for all of them."""
+    people = list(people)
+    wanted = [p.pk for p in people if not hasattr(p, "total")]
+    if wanted:
+        sums = dict(PointEntry.objects.filter(person_id__in=wanted, year=year).values("person_id")
+                    .annotate(s=Sum("points")).order_by().values_list("person_id", "s"))
+        for p in people:
+            if not hasattr(p, "total"):
+                p.total = sums.get(p.pk) or 0  # type: ignore[attr-defined]
+    return people
 
 
 def scope_orgs(user: Any) -> QuerySet[Org]:
@@ -361,10 +383,9 @@ class ScopeFigures:
 def scope_figures(user: Any, year: int) -> ScopeFigures:
     """Over the user's whole member.view scope: members, those with points this year, the points; and the
     claims waiting for the user's review (two queries)."""
-    row = (members_in_scope(user).annotate(total=year_total(year))
-           .aggregate(members=Count("pk"), with_points=Count("pk", filter=Q(total__gt=0)), points=Sum("total")))
+    t = totals_of(members_in_scope(user), year)
     pending = pending_to_review(user).count() if has_perm(user, Perm.MEMBER_CHANGE) else None
-    return ScopeFigures(row["members"] or 0, row["with_points"] or 0, row["points"] or 0, pending)
+    return ScopeFigures(t.members, t.with_points, t.points, pending)
 
 
 def deed_label(deed: str) -> str:

@@ -100,6 +100,7 @@ def points(request: HttpRequest) -> HttpResponse:
     order = order if order in sel.MEMBER_ORDERS else "name"
     q = request.GET.get("q", "").strip()[:50]
     page = Paginator(sel.member_rows(org, year, order, q), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = sel.with_totals(page.object_list, year)
     total = sel.org_totals(org, year)
     children = sel.child_totals(org, year)
     top = max([*total.bands, 1])
@@ -138,7 +139,7 @@ def points_totals_export(request: HttpRequest) -> HttpResponse:
     org = _scope_org(request)
     year = _year(request)
     return exports.totals_xlsx(org, year, sel.org_totals(org, year), sel.child_totals(org, year),
-                               sel.member_rows(org, year, "name")[:exports.EXPORT_MAX])
+                               sel.member_rows(org, year, "name"))
 
 
 @login_required
