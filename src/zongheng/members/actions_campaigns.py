@@ -619,6 +619,19 @@ def _refuse_state(state: str, verb: str = "认领") -> None:
         raise ActionError(f"该认领活动已结束，不能再{verb}")
 
 
+SHIFT_ROW = (
+    "SELECT s.*, g.name AS segment_name, c.state AS campaign_state, c.org_path AS campaign_path, "
+    "c.title AS campaign_title FROM members_shift s JOIN members_segment g ON g.id = s.segment_id "
+    "JOIN members_campaign c ON c.id = s.campaign_id WHERE s.id = %s")
+
+
+def _shift_row(shift_id: int) -> Shift | None:
+    """The shift with its segment's name and its campaign's state, path and title (``campaign_state`` …) in
+    one query, the campaign's row read ``FOR SHARE`` on PostgreSQL (see ``_campaign_row``)."""
+    lock = " FOR SHARE OF c" if connection.vendor == "postgresql" else ""
+    return next(iter(Shift.objects.raw(SHIFT_ROW + lock, [shift_id])), None)
+
+
 def do_claim(user: Any, shift: Shift, *, now: dt.datetime | None = None) -> DutyClaim:
     """认领: the signed-in member takes one place on ``shift``. Refused in Chinese when the campaign is not
     open (or not open to them), the shift has ended, they hold an overlapping shift (of any campaign), or the
@@ -626,10 +639,11 @@ def do_claim(user: Any, shift: Shift, *, now: dt.datetime | None = None) -> Duty
     now = now or timezone.now()
     with transaction.atomic():
         person = _lock_member(user)
-        s = Shift.objects.select_related("segment").filter(pk=shift.pk).first()
+        s = _shift_row(shift.pk)
         if s is None:
             raise ActionError("该班次已被删除，请刷新页面")
-        state, org_path, title = _campaign_row(s.campaign_id)
+        state, org_path, title = s.campaign_state, s.campaign_path, s.campaign_title  # type: ignore[attr-defined]
+        segment_name = s.segment_name  # type: ignore[attr-defined]
         if org_path not in ancestor_paths(person.org_path, person.registered_path or ""):
             raise ActionError("该认领活动不面向您所在的组织")
         _refuse_state(state)
@@ -651,8 +665,9 @@ def do_claim(user: Any, shift: Shift, *, now: dt.datetime | None = None) -> Duty
                                                  starts_at=s.starts_at, ends_at=s.ends_at)
         except IntegrityError as exc:  # the unique live claim per shift and person: the last guard
             raise ActionError("您已认领该班次") from exc
-        audit.record(user, "members.duty_claim", claim, org_path=org_path, object_repr=f"{title} {s}",
-                     after={"shift": s.pk, "segment": s.segment.name, "starts_at": str(s.starts_at)})
+        audit.record(user, "members.duty_claim", claim, org_path=org_path,
+                     object_repr=f"{title} {segment_name} {span_text(s.starts_at, s.ends_at)}",
+                     after={"shift": s.pk, "segment": segment_name, "starts_at": str(s.starts_at)})
     return claim
 
 

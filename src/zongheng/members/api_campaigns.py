@@ -255,11 +255,13 @@ def _shift(s: Shift) -> dict[str, Any]:
 
 def _claim(c: DutyClaim) -> dict[str, Any]:
     count = getattr(c, "companion_count", None)
+    if count is None:
+        count = 0 if c.checked_in_at is None else c.companions.count()
     return {"id": c.pk, "shift_id": c.shift_id, "campaign_id": c.campaign_id, "campaign": c.campaign.title,
             "segment": c.shift.segment.name, "starts_at": c.starts_at, "ends_at": c.ends_at, "state": c.state,
             "claimed_at": c.claimed_at, "released_at": c.released_at, "checked_in_at": c.checked_in_at,
             "checked_out_at": c.checked_out_at,
-            "companions": count if count is not None else c.companions.count()}
+            "companions": count}
 
 
 def _my_claim(user: Any, pk: int) -> dict[str, Any]:
@@ -461,9 +463,11 @@ def list_duty_shifts(
 def claim_shift(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)
     _member(user)
-    shift = get_object_or_404(Shift.objects.filter(campaign__in=selectors.visible_campaigns(user)), pk=id)
+    shift = get_object_or_404(Shift.objects.filter(campaign__in=selectors.visible_campaigns(user))
+                              .select_related("segment", "campaign"), pk=id)
     claim = actions.do_claim(user, shift)
-    return Status(201, _my_claim(user, claim.pk))
+    claim.shift, claim.campaign = shift, shift.campaign  # what the answer names, already read
+    return Status(201, _claim(claim) | {"companions": 0, "companion_names": []})
 
 
 @router.get("/duty/claims", response={200: ClaimPage, **LIST}, summary="我的认领")
