@@ -300,13 +300,13 @@ def test_each_figure_opens_rows_as_many_as_it_counts(client, w):
     client.force_login(w.secretary)
     year = timezone.localtime(a.starts_at).year
     html = _text(client.get(reverse("members:activity_figures"), {"year": year}))
-    links = re.findall(r'<a href="([^"]+)">(\d+)(?: 场| 人次)?</a>', html)
+    links = re.findall(r'<a href="([^"]+)">([\d,]+)(?: 场| 人次)?</a>', html)
     assert links
     for href, shown in links:
         href = href.replace("&amp;", "&")
         page = _text(client.get(href))
         count = re.search(r"共 (\d+) (?:项活动|条)", page)
-        assert count and int(count.group(1)) == int(shown), href
+        assert count and int(count.group(1)) == int(shown.replace(",", "")), href
     hub = _text(client.get(reverse("members:home")))
     assert "服务群众" in hub
 

@@ -73,7 +73,8 @@ def hub_section(user: Any, today: dt.date) -> Section | None:
     links = [("活动统计", _url("members:activity_figures"))]
     if has_perm(user, Perm.MEMBER_CHANGE):
         links.insert(0, ("新建活动", _url("members:activity_new")))
-    return Section("活动", figures=figures, links=links)
+    return Section("活动", figures=figures, links=links,
+                   text="功能型党组织、活动队伍、结对共建和志愿服务的活动：党员和居民报名，组织者活动后确认出勤。")
 
 
 def mine_section(user: Any, person: Any, today: dt.date) -> Section | None:

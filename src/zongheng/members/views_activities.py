@@ -158,7 +158,8 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     require(user, Perm.MEMBER_CHANGE)
     now = timezone.localtime()
     start = (now + dt.timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
-    initial: dict[str, Any] = {"starts_at": start, "ends_at": start.replace(hour=11), "open_to_residents": True}
+    initial: dict[str, Any] = {"starts_at": start, "ends_at": start.replace(hour=11), "open_to_residents": True,
+                               "kind": ActivityKind.VOLUNTEER}
     if (org := request.GET.get("org", "")).isdigit():
         initial["org"] = org
     if (team := request.GET.get("team", "")).isdigit():
