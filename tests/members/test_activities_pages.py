@@ -370,3 +370,50 @@ def test_the_public_page_needs_the_csrf_token_and_is_rate_limited(w, settings):
     assert SignUp.objects.filter(activity=a).count() == 2
     other = Client(REMOTE_ADDR="10.0.0.9")  # another client has its own count
     assert "报名已收到" in _text(other.post(url, {"name": "第三位", "phone": "13700000009"}))
+
+
+def test_the_activity_page_and_a_members_pages_run_constant_queries(client, w, django_assert_max_num_queries):
+    a = make_activity(w.secretary, w.community)
+    actions.do_sign_up(w.member2, a)
+    actions.do_add_resident(w.secretary, a, "居民", PHONE)
+    pages = [(w.secretary, reverse("members:activity", args=[a.pk])),
+             (w.secretary, reverse("members:activity_figures")),
+             (w.secretary, reverse("members:activity_signups")),
+             (w.secretary, reverse("members:home")),
+             (w.member, reverse("members:my_activities")),
+             (w.member, reverse("members:me"))]
+    small = []
+    for user, url in pages:
+        client.force_login(user)
+        client.get(url)
+        with django_assert_max_num_queries(40) as counted:
+            assert client.get(url).status_code == 200
+        small.append(len(counted.captured_queries))
+    for i in range(8):  # more sign-ups, more activities open to the member and more of their own sign-ups
+        actions.do_sign_up(plain_member(w.tree.grids[i % 2]), a)
+        actions.do_add_resident(w.secretary, a, f"居民{i}", "")
+        other = make_activity(w.secretary, w.community if i % 2 else w.functional)
+        if i % 3 == 0:
+            actions.do_sign_up(w.member, other)
+    for (user, url), before in zip(pages, small, strict=True):
+        client.force_login(user)
+        with django_assert_max_num_queries(before):
+            assert client.get(url).status_code == 200, url
+
+
+def test_the_attendance_sheet_runs_constant_queries(client, w, django_assert_max_num_queries):
+    def ended(n):
+        a = make_activity(w.secretary, w.community)
+        for i in range(n):
+            actions.do_sign_up(plain_member(w.tree.grids[i % 2]), a)
+            actions.do_add_resident(w.secretary, a, f"居民{i}", PHONE[:-2] + f"{i:02d}")
+        Activity.objects.filter(pk=a.pk).update(starts_at=timezone.now() - timezone.timedelta(hours=2))
+        return reverse("members:activity_attendance", args=[a.pk])
+
+    client.force_login(w.secretary)
+    small, large = ended(2), ended(12)
+    client.get(small)
+    with django_assert_max_num_queries(30) as counted:
+        assert "是否出勤" in _text(client.get(small))
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        assert _text(client.get(large)).count("是否出勤") == 24
