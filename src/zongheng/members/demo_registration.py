@@ -173,7 +173,7 @@ def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str]
                 ended = min(last, confirmed + dt.timedelta(days=rng.randint(60, 400)))
                 writer.add(p, community, S.ENDED, applied, confirmed=confirmed, ended=ended, reason=rng.choice(ENDED))
         total = writer.save()
-        counts = dict(Counter(reg.state for reg, _ in writer.rows)) | {"registrations": total, "moved": moved}
+        counts = dict(Counter(str(reg.state) for reg, _ in writer.rows)) | {"registrations": total, "moved": moved}
         audit.record(None, "members.registration_demo", district, after={"seed": seed, "year": year} | counts)
     log(f"双联双管报到 {total} 条（已报到 {len(registered)}，其中搬家后重新报到 {moved}）已写入")
     return counts
