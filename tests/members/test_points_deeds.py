@@ -125,6 +125,10 @@ def test_every_point_traces_to_a_confirmed_deed_or_an_approved_claim(w, tree, de
     assert (w.member.person_id, f"claim:{approved.pk}") in set(counted)
     assert (w.member.person_id, f"claim:{declined.pk}") not in confirmed
     assert len(set(counted)) == len(deed_source.records) + 1
+    assert points.untraced(start, end) == []
+    stray = points.award(w.member.person, Deed.VISIT, "visit:999999", today)  # no source confirms it
+    assert points.untraced(start, end) == [(w.member.person_id, "visit:999999", stray.points)]
+    assert actions.reconcile_recent(timezone.now()).untraced == 1
 
 
 def test_the_periodic_job_awards_the_last_forty_days_and_runs_twice_without_a_double(w, deed_source):

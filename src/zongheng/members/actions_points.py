@@ -14,6 +14,7 @@ pending → withdrawn (the member). Approving awards the ``claim`` rule of the m
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,6 +31,7 @@ from .choices import CapPeriod, ClaimState, Deed
 from .models import PointClaim, PointEntry, PointItem, PointRule, RuleSet, YearClosing, ancestor_paths
 from .selectors_points import may_review
 
+log = logging.getLogger(__name__)
 C = ClaimState
 # action: (allowed from, goes to, label)
 CLAIM: dict[str, tuple[frozenset[str], str, str]] = {
@@ -318,6 +320,15 @@ def do_remove_rule(user: Any, rule: PointRule) -> None:
 
 def reconcile_recent(now: dt.datetime) -> points.Reconciled:
     """The periodic job ``members.points``: every confirmed deed of the last 40 days without an entry is
-    awarded (idempotent; a crash leaves whole chunks, the next run completes them)."""
+    awarded (idempotent; a crash leaves whole chunks, the next run completes them); deeds that count points
+    without a confirmed source are counted and logged (``points.untraced``)."""
+    from .deeds import confirmed_deeds
+
     today = timezone.localtime(now).date()
-    return points.reconcile(today - dt.timedelta(days=RECENT_DAYS), today + dt.timedelta(days=1))
+    start, end = today - dt.timedelta(days=RECENT_DAYS), today + dt.timedelta(days=1)
+    deeds = list(confirmed_deeds(start, end))
+    result = points.reconcile(start, end, deeds=deeds)
+    result.untraced = len(points.untraced(start, end, deeds=deeds))
+    if result.untraced:
+        log.warning("members.points: %d deeds count points without a confirmed source", result.untraced)
+    return result

@@ -223,9 +223,24 @@ class Reconciled:
     awarded: int = 0  # entries written
     points: int = 0  # points those entries count
     skipped: int = 0  # deeds without an entry that earn none (no rule, not a member, a closed year)
+    untraced: int = 0  # deeds whose entries count points but that no source confirms (set by the periodic job)
 
     def __str__(self) -> str:
-        return f"已确认事项 {self.deeds} 件，补记积分 {self.awarded} 条（{self.points} 分）"
+        text = f"已确认事项 {self.deeds} 件，补记积分 {self.awarded} 条（{self.points} 分）"
+        return text + (f"；{self.untraced} 项积分找不到已确认的来源，请核查" if self.untraced else "")
+
+
+def untraced(start: dt.date, end: dt.date, *, deeds: Iterable[Any] | None = None) -> list[tuple[int, str, int]]:
+    """(person, source, points) of every deed of [start, end) whose entries count points while no deed source
+    confirms it (a deed un-confirmed without its points taken back, or a kind of deed no part registers).
+    Empty when every point traces to a confirmed deed or an approved claim."""
+    from .deeds import confirmed_deeds
+
+    confirmed = {(d.person_id, d.source) for d in (deeds if deeds is not None else confirmed_deeds(start, end))}
+    rows = (PointEntry.objects.filter(occurred_on__gte=start, occurred_on__lt=end).values("person_id", "source")
+            .annotate(s=Sum("points")).filter(s__gt=0).order_by("person_id", "source")
+            .values_list("person_id", "source", "s"))
+    return [(pid, source, pts) for pid, source, pts in rows if (pid, source) not in confirmed]
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
