@@ -52,7 +52,7 @@ def test_a_cadre_builds_and_opens_a_campaign_through_the_api(client, w):
     assert stale.status_code == 400 and "已被他人更新" in stale.json()["detail"]
     opened = _send(client, "api:update_campaign", {"state": "open", "from_state": "draft"}, "patch", id=c["id"])
     assert opened.status_code == 200 and opened.json()["state"] == "open"
-    assert opened.json()["coverage"]["capacity"] == 120 and len(opened.json()["coverage"]["gaps"]) == 20
+    assert opened.json()["coverage"]["capacity"] == 120 and len(opened.json()["coverage"]["gaps"]) == 12
     refused = _send(client, "api:update_campaign", {"state": "draft"}, "patch", id=c["id"])
     assert refused.status_code == 400 and "不能改为" in refused.json()["detail"]
     copy = _send(client, "api:clone_campaign", {}, id=c["id"])

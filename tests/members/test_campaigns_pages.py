@@ -171,6 +171,10 @@ def test_a_member_claims_with_one_button_and_a_full_shift_is_refused_in_chinese(
     response = client.post(reverse("members:campaign_shift_claim", args=[shift.pk]), {"next": url}, follow=True)
     assert "认领成功" in response.content.decode() and response.redirect_chain[-1][0] == url
     assert Shift.objects.get(pk=shift.pk).claimed == 1
+    rows = {r["s"].pk: r for r in client.get(url).context["rows"]}
+    same_time = next(s for s in shifts_of(c) if s.starts_at == shift.starts_at and s.pk != shift.pk)
+    assert rows[shift.pk]["claim"] is not None  # 我已认领
+    assert rows[same_time.pk]["busy"] and not rows[same_time.pk]["may_claim"]  # 时间冲突: no button
     client.force_login(w.members[1])
     response = client.post(reverse("members:campaign_shift_claim", args=[shift.pk]), {"next": url}, follow=True)
     assert "该班次已认满（1 人）" in response.content.decode()

@@ -94,7 +94,7 @@ class CoverageOut(Schema):
     checked_out: int
     on_duty: int = Field(description="已签到未签退")
     companions: int = Field(description="带动群众（人次）")
-    gaps: list[ShiftRef] = Field(description="尚缺人的班次（按时间，最多 20 个）")
+    gaps: list[ShiftRef] = Field(description="尚缺人的班次（按时间，最多 12 个）")
     participation: list[ParticipationOut]
 
 

@@ -25,7 +25,7 @@ from .actions_campaigns import CHECK_OUT_LATE
 from .choices import CampaignKind, CampaignState, DutyState
 from .models import Campaign, Companion, DutyClaim, Segment, Shift
 
-GAP_ROWS = 20  # shifts still short shown on the campaign page
+GAP_ROWS = 12  # shifts still short shown on the campaign page (the shift list pages through all)
 ON_DUTY_ROWS = 30
 SEGMENT_ROWS = 120  # per-segment coverage rows on the campaign page (the segments page pages through all)
 

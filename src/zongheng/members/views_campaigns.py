@@ -366,12 +366,19 @@ def _shift_rows(request: HttpRequest, shifts: list[Shift], now: dt.datetime) -> 
         open_ids = set(Campaign.objects.open_to(member).filter(pk__in={s.campaign_id for s in shifts},
                                                                state=CampaignState.OPEN)
                        .values_list("pk", flat=True))
+    held: list[tuple[dt.datetime, dt.datetime]] = []
+    if member is not None and shifts:  # the member's live claims around the listed shifts: a clash shows, no button
+        held = list(DutyClaim.objects.filter(person_id=member.pk, state=DutyState.CLAIMED,
+                                             ends_at__gt=min(s.starts_at for s in shifts),
+                                             starts_at__lt=max(s.ends_at for s in shifts))
+                    .values_list("starts_at", "ends_at"))
     rows = []
     for s in shifts:
         claim = mine.get(s.pk)
-        rows.append({"s": s, "claim": claim, "left": max(s.capacity - s.claimed, 0),
+        busy = claim is None and any(a < s.ends_at and b > s.starts_at for a, b in held)
+        rows.append({"s": s, "claim": claim, "left": max(s.capacity - s.claimed, 0), "busy": busy,
                      "span": actions.span_text(s.starts_at, s.ends_at), "running": s.starts_at <= now < s.ends_at,
-                     "may_claim": claim is None and s.campaign_id in open_ids and s.ends_at > now
+                     "may_claim": claim is None and not busy and s.campaign_id in open_ids and s.ends_at > now
                      and s.claimed < s.capacity})
     return rows
 
