@@ -280,3 +280,21 @@ def test_a_grid_leader_with_many_households_gets_the_search_picker(client, w):
     assert f'value="{chosen.pk}" checked' in ticked
     forged = client.get(reverse("members:visit_pick"), {"household": w.far_households[0].pk}).content.decode()
     assert f'value="{w.far_households[0].pk}"' not in forged
+
+
+def test_the_demos_one_statement_insert_writes_the_visits_the_model_reads(w):
+    """The demo writes its history as plain rows (COPY on PostgreSQL, executemany elsewhere)."""
+    import random
+
+    from zongheng.members import demo_visits
+
+    world = demo_visits._World(w.tree.district)
+    rng = random.Random(5)
+    day = dt.date(2018, 3, 9)
+    rows = [demo_visits._row(world, rng, w.central.pk, h.pk, w.head.person_id, day, concern_one_in=1)
+            for h in w.households]
+    demo_visits._insert(rows)
+    visits = list(Visit.objects.filter(central=w.central).order_by("household_id"))
+    assert [(v.household_id, v.org_path, v.visitor_id, v.visited_on) for v in visits] == [
+        (h.pk, w.central.path, w.head.person_id, day) for h in w.households]
+    assert all(v.raised in demo_visits.CONCERNS and v.created_at.date() == day and v.demand is None for v in visits)
