@@ -273,7 +273,7 @@ def my_member_activities(request: HttpRequest) -> Any:
     return {"open": [_activity(a) for a in open_rows], "signups": signups}
 
 
-@router.get("/member-activities/figures", response={200: FiguresOut, **LIST},
+@router.get("/member-activities/figures", response={200: FiguresOut, **ONE},
             summary="活动统计：开展活动、服务群众、党员参加（人次），合计与按组织")
 def member_activity_figures(
     request: HttpRequest,
