@@ -12,7 +12,7 @@ import unicodedata
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, ProtectedError, RestrictedError, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
@@ -589,4 +589,8 @@ def do_remove_linked_household(user: Any, household: LinkedHousehold) -> None:
     household = _locked_household(household)
     _check_scope(user, Perm.ORG_CHANGE, household.central)
     audit.record(user, "household.delete", household, before=audit.snapshot(household, HOUSEHOLD_FIELDS))
-    household.delete()
+    try:
+        with transaction.atomic():
+            household.delete()
+    except (ProtectedError, RestrictedError) as e:  # other modules' records (民情日记) keep it
+        raise ActionError("该联系户已有民情日记等记录，不能移除；如地址有误，请修改联系户信息") from e
