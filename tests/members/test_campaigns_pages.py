@@ -309,3 +309,19 @@ def test_the_hub_the_members_page_and_the_todo_list_show_campaign_work(client, w
     assert "值守待签到" in kinds
     kinds = [t.kind for t in todos_for(w.members[0], timezone.now())]
     assert "值守待签到" in kinds  # on now, not checked in yet
+
+
+def test_a_shift_on_now_still_short_is_a_warning_of_the_campaigns_organisation_until_filled(w):
+    from zongheng.core.models import EarlyWarning
+    from zongheng.core.warnings import rules, sweep_rule
+
+    rule = next(r for r in rules() if r.code == "members.campaign_gap")
+    c, running = _running_shift(w, capacity=1)
+    sweep_rule(rule, timezone.now())
+    warning = EarlyWarning.objects.get(rule=rule.code, cleared_at__isnull=True)
+    assert (warning.org_path, warning.due_at) == (c.org_path, running.starts_at) and "冬季安全巡查" in warning.title
+    assert EarlyWarning.objects.restrict(w.street).filter(pk=warning.pk).exists()
+    assert not EarlyWarning.objects.restrict(w.other_cadre).filter(pk=warning.pk).exists()
+    actions.do_claim(w.members[0], running)  # filled: the cause is gone
+    sweep_rule(rule, timezone.now())
+    assert not EarlyWarning.objects.filter(rule=rule.code, cleared_at__isnull=True).exists()

@@ -1,7 +1,8 @@
 """What duty campaigns (认领) register with the ground (called by ``members.hooks.register``): the hub's section
 (open campaigns, shifts still short, members on duty today) and the member's own (campaigns open to them,
 their upcoming shifts), the to-do items (a member's shift to check in to or out of; a cadre's open campaign
-with shifts short within 48 hours), the deed source of checked-out shifts (积分), audit labels and links."""
+with shifts short within 48 hours), the warning rule ``members.campaign_gap`` (a shift on now still short), the
+deed source of checked-out shifts (积分), audit labels and links."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from zongheng.core.access import in_scope, path_q, post_paths, scope_paths
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
+from zongheng.core.warnings import Due, register_rule
 
 from .deeds import DeedRecord, register_deed_source
 from .hub import HubFigure, Section, register_mine, register_section
@@ -123,6 +125,27 @@ def my_duty(user: Any, now: dt.datetime) -> list[Todo]:
     return out
 
 
+GAP_RULE = "members.campaign_gap"
+
+
+def find_gaps(now: dt.datetime) -> list[Due]:
+    """认领班次缺人: each open campaign with a shift on now that still has places left — late since the first
+    such shift began; responsible: the organisation running the campaign. One query."""
+    from django.db.models import Count, Min
+
+    from .choices import CampaignState
+    from .models import Shift
+
+    rows = (Shift.objects.filter(campaign__state=CampaignState.OPEN, starts_at__lte=now, ends_at__gt=now,
+                                 claimed__lt=F("capacity"))
+            .values("campaign_id", "campaign__title", "campaign__org_path", "campaign__org__name")
+            .annotate(n=Count("id"), first=Min("starts_at")).order_by("campaign_id"))
+    shifts = reverse("members:campaign_shifts")
+    return [Due(key=str(r["campaign_id"]), org_path=r["campaign__org_path"], org_name=r["campaign__org__name"],
+                title=f"认领班次缺人：{r['campaign__title']}，正在进行的 {r['n']} 个班次未认满",
+                url=f"{shifts}?campaign={r['campaign_id']}&short=1", due_at=r["first"]) for r in rows]
+
+
 def duty_deeds(start: dt.date, end: dt.date) -> Iterator[DeedRecord]:
     """Confirmed deeds of duty: every live claim checked out whose shift started in [start, end) (local days)."""
     from .actions_campaigns import span_text
@@ -145,6 +168,7 @@ def register() -> None:
     register_section(40, "campaigns", hub_section)
     register_mine(40, "campaigns", mine_section)
     register_todo(46, "members.campaigns", my_duty)
+    register_rule(GAP_RULE, "认领班次缺人", Perm.MEMBER_VIEW, find_gaps)
     register_deed_source("campaigns", duty_deeds)
     register_actions(AUDIT_ACTIONS)
     register_object_url("members.campaign", url_by_pk("members:campaign"), Perm.MEMBER_VIEW)
