@@ -325,3 +325,27 @@ def test_a_shift_on_now_still_short_is_a_warning_of_the_campaigns_organisation_u
     actions.do_claim(w.members[0], running)  # filled: the cause is gone
     sweep_rule(rule, timezone.now())
     assert not EarlyWarning.objects.filter(rule=rule.code, cleared_at__isnull=True).exists()
+
+
+def test_the_hub_and_the_members_page_run_constant_queries(client, w):
+    from zongheng.members.hooks_campaigns import hub_section, mine_section
+
+    c = make_campaign(w.cadre, w.tree.communities[0], segments=2, days=2)
+    actions.do_claim(w.members[0], shifts_of(c)[0])
+    today = timezone.localdate()
+
+    def counted(fn, *args):
+        with CaptureQueriesContext(connection) as ctx:
+            section = fn(*args)
+        return len(ctx.captured_queries), section
+
+    cadre, member = w.cadre, w.members[0]
+    before = (counted(hub_section, cadre, today)[0], counted(mine_section, member, member.person, today)[0])
+    make_campaign(w.cadre, w.tree.communities[0], title="第二次", segments=3, days=2)
+    for i, m in enumerate(w.members[1:]):
+        actions.do_claim(m, shifts_of(c)[i + 1])
+    n_hub, hub = counted(hub_section, cadre, today)
+    n_mine, mine = counted(mine_section, member, member.person, today)
+    assert (n_hub, n_mine) == before
+    assert {f.label: f.display for f in mine.figures}["可认领的活动"] == "2"
+    assert {f.label: f.display for f in hub.figures}["认领中的活动"] == "2"
