@@ -298,7 +298,7 @@ def _write(plans: list[_Plan]) -> Built:
 def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str], None] | None = None) -> Built:
     """The year's activities of one district (see the module's docstring)."""
     log = log or (lambda _msg: None)
-    rng = random.Random(seed * 31 + 7)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(seed * 31 + 7)
     with transaction.atomic():
         gen = _Gen(district, rng)
         built = _write(gen.year_plans(dt.date(year, 1, 1), dt.date(year, 12, 31)))
@@ -320,7 +320,7 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
     log = log or (lambda _msg: None)
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    rng = random.Random(seed * 37 + today.year)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(seed * 37 + today.year)
     with transaction.atomic():
         gen = _Gen(district, rng)
         first = dt.date(today.year, 1, 1)
