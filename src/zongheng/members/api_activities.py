@@ -247,7 +247,9 @@ def list_member_activities(
     require(user, Perm.MEMBER_VIEW)
     params = {"org": str(org or ""), "kind": kind or "", "state": state or "", "when": when or "",
               "year": str(year or "")}
-    return _page(selectors.activity_list(user, params, timezone.now()), limit, offset, _activity)
+    qs = selectors.activity_list(user, params, timezone.now())
+    rows = selectors.with_attended(list(qs[offset:offset + limit]))
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": [_activity(a) for a in rows]}
 
 
 @router.post("/member-activities", response={201: ActivityDetailOut, **CREATE}, summary="新建活动（草稿或立即发布）")

@@ -153,14 +153,30 @@ def filter_activities(qs: QuerySet[Any], user: Any, params: Mapping[str, Any], n
 
 
 def activity_list(user: Any, params: Mapping[str, Any], now: dt.datetime) -> QuerySet[Activity]:
-    """活动 in the user's view scope with their attended counts (one query); upcoming ones soonest first,
-    others latest first."""
+    """活动 in the user's view scope; upcoming ones soonest first, others latest first. The attended counts
+    come with ``with_attended`` (the page's rows: one query) or ``annotate_attended`` (an export)."""
     qs = filter_activities(activities_in_scope(user), user, params, now)
-    qs = qs.annotate(
-        attended_count=Count("signups", filter=Q(signups__attended=True, signups__state=SignUpState.SIGNED)))
     if str(params.get("when") or "") == "upcoming":
         return qs.order_by("starts_at", "id")
     return qs.order_by("-starts_at", "-id")
+
+
+ATTENDED = Q(attended=True, state=SignUpState.SIGNED)
+
+
+def annotate_attended(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+    """``attended_count`` on every row (one query with the rows; for exports that stream them all)."""
+    return qs.annotate(attended_count=Count("signups", filter=Q(signups__attended=True,
+                                                                 signups__state=SignUpState.SIGNED)))
+
+
+def with_attended(rows: list[Activity]) -> list[Activity]:
+    """Sets ``attended_count`` on a page of activities (one query, whatever the number of sign-ups)."""
+    counts = dict(SignUp.objects.filter(ATTENDED, activity_id__in=[a.pk for a in rows]).order_by()
+                  .values("activity_id").annotate(n=Count("pk")).values_list("activity_id", "n")) if rows else {}
+    for a in rows:
+        a.attended_count = counts.get(a.pk, 0)  # type: ignore[attr-defined]
+    return rows
 
 
 def roster(activity: Activity) -> QuerySet[SignUp]:

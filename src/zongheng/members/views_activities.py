@@ -92,6 +92,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     qs = selectors.activity_list(user, request.GET, now)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_attended(list(page.object_list))
     return render(request, "members/activity_list.html", {
         "page": page, "query": filter_query(request), "kinds": ActivityKind.choices, "states": ActivityState.choices,
         "whens": list(selectors.WHEN.items()), "now": now, "section": "activities",
@@ -101,7 +102,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_export(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.MEMBER_VIEW)
-    return exports.activities_xlsx(selectors.activity_list(request.user, request.GET, timezone.now())[:EXPORT_LIMIT])
+    qs = selectors.annotate_attended(selectors.activity_list(request.user, request.GET, timezone.now()))
+    return exports.activities_xlsx(qs[:EXPORT_LIMIT])
 
 
 @login_required
