@@ -1,5 +1,5 @@
-"""党员带头's entry: one navigation item; a cadre lands on 我的待办 and opens the hub, a party member without a
-post lands on their own page, and every part shows its section there."""
+"""党员带头's entry: one navigation item; everyone lands on 我的待办, whose workbench link takes a party member
+without a post to their own page, where every part shows its section; cadres open the hub."""
 
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_person, make_user, user_with_post
-from zongheng.core.landing import landing_url
+from zongheng.core.landing import landing_url, workbench_url
 from zongheng.core.permissions import Role
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_member_without_a_post_lands_on_their_own_page_and_a_cadre_keeps_the_todo_home(tree):
+def test_a_member_without_a_post_has_their_own_page_for_a_workbench_linked_from_the_todo_home(client, tree):
     member = make_user(make_person(tree.grids[0]))
     cadre = user_with_post(tree.communities[0], Role.SECRETARY)
     resident = make_user(make_person(tree.grids[0], is_party_member=False, member_type=""))
-    assert landing_url(member) == reverse("members:me")
-    assert landing_url(cadre) == reverse("core:todo")
-    assert landing_url(resident) != reverse("members:me")
+    assert landing_url(member) == landing_url(cadre) == reverse("core:todo")
+    assert workbench_url(member) == reverse("members:me")
+    assert workbench_url(cadre) != reverse("members:me")
+    assert workbench_url(resident) != reverse("members:me")
+    client.force_login(member)
+    assert f'href="{reverse("members:me")}"' in client.get(reverse("core:todo")).content.decode()
 
 
 def test_the_member_page_shows_each_part_and_the_hub_sends_members_there(client, tree):

@@ -16,7 +16,8 @@ PARTS = ("hooks_registration", "hooks_visits", "hooks_activities", "hooks_points
 
 
 def member_landing(user: Any) -> str | None:
-    """A party member who holds no post lands on their own page (我是党员); everyone else keeps 我的待办."""
+    """A party member who holds no post has their own page (我是党员) for a workbench: 我的待办, where everyone
+    lands, links to it (``core.landing.workbench_url``)."""
     from zongheng.core.access import post_paths
 
     if user is None or not user.is_authenticated or not getattr(user, "person_id", None):
@@ -36,7 +37,7 @@ def register() -> None:
     for model in (m.Visit, m.Activity, m.Campaign, m.YearClosing):
         register_path_copy(model, "org_path")
     register_nav(50, "members:home", "党员带头", None)  # every signed-in user: members reach their own page
-    register_landing(-5, "members.member", member_landing)
+    register_landing(50, "members.member", member_landing)
     for name in PARTS:
         try:
             part = importlib.import_module(f"{__package__}.{name}")
