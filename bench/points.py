@@ -1,11 +1,12 @@
 """积分 (points): a member's points page and an organisation's totals at scales 1 and 10 — time and queries —
 and the ledger's bulk reconciliation.
 
-Usage (each scale in a subprocess of its own, on its own database; the data in it is replaced):
+Usage (each scale in a subprocess of its own, on a fresh database of its own):
 
     .venv/bin/python bench/points.py [--scales 1,10] [--url postgres://postgres@127.0.0.1:5432/zh_bench_points]
 
-Without ``--url`` each scale runs on a temporary SQLite file. For scale s:
+With ``--url`` scale s runs on the PostgreSQL database ``<url>_<s>``, dropped and created anew; without it on a
+temporary SQLite file. For scale s:
 
 1. ``orgs.demo.build(scale=s)`` (s copies of the district under 安庆市), untimed;
 2. ``members.demo.build`` and ``build_live`` for the first copy (every part's deeds, then the points part's
@@ -65,8 +66,6 @@ def one(scale: int) -> dict[str, Any]:
     from zongheng.orgs.models import Org, Person
 
     call_command("migrate", verbosity=0)
-    if Org.objects.exists():
-        demo.reset()
     start = time.perf_counter()
     built = demo.build(seed=SEED, scale=scale)
     out: dict[str, Any] = {"vendor": connection.vendor, "scale": scale, "rows": [],
@@ -147,6 +146,23 @@ def one(scale: int) -> dict[str, Any]:
     return out
 
 
+def fresh_pg_database(url: str) -> bool:
+    """An empty PostgreSQL database for one scale (``<url>_<scale>``, dropped and created again): each run
+    builds on nothing; False when PostgreSQL is unreachable."""
+    import psycopg
+    from psycopg import sql
+
+    head, _, name = url.rpartition("/")
+    try:
+        with psycopg.connect(head + "/postgres", autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL unreachable at {head}: {exc}".strip())
+        return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="1,10")
@@ -156,16 +172,12 @@ def main() -> None:
     if opts.one:
         print(json.dumps(one(opts.one), ensure_ascii=False))
         return
-    if opts.url:
-        sys.path.insert(0, str(HERE))
-        from run import ensure_pg_database
-
-        if not ensure_pg_database(opts.url):
-            sys.exit("PostgreSQL is needed")
     results = []
     with tempfile.TemporaryDirectory(prefix="zh-bench-points-") as tmp:
         for scale in [int(s) for s in opts.scales.split(",")]:
-            url = opts.url or f"sqlite:///{tmp}/points-{scale}.sqlite3"
+            url = f"{opts.url}_{scale}" if opts.url else f"sqlite:///{tmp}/points-{scale}.sqlite3"
+            if opts.url and not fresh_pg_database(url):
+                sys.exit("PostgreSQL is needed")
             proc = subprocess.run(  # noqa: S603 - our own script, fixed arguments
                 [sys.executable, __file__, "--one", str(scale)], env=os.environ | {"DATABASE_URL": url},
                 capture_output=True, text=True, check=False)

@@ -12,6 +12,7 @@ import pytest
 from django.db.models import Sum
 
 from tests.members.factories_points import install_source, item, member, register, seed
+from zongheng.core import bulk
 from zongheng.core.errors import ActionError
 from zongheng.members import points
 from zongheng.members.choices import CapPeriod, Deed
@@ -144,7 +145,7 @@ def test_reconcile_awards_the_registry_deeds_without_an_entry_once_even_after_a_
             deed_source.add(p, Deed.ACTIVITY, D(2018, 3, 1 + d + i))
     points.award(people[0], Deed.ACTIVITY, deed_source.records[0].source, deed_source.records[0].occurred_on)
     calls = {"n": 0}
-    real = PointEntry.objects.bulk_create
+    real = bulk.insert
 
     def crash_second(*args, **kwargs):
         calls["n"] += 1
@@ -152,11 +153,11 @@ def test_reconcile_awards_the_registry_deeds_without_an_entry_once_even_after_a_
             raise RuntimeError("the machine went down")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(PointEntry.objects, "bulk_create", crash_second)
+    monkeypatch.setattr(bulk, "insert", crash_second)
     with pytest.raises(RuntimeError):
         points.reconcile(D(2018, 1, 1), D(2019, 1, 1), chunk=2)
     assert PointEntry.objects.count() == 1 + 5  # the first chunk (two members: 2 + 3 new), nothing of the second
-    monkeypatch.setattr(PointEntry.objects, "bulk_create", real)
+    monkeypatch.setattr(bulk, "insert", real)
     again = points.reconcile(D(2018, 1, 1), D(2019, 1, 1), chunk=2)
     assert again.deeds == 18 and again.awarded == 18 - 6
     assert points.reconcile(D(2018, 1, 1), D(2019, 1, 1)).awarded == 0

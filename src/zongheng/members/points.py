@@ -36,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import ExtractMonth
 
+from zongheng.core import bulk
 from zongheng.core.errors import ActionError
 from zongheng.orgs.models import Person
 
@@ -313,6 +314,6 @@ def _reconcile_chunk(person_ids: Sequence[int], by_person: dict[int, list[Any]],
         entries.append(PointEntry(person_id=member.pk, year=day.year, occurred_on=day, deed=record.deed,
                                   item_id=record.item_id or rule.item_id, rule=rule, points=points,
                                   source=record.source, note=note, created_by=by))
-    PointEntry.objects.bulk_create(entries, batch_size=1000)
+    bulk.insert(entries)  # COPY on PostgreSQL
     out.awarded += len(entries)
     out.points += sum(e.points for e in entries)
