@@ -8,8 +8,4 @@ PARTS = ("api_registration", "api_visits", "api_activities", "api_points", "api_
 
 router = Router()
 for _name in PARTS:
-    try:
-        _part = importlib.import_module(f"{__package__}.{_name}")
-    except ModuleNotFoundError:
-        continue
-    router.add_router("", _part.router)
+    router.add_router("", importlib.import_module(f"{__package__}.{_name}").router)

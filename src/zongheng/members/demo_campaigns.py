@@ -80,7 +80,7 @@ def _companions(rng: random.Random, claim: DutyClaim, at: dt.datetime, share: fl
 
 
 def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str], None] | None = None) -> Campaign:
-    rng = random.Random(seed * 7919 + 17)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(seed * 7919 + 17)
     flood_year = year - 1
     first = _year_moved(FLOOD_DAYS[0], flood_year)
     days = FLOOD_DAYS[1]
@@ -184,7 +184,7 @@ def _write(rng: random.Random, campaign: Campaign, rows: list[DutyClaim], *, sha
 def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | None = None) -> Campaign | None:
     from zongheng.accounts.models import User
 
-    rng = random.Random(seed * 104729 + 3)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(seed * 104729 + 3)
     home = (Org.objects.filter(path__startswith=district.path, name=HOME).first()
             or Org.objects.filter(path__startswith=district.path, level__code="community").order_by("path").first())
     if home is None:

@@ -128,7 +128,7 @@ def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str]
           ) -> dict[str, int]:
     """The registrations' history for ``year - 1`` and ``year`` (see the module's docstring)."""
     log = log or (lambda _msg: None)
-    rng = random.Random(seed * 1009 + 11)  # noqa: S311 - demo data
+    rng = random.Random(seed * 1009 + 11)
     first, last = dt.date(year - 1, 3, 1), dt.date(year, 11, 30)
     communities = _communities(district)
     by_pk = {c.pk: c for c in communities}
@@ -187,7 +187,7 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
     log = log or (lambda _msg: None)
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    rng = random.Random(seed * 31 + today.toordinal())  # noqa: S311 - demo data
+    rng = random.Random(seed * 31 + today.toordinal())
     home_name = next(a["org"] for a in DEMO_ACCOUNTS if a["username"] == "community")
     home = (Org.objects.filter(path__startswith=district.path, name=home_name, level__code__in=REGISTER_LEVELS)
             .select_related("level").first())

@@ -246,7 +246,7 @@ def _demands(w: _World, rng: random.Random, district: Org, year: int, log: Calla
 def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str], None] | None = None) -> int:
     """``year``'s 民情日记 for ``district`` (先锋社区: the 13 years up to it). Returns how many visits."""
     log = log or (lambda _msg: None)
-    rng = random.Random(seed * 1_000_003 + 10)  # noqa: S311 - demo data
+    rng = random.Random(seed * 1_000_003 + 10)
     w = _World(district)
     last = min(dt.date(year, 12, 31), timezone.localdate())
     home = w.in_subtree(w.home_path)
@@ -274,7 +274,7 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
 
     log = log or (lambda _msg: None)
     today = today or timezone.localdate()
-    rng = random.Random(seed * 7 + today.toordinal())  # noqa: S311 - demo data
+    rng = random.Random(seed * 7 + today.toordinal())
     w = _World(district)
     made = 0
     with transaction.atomic():

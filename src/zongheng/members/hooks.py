@@ -39,8 +39,4 @@ def register() -> None:
     register_nav(50, "members:home", "党员带头", None)  # every signed-in user: members reach their own page
     register_landing(50, "members.member", member_landing)
     for name in PARTS:
-        try:
-            part = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError:  # a part not yet built registers nothing
-            continue
-        part.register()
+        importlib.import_module(f"{__package__}.{name}").register()

@@ -10,8 +10,4 @@ PARTS = ("urls_registration", "urls_visits", "urls_activities", "urls_points", "
 
 urlpatterns = [path("members/", views_home.home, name="home"), path("members/me/", views_home.me, name="me")]
 for _name in PARTS:
-    try:
-        _part = importlib.import_module(f"{__package__}.{_name}")
-    except ModuleNotFoundError:
-        continue
-    urlpatterns += _part.urlpatterns
+    urlpatterns += importlib.import_module(f"{__package__}.{_name}").urlpatterns
