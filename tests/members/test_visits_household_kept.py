@@ -27,3 +27,15 @@ def test_removing_a_visited_household_is_refused_in_chinese_and_nothing_is_writt
     assert AuditLog.objects.count() == audits
     client.post(reverse("orgs:household_delete", args=[untouched.pk]))
     assert not LinkedHousehold.objects.filter(pk=untouched.pk).exists()
+
+
+def test_the_demo_reset_removes_visits_before_the_households_they_hold(tree):
+    from zongheng.members.models import Visit
+    from zongheng.orgs import demo
+    from zongheng.orgs.models import Org
+
+    w = make_world(tree)
+    record(w.head, w.households[0], raised="楼道灯坏了", raise_demand=True)
+    assert Visit.objects.exists()
+    demo.reset()
+    assert not Visit.objects.exists() and not LinkedHousehold.objects.exists() and not Org.objects.exists()

@@ -2,7 +2,8 @@ from django.db import models
 
 
 class RegistrationState(models.TextChoices):
-    """双联双管报到: applied → confirmed → ended, or applied → declined / withdrawn (``workflow.REGISTRATION``)."""
+    """双联双管报到: applied → confirmed → ended, or applied → declined / withdrawn
+    (``actions_registration.TRANSITIONS``)."""
 
     APPLIED = "applied", "待社区确认"
     CONFIRMED = "confirmed", "已报到"
@@ -23,7 +24,7 @@ class ActivityKind(models.TextChoices):
 
 
 class ActivityState(models.TextChoices):
-    """draft → published → (cancelled | held: attendance confirmed) (``workflow.ACTIVITY``)."""
+    """draft → published → (cancelled | held: attendance confirmed) (``actions_activities.TRANSITIONS``)."""
 
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "报名中"
@@ -53,7 +54,7 @@ class CapPeriod(models.TextChoices):
 
 
 class ClaimState(models.TextChoices):
-    """积分申报: pending → approved | declined, or withdrawn by the member (``workflow.CLAIM``)."""
+    """积分申报: pending → approved | declined, or withdrawn by the member (``actions_points.CLAIM``)."""
 
     PENDING = "pending", "待审核"
     APPROVED = "approved", "已通过"
@@ -69,7 +70,7 @@ class CampaignKind(models.TextChoices):
 
 
 class CampaignState(models.TextChoices):
-    """draft → open → closed (``workflow.CAMPAIGN``)."""
+    """draft → open → closed (``actions_campaigns.CAMPAIGN_TRANSITIONS``)."""
 
     DRAFT = "draft", "筹备中"
     OPEN = "open", "认领中"

@@ -111,7 +111,7 @@ def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str]
           ) -> dict[str, int]:
     log = log or (lambda _msg: None)
     ensure_installed()
-    rng = random.Random(f"{seed}:points:{year}")  # noqa: S311 - demo data
+    rng = random.Random(f"{seed}:points:{year}")
     items = list(PointItem.objects.order_by("order", "id"))
     communities = _communities(district)
     reviewers = _reviewers(communities)
@@ -151,7 +151,7 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
     ensure_installed()
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    rng = random.Random(f"{seed}:points-live:{today.isoformat()}")  # noqa: S311 - demo data
+    rng = random.Random(f"{seed}:points-live:{today.isoformat()}")
     home_name = next(a["org"] for a in DEMO_ACCOUNTS if a["username"] == "community")
     home = Org.objects.filter(path__startswith=district.path, name=home_name, level__code__in=REGISTER_LEVELS).first()
     reviewer = User.objects.filter(username="community").select_related("person").first()

@@ -119,10 +119,24 @@ def attended_deeds(start: dt.date, end: dt.date) -> Iterator[DeedRecord]:
                          occurred_on=timezone.localtime(starts_at).date(), note=title[:100])
 
 
+def signup_links(user: Any, ids: list[int]) -> dict[int, str]:
+    """A ledger's attendance entries link to their activity: the user's own sign-ups, or activities in scope."""
+    from django.db.models import Q
+
+    from .models import Activity, SignUp
+
+    own = Q(person_id=user.person_id) if getattr(user, "person_id", None) else Q(pk__in=[])
+    rows = SignUp.objects.filter(pk__in=ids).filter(own | Q(activity__in=Activity.objects.restrict(user)))
+    return {pk: reverse("members:activity", args=[activity]) for pk, activity in rows.values_list("pk", "activity_id")}
+
+
 def register() -> None:
+    from .selectors_points import register_source_link
+
     register_actions(AUDIT_ACTIONS)
     register_object_url("members.activity", url_by_pk("members:activity"), Perm.MEMBER_VIEW)
     register_todo(45, "members.activities", awaiting)
     register_section(30, "activities", hub_section)
     register_mine(30, "activities", mine_section)
     register_deed_source("activities", attended_deeds)
+    register_source_link("activity.signup", signup_links)

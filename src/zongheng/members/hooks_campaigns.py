@@ -164,7 +164,18 @@ def duty_deeds(start: dt.date, end: dt.date) -> Iterator[DeedRecord]:
                          note=f"{title} {segment} {span_text(starts_at, ends_at)}"[:200])
 
 
+def claim_links(user: Any, ids: list[int]) -> dict[int, str]:
+    """A ledger's duty entries link to their campaign: the user's own claims, or claims in scope."""
+    from .models import DutyClaim
+
+    rows = DutyClaim.objects.restrict(user).filter(pk__in=ids).values_list("pk", "campaign_id")
+    return {pk: reverse("members:campaign", args=[campaign]) for pk, campaign in rows}
+
+
 def register() -> None:
+    from .selectors_points import register_source_link
+
+    register_source_link("duty.claim", claim_links)
     register_section(40, "campaigns", hub_section)
     register_mine(40, "campaigns", mine_section)
     register_todo(46, "members.campaigns", my_duty)

@@ -110,16 +110,26 @@ def my_concerns(user: Any, now: dt.datetime) -> list[Todo]:
                  reverse("members:visit", args=[v.pk])) for v in concerns_waiting(user, today, limit=TODO_LIMIT)]
 
 
+def visit_links(user: Any, ids: list[int]) -> dict[int, str]:
+    """A ledger's visit entries link to the visit: the user's own, or visits in scope."""
+    from .models import Visit
+
+    return {pk: reverse("members:visit", args=[pk])
+            for pk in Visit.objects.restrict(user).filter(pk__in=ids).values_list("pk", flat=True)}
+
+
 def register() -> None:
     from zongheng.demands.related import register_demand_link
 
     from . import hub
     from .deeds import register_deed_source
+    from .selectors_points import register_source_link
 
     register_actions(AUDIT_ACTIONS)
     register_object_url("members.visit", url_by_pk("members:visit"), Perm.MEMBER_VIEW)
     register_demand_link("members.visit", demand_visit_link)
     register_deed_source("visits", visit_deeds)
+    register_source_link("visit", visit_links)
     hub.register_section(20, "visits", hub_section)
     hub.register_mine(20, "visits", mine_section)
     register_todo(60, "members.visits", my_concerns)

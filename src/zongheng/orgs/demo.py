@@ -679,10 +679,10 @@ def reset() -> None:
     ours: set[type[models.Model]] = {Org, Person, Post, LinkedHousehold, ActivityTeam, User, AuditLog, Level}
     ours.add(ActivityTeam.participants.through)
     with transaction.atomic():
+        _delete_dependents(ours)  # first: other modules' rows may hold households and teams (民情日记)
         ActivityTeam.participants.through.objects.all().delete()
         ActivityTeam.objects.all().delete()
         LinkedHousehold.objects.all().delete()
-        _delete_dependents(ours)
         Post.objects.all().delete()
         User.objects.exclude(person=None).update(person=None)
         named = AuditLog.objects.filter(actor__isnull=False).values("actor_id")
