@@ -90,7 +90,7 @@ def _grid_cells(cell: Quad, n: int, rng: random.Random) -> list[Quad]:
 
 def build_places(copies: list[tuple[Any, list[Any], list[Any]]], seed: int) -> tuple[int, int]:
     """Places and boundaries for every grid of every district copy. Returns (places, areas) written."""
-    rng = random.Random(f"places-{seed}")  # noqa: S311 - invented demo places, not secrets
+    rng = random.Random(f"places-{seed}")
     places: list[GridPlace] = []
     areas: list[GridArea] = []
     for index, (_district, units, _extras) in enumerate(copies):
