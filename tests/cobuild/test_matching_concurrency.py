@@ -4,44 +4,19 @@ once never take it beyond its capacity."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.cobuild.factories_lists import make_need, make_resource, make_unit
 from tests.factories import user_with_post
+from tests.race import race as _race
 from zongheng.cobuild.actions_lists import do_accept_match
 from zongheng.cobuild.models import AgreementItem, Match, Resource
-from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Role
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    refused: list[str] = []
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except ActionError as exc:
-            refused.append(exc.message)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors
-    return refused
 
 
 def test_two_people_accepting_the_same_match_at_once_create_one_item(tree):

@@ -5,14 +5,12 @@ serialises writers."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.factories import ensure_levels
 from tests.members.factories_activities import make_activity, make_world, plain_member
-from zongheng.core.errors import ActionError
+from tests.race import race as _race
 from zongheng.members import actions_activities as actions
 from zongheng.members.choices import SignUpState
 from zongheng.members.models import Activity, SignUp
@@ -20,29 +18,6 @@ from zongheng.members.models import Activity, SignUp
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    refused: list[str] = []
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except ActionError as exc:
-            refused.append(exc.message)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return refused
 
 
 @pytest.fixture

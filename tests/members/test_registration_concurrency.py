@@ -4,13 +4,11 @@ gets one open registration."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.members.factories_registration import apply, cadre, community_of, member_user
-from zongheng.core.errors import ActionError
+from tests.race import race as _race
 from zongheng.members import actions_registration as actions
 from zongheng.members.models import Registration, RegistrationEvent
 from zongheng.orgs.models import Person
@@ -18,29 +16,6 @@ from zongheng.orgs.models import Person
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    refused: list[str] = []
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except ActionError as exc:
-            refused.append(exc.message)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors
-    return refused
 
 
 @pytest.fixture(autouse=True)

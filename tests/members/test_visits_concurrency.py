@@ -4,13 +4,11 @@ two requests at once earns its visitor points for each visit, never twice for on
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.members.factories_visits import make_world, record
-from zongheng.core.errors import ActionError
+from tests.race import race as _race
 from zongheng.demands.models import Demand
 from zongheng.members import points
 from zongheng.members.actions_visits import do_raise_demand
@@ -20,29 +18,6 @@ from zongheng.members.models import PointEntry, Visit
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    refused: list[str] = []
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except ActionError as exc:
-            refused.append(exc.message)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors
-    return refused
 
 
 def test_raising_the_same_concern_twice_at_once_makes_one_demand(tree):
