@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -362,8 +363,59 @@ def do_transition(user: Any, reg: Registration, action: str, *, reason: Any = ""
 def sync_member_paths(now: dt.datetime | None = None) -> int:
     """Periodic, idempotent: a member whose organisation changed (roster edit, import) is managed elsewhere now;
     their registrations' ``member_path`` (the managing side's copy) follows. One statement; returns how many."""
-    from django.db.models import F, OuterRef, Subquery
+    from django.db.models import Subquery
 
     stale = Registration.objects.exclude(member_path=F("person__org_path"))
     return stale.update(member_path=Subquery(Person.objects.filter(pk=OuterRef("person_id")).values("org_path")[:1]))
 
+
+
+ROSTER_NOTE = "人员信息中的报到社区已变更（名册维护或导入）"
+
+
+def sync_with_roster(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Periodic, idempotent: the roster (person form, API, import) may set or clear ``Person.registered_org``
+    directly; the registrations follow it. A confirmed registration whose community is no longer the member's
+    报到社区 is ended; a member whose 报到社区 has no confirmed registration gets one (with its history row),
+    after any open one is closed. Returns (ended, created). Rows are locked and re-read, so two runs at once
+    or a crash half-way do no harm."""
+    now = _now(now)
+    today = timezone.localdate(now)
+    ended = created = 0
+    stale = (Registration.objects.filter(state=RegistrationState.CONFIRMED)
+             .exclude(person__registered_org_id=F("community_id")).values_list("pk", flat=True))
+    for pk in list(stale[:1000]):
+        with transaction.atomic():
+            reg = Registration.objects.select_for_update().filter(pk=pk, state=RegistrationState.CONFIRMED).first()
+            if reg is None or Person.objects.filter(pk=reg.person_id, registered_org_id=reg.community_id).exists():
+                continue
+            before = audit.snapshot(reg, FIELDS)
+            reg.state, reg.ended_on, reg.reason = RegistrationState.ENDED, today, ROSTER_NOTE
+            reg.save(update_fields=["state", "ended_on", "reason"])
+            _event(reg, RegistrationState.ENDED, None, now, ROSTER_NOTE)
+            audit.record(None, "members.registration_roster", reg, before=before, after=audit.snapshot(reg, FIELDS))
+            ended += 1
+    confirmed = Registration.objects.filter(state=RegistrationState.CONFIRMED, person_id=OuterRef("pk"),
+                                            community_id=OuterRef("registered_org_id"))
+    missing = (Person.objects.filter(registered_org__isnull=False).exclude(Exists(confirmed))
+               .values_list("pk", flat=True))
+    for pk in list(missing[:1000]):
+        with transaction.atomic():
+            person = Person.objects.select_for_update().select_related("registered_org").get(pk=pk)
+            community = person.registered_org
+            if community is None or Registration.objects.filter(
+                    person=person, community=community, state=RegistrationState.CONFIRMED).exists():
+                continue
+            for open_reg in Registration.objects.select_for_update().filter(person=person, state__in=OPEN_REGISTRATION):
+                open_reg.state = (RegistrationState.ENDED if open_reg.state == RegistrationState.CONFIRMED
+                                  else RegistrationState.DECLINED)
+                open_reg.ended_on, open_reg.reason = today, ROSTER_NOTE
+                open_reg.save(update_fields=["state", "ended_on", "reason"])
+                _event(open_reg, open_reg.state, None, now, ROSTER_NOTE)
+            reg = Registration.objects.create(
+                person=person, member_path=person.org_path, community=community, org_path=community.path,
+                state=RegistrationState.CONFIRMED, applied_on=today, confirmed_on=today, note=ROSTER_NOTE)
+            _event(reg, RegistrationState.CONFIRMED, None, now, ROSTER_NOTE)
+            audit.record(None, "members.registration_roster", reg, after=audit.snapshot(reg, FIELDS))
+            created += 1
+    return ended, created

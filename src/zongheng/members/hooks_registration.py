@@ -25,6 +25,7 @@ AUDIT_ACTIONS = {
     "members.registration_withdraw": "撤回报到申请", "members.registration_end": "结束报到",
     "members.registration_lookup": "按姓名和身份证号码查找党员（代为登记报到）",
     "members.registration_demo": "生成演示报到记录",
+    "members.registration_roster": "按名册中的报到社区同步报到记录",
 }
 
 
@@ -118,9 +119,11 @@ def _managing_community(person: Any) -> Any:
 
 
 def sync_paths(now: dt.datetime) -> str:
-    from .actions_registration import sync_member_paths
+    from .actions_registration import sync_member_paths, sync_with_roster
 
-    return f"报到记录的党员所在组织已同步 {sync_member_paths(now)} 条"
+    paths = sync_member_paths(now)
+    ended, created = sync_with_roster(now)
+    return f"报到记录的党员所在组织已同步 {paths} 条；按名册结束报到 {ended} 条、补记报到 {created} 条"
 
 
 def register() -> None:
