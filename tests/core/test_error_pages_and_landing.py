@@ -90,10 +90,11 @@ def test_every_role_lands_on_my_todo_which_links_to_the_page_made_for_it(client,
     assert "<h1>我的待办</h1>" in body and f'href="{workbench}"' in body
 
 
-def test_a_member_without_a_post_lands_on_my_todo_which_links_to_their_own_record(client, tree):
+def test_a_member_without_a_post_lands_on_my_todo_which_links_to_their_own_page(client, tree):
     person = make_person(tree.communities[0])
     assert _landing(client, make_user(person)) == reverse("core:todo")
-    assert f'href="{reverse("orgs:person", args=[person.pk])}"' in client.get(reverse("core:todo")).content.decode()
+    assert f'href="{reverse("members:me")}"' in client.get(reverse("core:todo")).content.decode()  # 我是党员
+    assert f'href="{reverse("orgs:person", args=[person.pk])}"' in client.get(reverse("members:me")).content.decode()
 
 
 def test_an_account_without_a_person_lands_on_my_todo_which_links_to_its_account_page(client, tree):

@@ -97,7 +97,7 @@ def test_a_household_head_and_a_member_without_a_post_see_what_is_addressed_to_t
     assert "中心户通知未回执" in body and "党员通知未回执" not in body and "已逾期 2 天" in body
     body = page(client, member)
     assert "党员通知未回执" in body and "中心户通知未回执" not in body
-    assert reverse("orgs:person", args=[member_person.pk]) in body  # their workbench: their own record
+    assert reverse("members:me") in body  # their workbench: their own page (我是党员)
 
 
 def test_the_auditor_and_an_account_without_a_person_get_an_empty_list_not_an_error(client, tree):
