@@ -20,7 +20,6 @@ from zongheng.accounts.models import User
 from zongheng.core.masking import id_check_char
 from zongheng.core.permissions import Role
 from zongheng.demands.defaults import ensure_installed
-from zongheng.members.defaults import ensure_installed as ensure_member_rules
 from zongheng.orgs import actions
 from zongheng.orgs.models import Level, Org, Person, Post
 
@@ -103,7 +102,6 @@ def build_tree() -> Tree:
     # Data migrations' rows are gone after a transactional test flushed the database.
     levels = ensure_levels()
     ensure_installed()
-    ensure_member_rules()  # the 八带头 items and points rule sets (members migration 0002)
     district = Org.objects.add_root(instance=Org(name="测试区", level=levels["district"]))
     tree = Tree(levels=levels, district=district)
     for s in range(2):

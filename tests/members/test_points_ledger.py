@@ -21,6 +21,14 @@ from zongheng.members.models import PointEntry, PointRule, YearClosing
 D = dt.date
 
 
+@pytest.fixture(autouse=True)
+def _rules(db):
+    """The 八带头 items and rule sets of members migration 0002 (a transactional test's flush removes them)."""
+    from zongheng.members.defaults import ensure_installed
+
+    ensure_installed()
+
+
 @pytest.fixture
 def deed_source(monkeypatch):
     return install_source(monkeypatch)
