@@ -401,8 +401,8 @@ def sync_with_roster(now: dt.datetime | None = None) -> tuple[int, int]:
                .values_list("pk", flat=True))
     for pk in list(missing[:1000]):
         with transaction.atomic():
-            person = Person.objects.select_for_update().select_related("registered_org").get(pk=pk)
-            community = person.registered_org
+            person = Person.objects.select_for_update().get(pk=pk)  # no join: FOR UPDATE refuses an outer one
+            community = Org.objects.filter(pk=person.registered_org_id).first()
             if community is None or Registration.objects.filter(
                     person=person, community=community, state=RegistrationState.CONFIRMED).exists():
                 continue
