@@ -53,7 +53,8 @@ def random_ledger(tree, source, rng: random.Random, people: int = 30) -> list[Pe
             day = dt.date(rng.choice([YEAR, YEAR, YEAR - 1]), 1, 1) + dt.timedelta(days=rng.randrange(365))
             source.add(p, rng.choice([Deed.ACTIVITY, Deed.VISIT, Deed.DEMAND, Deed.DUTY]), day)
     points.reconcile(dt.date(YEAR - 1, 1, 1), dt.date(YEAR + 1, 1, 1))
-    for e in rng.sample(list(PointEntry.objects.filter(points__gt=0)), 5):
+    earned = list(PointEntry.objects.filter(points__gt=0))
+    for e in rng.sample(earned, min(5, len(earned))):  # a seed may give fewer than five
         points.correct(e, -e.points, by=None, note="更正")
     return out
 
