@@ -27,6 +27,14 @@ from zongheng.orgs.models import Org, Person
 YEAR = 2018
 
 
+@pytest.fixture(autouse=True)
+def _rules(db):
+    """The rule sets of members migration 0002 (a transactional test's flush removes them)."""
+    from zongheng.members.defaults import ensure_installed
+
+    ensure_installed()
+
+
 @pytest.fixture
 def deed_source(monkeypatch):
     return install_source(monkeypatch)
