@@ -35,15 +35,27 @@ def ensure_levels() -> dict[str, Level]:
     return {level.code: level for level in Level.objects.all()}
 
 
+def ensure_migration_rows() -> None:
+    """Every row the data migrations install — levels, demand categories, meeting types, points rules —
+    made sure of again (a transactional test's flush removes them all)."""
+    from zongheng.meetings.defaults import ensure_installed as meeting_types
+    from zongheng.members.defaults import ensure_installed as points_rules
+
+    ensure_levels()
+    ensure_installed()
+    meeting_types()
+    points_rules()
+
+
 @contextlib.contextmanager
 def module_transaction(django_db_blocker: Any) -> Iterator[None]:
     """One transaction around data a test module shares, rolled back when the module ends — and when
-    building the data fails, so that a failed setup never leaves the connection inside it. The levels
-    are made sure of first (a transactional test's flush removes the migrations' rows)."""
+    building the data fails, so that a failed setup never leaves the connection inside it. The data
+    migrations' rows are made sure of first (a transactional test's flush removes them)."""
     outer = transaction.atomic()
     with django_db_blocker.unblock():
         outer.__enter__()
-        ensure_levels()
+        ensure_migration_rows()
     try:
         yield
     finally:

@@ -64,11 +64,9 @@ def demo_site(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-de
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", verbosity=0, interactive=False)
-            from tests.factories import ensure_levels
-            from zongheng.demands.defaults import ensure_installed
+            from tests.factories import ensure_migration_rows
 
-            ensure_levels()
-            ensure_installed()
+            ensure_migration_rows()
 
 
 def _build_demo() -> None:
@@ -77,20 +75,16 @@ def _build_demo() -> None:
     from django.test import override_settings
     from django.utils import timezone
 
-    from tests.factories import ensure_levels
+    from tests.factories import ensure_migration_rows
     from zongheng.accounts.models import User
     from zongheng.demands import actions
     from zongheng.demands import demo as demands_demo
     from zongheng.demands.choices import Channel, Urgency
-    from zongheng.demands.defaults import ensure_installed
     from zongheng.demands.models import Category
-    from zongheng.meetings.defaults import ensure_installed as meetings_installed
     from zongheng.orgs import demo
     from zongheng.orgs.models import Org
 
-    ensure_levels()
-    ensure_installed()
-    meetings_installed()  # meeting types: a transactional test before this module may have flushed them
+    ensure_migration_rows()  # a transactional test before this module may have flushed them
     built = demo.build(seed=2018)
     district = built.districts[0]
     demands_demo.build(district, seed=2018, year=2018, count=40)

@@ -28,9 +28,6 @@ SEED = 2018
 def district(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
-            from zongheng.demands.defaults import ensure_installed
-
-            ensure_installed()
             built = demo.build(seed=SEED)
         yield built
 

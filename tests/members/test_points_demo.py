@@ -33,11 +33,6 @@ SEED = 2018
 def district(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
-            from zongheng.demands.defaults import ensure_installed as ensure_categories
-            from zongheng.members.defaults import ensure_installed
-
-            ensure_installed()
-            ensure_categories()  # the demand categories (a transactional test's flush removes them)
             built = demo.build(seed=SEED)
             district = built.districts[0]
             members_demo.build(district, seed=SEED, year=YEAR)

@@ -37,9 +37,6 @@ YEAR = 2018
 def tree(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
-            from zongheng.demands.defaults import ensure_installed
-
-            ensure_installed()  # the demand categories (a transactional test's flush removes them)
             built = demo.build(seed=2018)
         yield built.districts[0]
 
