@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("zongheng.notices.urls")),
     path("", include("zongheng.cobuild.urls")),
     path("", include("zongheng.members.urls")),
+    path("", include("zongheng.lists.urls")),
     path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]
 

@@ -39,6 +39,10 @@ class Perm(models.TextChoices):
     MEMBER_CHANGE = "member.change", "确认报到、组织活动和确认出勤、审核积分申报、发起认领"
     MEMBER_VISIT = "member.visit", "记录民情日记"
     MEMBER_CONFIGURE = "member.configure", "配置积分规则、年度积分结算"
+    LIST_VIEW = "list.view", "查看任务清单和项目清单"
+    LIST_REPORT = "list.report", "报送月度进展、提交佐证、申报和推进党建项目"
+    LIST_REVIEW = "list.review", "审核月度进展、季度调度、年度述评、审批和评估项目"
+    LIST_CONFIGURE = "list.configure", "导入和分解任务清单、命名党建品牌"
 
 
 class Role(models.TextChoices):
@@ -57,23 +61,26 @@ _DEMANDS = {Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE, Perm.DEMAND
 _LINKAGE = {Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, Perm.NOTICE_SEND}
 _COBUILD = {Perm.COBUILD_VIEW, Perm.COBUILD_CHANGE, Perm.COBUILD_PROGRESS}
 _MEMBERS = {Perm.MEMBER_VIEW, Perm.MEMBER_CHANGE, Perm.MEMBER_VISIT}
+_LISTS = {Perm.LIST_VIEW, Perm.LIST_REPORT, Perm.LIST_REVIEW}
 _MANAGE = {
     Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
     Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE, *_COBUILD, *_MEMBERS,
+    *_LISTS,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.MEETING_CONFIGURE, Perm.COBUILD_CONFIGURE,
-                                Perm.MEMBER_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
+                                Perm.MEMBER_CONFIGURE, Perm.LIST_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
     Role.COMMITTEE_MEMBER: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS, Perm.MEETING_VIEW, Perm.NOTICE_VIEW,
-         Perm.COBUILD_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT}
+         Perm.COBUILD_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT, Perm.LIST_VIEW}
     ),
     Role.SECRETARY_ASSISTANT: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT, *_DEMANDS,
-         Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, *_COBUILD, *_MEMBERS}
+         Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, *_COBUILD, *_MEMBERS, Perm.LIST_VIEW,
+         Perm.LIST_REPORT}
     ),
     Role.GRID_LEADER: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE,

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "zongheng.meetings",
     "zongheng.cobuild",
     "zongheng.members",
+    "zongheng.lists",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,11 @@
+"""一清单 in the JSON API: the task list and the project list (one router each)."""
+
+import importlib
+
+from ninja import Router
+
+PARTS = ("api_tasks", "api_projects")
+
+router = Router()
+for _name in PARTS:
+    router.add_router("", importlib.import_module(f"{__package__}.{_name}").router)

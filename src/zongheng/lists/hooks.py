@@ -1,0 +1,20 @@
+"""What 一清单 registers with the ground (``ListsConfig.ready``): the path copies a move rewrites; each part
+(tasks, projects) registers its navigation, audit labels, to-do items and warning rules from its ``hooks_*``
+module."""
+
+from __future__ import annotations
+
+import importlib
+
+PARTS: tuple[str, ...] = ()
+
+
+def register() -> None:
+    from zongheng.core.paths import register_path_copy
+
+    from . import models as m
+
+    for model in (m.TaskList, m.Task, m.ProgressReport, m.AnnualReview, m.Project, m.Brand):
+        register_path_copy(model, "org_path")
+    for part in PARTS:
+        importlib.import_module(f"{__package__}.{part}").register()
