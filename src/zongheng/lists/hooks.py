@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-PARTS: tuple[str, ...] = ()
+PARTS: tuple[str, ...] = ("hooks_tasks",)
 
 
 def register() -> None:
