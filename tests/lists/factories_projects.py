@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-
 from tests.factories import Tree, make_person, make_post, user_with_post
 from zongheng.core.permissions import Role
 from zongheng.lists import actions_projects as actions
