@@ -1,0 +1,30 @@
+"""一清单's part of the demo district: the year's task list and project list, then the slice around today.
+
+``build`` writes the article's year (the 1+7 documents, 87 tasks, 147 standards, lead cadres, the monthly,
+quarterly and yearly cycle, the two wheels of projects, the six special projects and the three brands);
+``build_live`` writes this year's list and projects as they stand today, so that the pages and the to-do list
+have live work. See ``demo_tasks`` and ``demo_projects``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from . import demo_projects, demo_tasks
+
+
+def build(district: Any, seed: int = 2018, year: int = 2018, log: Callable[[str], None] | None = None) -> None:
+    with transaction.atomic():
+        demo_tasks.build(district, seed=seed, year=year, log=log)
+        demo_projects.build(district, seed=seed, year=year, log=log)
+
+
+def build_live(district: Any, seed: int = 2018, log: Callable[[str], None] | None = None,
+               today: dt.date | None = None) -> None:
+    with transaction.atomic():
+        demo_tasks.build_live(district, seed=seed, log=log, today=today)
+        demo_projects.build_live(district, seed=seed, log=log, today=today)
