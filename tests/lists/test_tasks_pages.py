@@ -1,0 +1,164 @@
+"""The task list's pages: the hub, the list, a piece's page, the forms — rendered for real users; out-of-scope
+pieces and reports answer 404; a lead cadre without a post reaches exactly the tasks they lead; list pages keep
+a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_person
+from tests.lists.factories_tasks import at, make_task, make_world, milestone, report
+from zongheng.core.landing import landing_url
+from zongheng.lists import actions_tasks as actions
+from zongheng.lists.models import ProgressReport
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w(tree):
+    return make_world(tree)
+
+
+def test_the_hub_shows_the_whole_lists_progress_and_status_counts_to_the_district(client, w):
+    m = milestone(w.community, w.community_piece, dt.date(2026, 3, 31))
+    actions.do_meet_milestone(w.community, m, {"done_on": dt.date(2026, 3, 1), "evidence": "纪要"})
+    client.force_login(w.force)
+    page = client.get(reverse("lists:home")).content.decode()
+    assert "2026年城市基层党建工作重点任务清单" in page and "全清单加权进度" in page
+    assert "66.7%" in page  # task1 (weight 2) done through its only leaf, task2 not: 2/3
+    assert "未制定路线图" in page and f"{reverse('lists:tasks')}?year=2026&amp;status=done" in page
+
+
+def test_the_hub_shows_a_community_its_own_share(client, w):
+    client.force_login(w.community)
+    page = client.get(reverse("lists:home")).content.decode()
+    assert "本单位承担任务的加权进度" in page and "全清单加权进度" not in page
+
+
+def test_the_task_list_shows_only_pieces_in_scope_top_level_first(client, w):
+    client.force_login(w.street)
+    page = client.get(reverse("lists:tasks")).content.decode()
+    assert w.street_piece.title in page and w.community_piece.code in page
+    assert f'href="{reverse("lists:task", args=[w.task2.pk])}"' not in page
+    client.force_login(w.force)
+    page = client.get(reverse("lists:tasks")).content.decode()
+    assert page.index(">1<") < page.index(">2<") < page.index(">1.1<")
+
+
+def test_the_task_list_filters_by_status_category_and_org(client, w):
+    milestone(w.community, w.community_piece, dt.date(2026, 1, 31))  # overdue by today
+    client.force_login(w.force)
+    page = client.get(reverse("lists:tasks"), {"status": "overdue"}).content.decode()
+    assert "共 3 项" in page  # the community piece, and the pieces above it take its worst status
+    page = client.get(reverse("lists:tasks"), {"category": "服务群众"}).content.decode()
+    assert "共 1 项" in page
+    page = client.get(reverse("lists:tasks"), {"org": w.tree.streets[0].pk}).content.decode()
+    assert "共 2 项" in page
+
+
+def test_a_pieces_page_shows_plan_timetable_pledge_children_reports_and_review(client, w):
+    milestone(w.street, w.street_piece, dt.date(2026, 8, 31), title="建成示范点")
+    report(w.street, w.street_piece, dt.date(2026, 5, 1), problems="经费不足")
+    actions.do_update_plan(w.street, w.street_piece, {"goal": "三年全覆盖", "pledge_text": "保证完成"})
+    client.force_login(w.street)
+    page = client.get(reverse("lists:task", args=[w.street_piece.pk])).content.decode()
+    expected = ("三年全覆盖", "建成示范点", "保证完成", w.tree.communities[0].name, "2026年5月", "待审核", "分解给下级")
+    for text in expected:
+        assert text in page, text
+
+
+def test_out_of_scope_pieces_and_reports_answer_404(client, w):
+    r = report(w.community, w.community_piece, dt.date(2026, 5, 1))
+    client.force_login(w.other_community)
+    assert client.get(reverse("lists:task", args=[w.community_piece.pk])).status_code == 404
+    assert client.get(reverse("lists:report", args=[r.pk])).status_code == 404
+    assert client.get(reverse("lists:task", args=[w.task1.pk])).status_code == 404
+
+
+def test_a_lead_cadre_without_a_post_reaches_exactly_the_tasks_they_lead(client, w):
+    r = report(w.community, w.community_piece, dt.date(2026, 5, 1))
+    assert landing_url(w.lead) in (reverse("core:todo"), reverse("lists:home"))
+    from zongheng.core.landing import workbench_url
+
+    assert workbench_url(w.lead) == reverse("lists:home")
+    client.force_login(w.lead)
+    home = client.get(reverse("lists:home")).content.decode()
+    assert "我领衔的任务" in home and w.task1.title in home and w.task2.title not in home
+    assert f'href="{reverse("lists:home")}"' in home  # the nav entry
+    page = client.get(reverse("lists:tasks")).content.decode()
+    assert "共 3 项" in page and w.community_piece.code in page
+    for piece in (w.task1, w.street_piece, w.community_piece):
+        assert client.get(reverse("lists:task", args=[piece.pk])).status_code == 200
+    assert client.get(reverse("lists:task", args=[w.task2.pk])).status_code == 404
+    assert client.get(reverse("lists:report", args=[r.pk])).status_code == 200
+    client.post(reverse("lists:report_review", args=[r.pk]), {"result": "accepted"})
+    assert ProgressReport.objects.get(pk=r.pk).result == "accepted"
+
+
+def test_users_without_the_list_nor_a_led_task_are_told_in_chinese(client, w):
+    client.force_login(w.grid_leader)
+    response = client.get(reverse("lists:home"))
+    assert response.status_code == 403 and "领衔" in response.content.decode()
+
+
+def test_filing_and_reviewing_a_report_through_the_pages(client, w):
+    client.force_login(w.community)
+    response = client.post(reverse("lists:report_new", args=[w.community_piece.pk]),
+                           {"month": "2026-05", "done": "召开推进会"})
+    r = ProgressReport.objects.get()
+    assert response.status_code == 302 and r.done == "召开推进会"
+    again = client.post(reverse("lists:report_new", args=[w.community_piece.pk]), {"month": "2026-05", "done": "x"})
+    assert "不能重复报送" in again.content.decode()
+    client.force_login(w.street)
+    page = client.get(reverse("lists:report", args=[r.pk])).content.decode()
+    assert "提交审核" in page
+    client.post(reverse("lists:report_review", args=[r.pk]), {"result": "returned", "note": "请补充照片"})
+    r.refresh_from_db()
+    assert r.result == "returned" and r.review_note == "请补充照片"
+    client.force_login(w.community)
+    page = client.get(reverse("lists:report_edit", args=[r.pk])).content.decode()
+    assert "退回理由：请补充照片" in page
+
+
+def test_the_forms_render_for_who_may_use_them(client, w):
+    m = milestone(w.community, w.community_piece, dt.date(2026, 9, 30))
+    client.force_login(w.community)
+    for name, pk in (("task_plan", w.community_piece.pk), ("milestone_new", w.community_piece.pk),
+                     ("milestone_edit", m.pk), ("milestone_meet", m.pk), ("report_new", w.community_piece.pk),
+                     ("task_split", w.community_piece.pk)):
+        assert client.get(reverse(f"lists:{name}", args=[pk])).status_code == 200, name
+    assert client.get(reverse("lists:task_annual", args=[w.community_piece.pk])).status_code == 403
+    client.force_login(w.force)
+    assert client.get(reverse("lists:review_quarter_new", args=[w.task_list.pk])).status_code == 200
+    response = client.post(reverse("lists:review_quarter_new", args=[w.task_list.pk]), {
+        "quarter": "2", "held_on": "2026-06-01", "summary": "调度", f"remark_{w.task1.pk}": "加快"})
+    assert response.status_code == 302
+    assert "加快" in client.get(response["Location"]).content.decode()
+
+
+def test_list_pages_keep_a_constant_number_of_queries(client, w):
+    client.force_login(w.force)
+    client.get(reverse("lists:tasks"))
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("lists:tasks")).status_code == 200
+            assert client.get(reverse("lists:home")).status_code == 200
+            assert client.get(reverse("lists:task", args=[w.task1.pk])).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    lead = make_person(w.tree.district)
+    for i in range(12):
+        t = make_task(w.task_list, w.tree.district, lead=lead if i % 2 else None)
+        piece = actions.do_split_task(w.force, t, {"org": w.tree.streets[i % 2], "weight": 2})
+        milestone(w.force, t, dt.date(2026, 4, 30))
+        report(w.street if i % 2 == 0 else w.force, piece, dt.date(2026, 5, 1), now=at(dt.date(2026, 6, 1)))
+    assert count() <= before
