@@ -201,7 +201,7 @@ def test_six_special_projects_and_the_three_brands_on_evaluated_projects(distric
     specials = Project.objects.filter(year=YEAR, kind=ProjectKind.SPECIAL)
     assert specials.count() == 6
     leads = list(specials.values_list("lead__workplace", flat=True))
-    assert len(set(leads)) == 6 and all("常委" in w for w in leads)
+    assert len(set(leads)) == 6 and all(w in words.STANDING_COMMITTEE for w in leads)
     kinds = Counter(Project.objects.filter(year=YEAR).values_list("kind", flat=True))
     assert kinds[ProjectKind.CLAIMED] > 10 and kinds[ProjectKind.APPLIED] > 10
     for p in Project.objects.filter(kind=ProjectKind.CLAIMED):  # claimed by the secretary of a real organisation

@@ -28,3 +28,15 @@ def build_live(district: Any, seed: int = 2018, log: Callable[[str], None] | Non
     with transaction.atomic():
         demo_tasks.build_live(district, seed=seed, log=log, today=today)
         demo_projects.build_live(district, seed=seed, log=log, today=today)
+
+
+def accounts() -> list[dict[str, str]]:
+    """The lists demo's own account (``lead``: a lead cadre without a post), as the demo command prints accounts.
+    It is not among ``orgs.demo.DEMO_ACCOUNTS`` (the login page's list and the tests that walk every account)."""
+    from zongheng.accounts.models import User
+
+    user = User.objects.filter(username="lead", is_demo=True).select_related("person__org").first()
+    if user is None or user.person is None:
+        return []
+    return [{"username": "lead", "label": "领衔县处级干部（无职务）", "org": user.person.org.name,
+             "name": user.person.name}]

@@ -60,7 +60,7 @@ LATE_ONE_IN = 9
 MISSING_ONE_IN = 25
 RETURNED_ONE_IN = 14
 PROBLEMS_ONE_IN = 6
-FATES = (("good", 72), ("late", 18), ("stuck", 10))  # how a piece keeps its roadmap
+FATES = (("good", 76), ("late", 19), ("stuck", 5))  # how a piece keeps its roadmap
 LIVE_WAITING = 0.5  # the share of last month's reports (live list) the task force has not reviewed yet
 
 

@@ -34,7 +34,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["accounts"]:
-            self._print_accounts(demo.demo_accounts())
+            from zongheng.lists import demo as lists_demo
+
+            self._print_accounts(demo.demo_accounts() + lists_demo.accounts())
             return
         if opts["scale"] < 1:
             raise CommandError("--scale 至少为 1")
@@ -102,6 +104,17 @@ class Command(BaseCommand):
         built.accounts = demo.demo_accounts()
         took = time.perf_counter() - members_started
         self.stdout.write(f"  党员带头（报到、民情日记、活动、认领、积分）已生成（{took:.1f} 秒）")
+        from zongheng.lists import demo as lists_demo  # 一清单: the year's lists (and the lead account), then today's
+
+        lists_started = time.perf_counter()
+        lists_demo.build(built.districts[0], seed=opts["seed"], year=opts["year"],
+                         log=lambda msg: self.stdout.write(f"  {msg}"))
+        if opts["live"]:
+            lists_demo.build_live(built.districts[0], seed=opts["seed"],
+                                  log=lambda msg: self.stdout.write(f"  {msg}"))
+        built.accounts = demo.demo_accounts() + lists_demo.accounts()  # and the lead cadre's account
+        took = time.perf_counter() - lists_started
+        self.stdout.write(f"  一清单（任务清单、月报、季度调度、年度述评、项目清单、党建品牌）已生成（{took:.1f} 秒）")
         from django.utils import timezone  # today's warnings, once every module's demo rows exist
 
         from zongheng.core import warnings as early_warnings
