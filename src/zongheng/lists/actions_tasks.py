@@ -62,7 +62,7 @@ def _date(value: Any, label: str) -> dt.date:
 
 
 def _locked_task(task: Task) -> Task:
-    return Task.objects.select_for_update().select_related("root", "task_list").get(pk=task.pk)
+    return Task.objects.select_for_update(of=("self",)).select_related("root", "task_list").get(pk=task.pk)
 
 
 # ---------------------------------------------------------------- split, plan and pledge
