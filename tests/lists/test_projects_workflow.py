@@ -45,7 +45,8 @@ def test_the_lead_is_chosen_among_the_committee_only(tree):
     from zongheng.lists.selectors_projects import lead_choices, resolve_lead
 
     w = make_world(tree)
-    assert list(lead_choices(w.dept)) == [w.standing]
+    choices = list(lead_choices(w.dept))
+    assert w.standing in choices and not any(p.org_id != w.tree.district.pk for p in choices)
     with pytest.raises(ActionError):
         resolve_lead(w.dept, w.secretary.person_id)
     assert list(lead_choices(w.secretary)) == []
@@ -144,3 +145,29 @@ def test_the_viewer_sees_only_the_moves_they_can_make_now(tree):
     assert moves_for(w.secretary, p) == []
     p = advance(w, create(w.secretary, w.community), "approved")
     assert [m for m, _ in moves_for(w.secretary, p)] == ["start"]
+
+
+def test_a_district_special_project_is_decided_by_the_department_for_the_committee(tree):
+    w = make_world(tree)
+    p = create(w.dept, tree.district, kind=ProjectKind.SPECIAL, lead=w.standing)
+    with pytest.raises(ActionError, match="上级组织"):
+        actions.do_move(w.street_secretary, p, ProjectMove.REVIEW)
+    assert actions.do_move(w.dept, p, ProjectMove.REVIEW).state == ProjectState.REVIEWING
+    with pytest.raises(ActionError, match="区以下"):
+        create(w.dept, tree.district)
+
+
+def test_the_lead_and_the_claimer_see_their_project_without_list_view(client, tree):
+    from tests.factories import make_user
+    from zongheng.lists.selectors_projects import may_view, project_for
+
+    w = make_world(tree)
+    lead_user = make_user(w.standing)  # a committee member's post gives list.view; take a cadre without one
+    w.standing.posts.all().delete()
+    p = create(w.dept, w.community, kind=ProjectKind.SPECIAL, lead=w.standing)
+    lead_user = type(lead_user).objects.get(pk=lead_user.pk)
+    assert may_view(lead_user) and project_for(lead_user, p.pk) == p
+    client.force_login(lead_user)
+    assert client.get(f"/lists/projects/{p.pk}/").status_code == 200
+    other = create(w.secretary, w.community)
+    assert client.get(f"/lists/projects/{other.pk}/").status_code == 404

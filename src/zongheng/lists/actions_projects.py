@@ -90,7 +90,7 @@ def do_create_project(user: Any, data: dict[str, Any], *, now: dt.datetime | Non
     perm = Perm.LIST_CONFIGURE if kind == ProjectKind.SPECIAL else Perm.LIST_REPORT
     if not in_scope(user, perm, org.path):
         raise ActionError("实施单位不存在或不在您的管辖范围内")
-    if is_root_path(org.path):
+    if is_root_path(org.path) and kind != ProjectKind.SPECIAL:
         raise ActionError("实施单位须为区以下的组织（项目由上级组织审核）")
     secretary = lead = None
     if kind == ProjectKind.CLAIMED:

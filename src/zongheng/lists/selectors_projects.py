@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -50,7 +50,9 @@ def may_make(user: Any, project: Project, move: str) -> bool:
         return False
     if move in REVIEW_MOVES:
         parent = reviewer_path(project)
-        return parent != project.org_path and in_scope(user, Perm.LIST_REVIEW, parent)
+        if parent == project.org_path:  # a district-level special project: the committee decides, through 组织部
+            return in_scope(user, Perm.LIST_CONFIGURE, parent)
+        return in_scope(user, Perm.LIST_REVIEW, parent)
     return in_scope(user, Perm.LIST_REPORT, project.org_path)
 
 
@@ -65,7 +67,11 @@ def may_edit(user: Any, project: Project) -> bool:
 
 
 def may_view(user: Any) -> bool:
-    return has_perm(user, Perm.LIST_VIEW)
+    """list.view anywhere — or, without it, being the secretary who claimed or the cadre who leads a project."""
+    if has_perm(user, Perm.LIST_VIEW):
+        return True
+    person_id = getattr(user, "person_id", None) if user and user.is_authenticated else None
+    return bool(person_id) and Project.objects.filter(Q(lead_id=person_id) | Q(secretary_id=person_id)).exists()
 
 
 def may_create(user: Any) -> bool:
@@ -143,9 +149,11 @@ def history(project: Project) -> list[Any]:
 
 
 def project_org_choices(user: Any, kind: str | None = None) -> QuerySet[Org]:
-    """实施单位: an organisation below the root where the user may report (or configure, for a special one)."""
-    perm = Perm.LIST_CONFIGURE if kind == ProjectKind.SPECIAL else Perm.LIST_REPORT
-    return org_choices(user, perm).filter(depth__gt=1)
+    """实施单位: an organisation below the root where the user may report; for a special project, any where the
+    user configures, the district itself included (its review then falls to 组织部 at the district)."""
+    if kind == ProjectKind.SPECIAL:
+        return org_choices(user, Perm.LIST_CONFIGURE)
+    return org_choices(user, Perm.LIST_REPORT).filter(depth__gt=1)
 
 
 def resolve_project_org(user: Any, value: Any, kind: str | None = None) -> Org:
@@ -153,13 +161,15 @@ def resolve_project_org(user: Any, value: Any, kind: str | None = None) -> Org:
 
 
 def lead_choices(user: Any, today: dt.date | None = None) -> QuerySet[Person]:
-    """领衔常委: people holding a committee post (书记, 副书记, 委员) in force on the organisation where the
-    user names special projects (the top of their list.configure scope) — a short list, never the tree."""
+    """领衔常委: the county-level cadres of the organisation where the user names special projects (the top of
+    their list.configure scope, the district): people holding a committee post (书记, 副书记, 委员) in force
+    there, or carried directly on it (the district's cadres) — a short list, never the tree."""
     paths = scope_paths(user, Perm.LIST_CONFIGURE)
     if not paths:
         return Person.objects.none()
     posts = Post.objects.active(today or timezone.localdate()).filter(org__path__in=paths, role__in=LEAD_ROLES)
-    return Person.objects.filter(pk__in=posts.values("person_id")).order_by("name", "pk")
+    return (Person.objects.filter(Q(pk__in=posts.values("person_id")) | Q(org__path__in=paths, is_party_member=True))
+            .order_by("name", "pk"))
 
 
 def resolve_lead(user: Any, value: Any) -> Person:
@@ -239,8 +249,6 @@ def find_stalled(now: dt.datetime) -> list[Any]:
     """党建项目停滞: every project resting in a state longer than ``STALL_DAYS[state]``, addressed to the
     organisation that must act — the reviewer (the parent of the project's organisation) while it waits for a
     review, the project's own organisation otherwise. Two queries (the projects, the reviewers' names)."""
-    from django.db.models import Q
-
     from zongheng.core.access import org_names
     from zongheng.core.warnings import Due
 
