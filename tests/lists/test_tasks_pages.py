@@ -30,7 +30,7 @@ def test_the_hub_shows_the_whole_lists_progress_and_status_counts_to_the_distric
     page = client.get(reverse("lists:home")).content.decode()
     assert "2026年城市基层党建工作重点任务清单" in page and "全清单加权进度" in page
     assert "66.7%" in page  # task1 (weight 2) done through its only leaf, task2 not: 2/3
-    assert "未制定路线图" in page and f"{reverse('lists:tasks')}?year=2026&amp;status=done" in page
+    assert "未制定路线图" in page and f"{reverse('lists:tasks')}?year=2026&amp;status=done&amp;leaf=1" in page
 
 
 def test_the_hub_shows_a_community_its_own_share(client, w):
@@ -54,6 +54,8 @@ def test_the_task_list_filters_by_status_category_and_org(client, w):
     client.force_login(w.force)
     page = client.get(reverse("lists:tasks"), {"status": "overdue"}).content.decode()
     assert "共 3 项" in page  # the community piece, and the pieces above it take its worst status
+    page = client.get(reverse("lists:tasks"), {"status": "overdue", "leaf": "1"}).content.decode()
+    assert "共 1 项" in page  # what the hub counts: the pieces not split further
     page = client.get(reverse("lists:tasks"), {"category": "服务群众"}).content.decode()
     assert "共 1 项" in page
     page = client.get(reverse("lists:tasks"), {"org": w.tree.streets[0].pk}).content.decode()
@@ -162,3 +164,23 @@ def test_list_pages_keep_a_constant_number_of_queries(client, w):
         milestone(w.force, t, dt.date(2026, 4, 30))
         report(w.street if i % 2 == 0 else w.force, piece, dt.date(2026, 5, 1), now=at(dt.date(2026, 6, 1)))
     assert count() <= before
+
+
+def test_a_milestone_is_met_through_the_page_with_an_evidence_file(client, w, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    m = milestone(w.community, w.community_piece, dt.date(2026, 9, 30))
+    client.force_login(w.community)
+    response = client.post(reverse("lists:milestone_meet", args=[m.pk]), {
+        "done_on": "2026-06-01", "evidence": "签到表和照片",
+        "evidence_file": SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 test", content_type="application/pdf")})
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert m.done_on == dt.date(2026, 6, 1) and m.evidence == "签到表和照片" and m.evidence_file.name
+    page = client.get(reverse("lists:task", args=[w.community_piece.pk])).content.decode()
+    assert "签到表和照片" in page and reverse("lists:milestone_evidence", args=[m.pk]) in page
+    served = client.get(reverse("lists:milestone_evidence", args=[m.pk]))
+    assert served.status_code == 200 and b"".join(served.streaming_content) == b"%PDF-1.4 test"
+    client.force_login(w.other_community)
+    assert client.get(reverse("lists:milestone_evidence", args=[m.pk])).status_code == 404

@@ -141,6 +141,7 @@ def list_tasks(
     status: Literal["done", "on_track", "at_risk", "overdue", "unplanned"] | None = Query(None, description="状态"),
     category: str | None = Query(None, max_length=40, pattern=NO_NUL, description="类别"),
     org: int | None = Query(None, ge=1, le=MAX_ID, description="只列该组织及其下级承担的"),
+    leaf: bool = Query(False, description="true：只列未再分解的任务（一清单首页各状态的项数按此统计）"),
     limit: int = Limit,
     offset: int = Offset,
 ) -> Any:
@@ -150,7 +151,7 @@ def list_tasks(
     if tl is None:
         return {"year": None, "count": 0, "limit": limit, "offset": offset, "items": []}
     board = progress.load(tl, timezone.localdate())
-    f = sel.filters({"status": status or "", "category": category or "", "org": org or ""})
+    f = sel.filters({"status": status or "", "category": category or "", "org": org or "", "leaf": "1" if leaf else ""})
     ids = sel.task_ids(user, tl, f, board)
     items = [_task(t, board) for t in sel.tasks_by_ids(ids[offset:offset + limit])]
     return {"year": tl.year, "count": len(ids), "limit": limit, "offset": offset, "items": items}

@@ -165,6 +165,7 @@ class Filters:
     status: str = ""
     category: str = ""
     org: Org | None = None
+    leaf: bool = False  # only the pieces not split further (what the hub's status counts count)
 
 
 def filters(params: Any) -> Filters:
@@ -173,6 +174,7 @@ def filters(params: Any) -> Filters:
     if status in TaskStatus.values:
         f.status = status
     f.category = str(params.get("category") or "").strip()[:40]
+    f.leaf = str(params.get("leaf") or "") in ("1", "true", "True")
     org = str(params.get("org") or "")
     if org.isdigit() and len(org) < 19:
         f.org = Org.objects.filter(pk=int(org)).first()
@@ -195,6 +197,8 @@ def task_ids(user: Any, task_list: TaskList, f: Filters, board: progress.Board) 
     ids = list(ordered(qs).values_list("id", flat=True))
     if f.status:
         ids = [i for i in ids if board.status.get(i) == f.status]
+    if f.leaf:
+        ids = [i for i in ids if not board.children.get(i)]
     return ids
 
 

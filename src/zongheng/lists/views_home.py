@@ -73,7 +73,7 @@ def _list_context(user: Any, task_list: TaskList, today: dt.date) -> dict[str, A
     f = sel.figures(user, task_list, board)
     tasks_url = reverse("lists:tasks")
     statuses = [(TaskStatus(code).label, f.counts.get(code, 0),
-                 f"{tasks_url}?{urlencode({'year': task_list.year, 'status': code})}")
+                 f"{tasks_url}?{urlencode({'year': task_list.year, 'status': code, 'leaf': 1})}")
                 for code in TaskStatus.values]
     return {
         "figures": f, "progress_text": sel.percent(f.progress), "statuses": statuses,

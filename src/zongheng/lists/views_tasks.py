@@ -10,13 +10,14 @@ come from ``progress.load`` (one board per page: three queries).
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -190,6 +191,21 @@ def milestone_meet(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("lists:task", pk=milestone.task_id)
     return render(request, "lists/task_form.html", {"task": milestone.task, "form": form, "multipart": True,
                                                     "title": f"完成节点：{milestone.title}", "submit": "提交"})
+
+
+@login_required
+def milestone_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """A milestone's evidence file, served only to those who may see its piece (never a public MEDIA URL)."""
+    user = request.user
+    sel.require_view(user)
+    milestone = sel.milestone_for(user, pk)
+    if not milestone.evidence_file:
+        raise Http404
+    content_type = mimetypes.guess_type(milestone.evidence_file.name)[0] or "application/octet-stream"
+    response = FileResponse(milestone.evidence_file.open("rb"), content_type=content_type, as_attachment=True,
+                            filename=milestone.evidence_file.name.rsplit("/", 1)[-1])
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required
