@@ -147,7 +147,7 @@ class _Projects:
         gaps = [self._gap(m) for m in moves]
         start = at(dt.date(self.year, 1, 5), 9, 0)
         total = sum(gaps, dt.timedelta())
-        if since - total < start and total:  # squeeze the history into the year
+        if since - total < start < since:  # squeeze the history into the year
             gaps = [g * ((since - start) / total) for g in gaps]
         times = [since]
         for gap in reversed(gaps):
@@ -278,7 +278,7 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
         if target == ProjectState.REVIEWING and not stalled:  # one rests in review too long
             days, stalled = limit * rng.uniform(1.2, 1.8), True
         since = min(now - dt.timedelta(hours=1), now - dt.timedelta(days=days))
-        since = max(since, at(dt.date(today.year, 1, 20), 10, 0))
+        since = min(max(since, at(dt.date(today.year, 1, 20), 10, 0)), now - dt.timedelta(hours=1))
         b.backward(p, target, since)
     fig = _figures(b.write())
     _say(log, today.year, fig)
