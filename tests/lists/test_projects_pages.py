@@ -195,3 +195,17 @@ def test_the_public_brand_page_shows_what_it_did_and_nothing_internal(client, tr
     assert client.get(reverse("lists:brand", args=["missing"])).status_code == 404
     index = client.get(reverse("lists:brands")).content.decode()
     assert "楼宇党建示范基地" in index and url in index
+
+
+def test_a_projects_page_runs_a_constant_number_of_queries_whatever_its_history(client, tree,
+                                                                               django_assert_max_num_queries):
+    w = make_world(tree)
+    short = create(w.secretary, w.community)
+    long = advance(w, create(w.secretary, w.community), "evaluated")
+    client.force_login(w.street_secretary)
+    client.get(reverse("lists:project", args=[short.pk]))
+    with django_assert_max_num_queries(15) as few:
+        client.get(reverse("lists:project", args=[short.pk]))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(reverse("lists:project", args=[long.pk])).content.decode()
+    assert "评估" in body and "已评估" in body

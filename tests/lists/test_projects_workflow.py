@@ -171,3 +171,15 @@ def test_the_lead_and_the_claimer_see_their_project_without_list_view(client, tr
     assert client.get(f"/lists/projects/{p.pk}/").status_code == 200
     other = create(w.secretary, w.community)
     assert client.get(f"/lists/projects/{other.pk}/").status_code == 404
+
+
+def test_every_write_is_audited_with_a_chinese_label(tree):
+    from zongheng.core.audit_display import action_label
+
+    w = make_world(tree)
+    p = advance(w, create(w.secretary, w.community), "evaluated")
+    actions.do_name_brand(w.dept, {"name": "阳光360", "slug": "yangguang-360", "summary": "x", "org": w.community,
+                                   "projects": [p]})
+    codes = set(AuditLog.objects.filter(action__startswith="lists.").values_list("action", flat=True))
+    assert {"lists.project_create", "lists.project_move", "lists.brand_create"} <= codes
+    assert all(action_label(code) != code for code in codes)
