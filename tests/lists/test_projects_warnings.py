@@ -72,3 +72,16 @@ def test_the_reviewers_warning_is_visible_to_the_reviewer_not_to_a_stranger(tree
     sweep(T0 + 30 * DAY, codes=[RULE])
     assert EarlyWarning.objects.restrict(w.street_secretary).filter(rule=RULE).count() == 1
     assert EarlyWarning.objects.restrict(w.other_secretary).filter(rule=RULE).count() == 0
+
+
+def test_the_to_do_list_names_the_projects_waiting_for_the_user(tree):
+    from zongheng.lists.hooks_projects import my_projects
+
+    w = make_world(tree)
+    p = create(w.secretary, w.community, title="待受理的")
+    q = advance(w, create(w.secretary, w.community, title="被退回的"), "returned")
+    street = my_projects(w.street_secretary, T0)
+    assert [(t.kind, t.url) for t in street] == [("党建项目待受理", f"/lists/projects/{p.pk}/")]
+    own = my_projects(w.secretary, T0)
+    assert [(t.kind, t.url) for t in own] == [("党建项目被退回", f"/lists/projects/{q.pk}/")]
+    assert my_projects(w.other_secretary, T0) == []

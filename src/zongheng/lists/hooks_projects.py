@@ -1,12 +1,18 @@
 """What the project list (项目清单) registers with the ground (called by ``lists.hooks.register``): its
-navigation entry, audit labels and links, and the warning rule ``lists.project_stalled`` (党建项目停滞:
-``selectors_projects.find_stalled``)."""
+navigation entry, audit labels and links, the to-do items (projects waiting for the user's decision or move)
+and the warning rule ``lists.project_stalled`` (党建项目停滞: ``selectors_projects.find_stalled``)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
 
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
+from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
 from zongheng.core.warnings import register_rule
 
 AUDIT_ACTIONS = {
@@ -14,6 +20,38 @@ AUDIT_ACTIONS = {
     "lists.project_update": "修改党建项目", "lists.brand_create": "命名党建品牌",
     "lists.brand_update": "修改党建品牌",
 }
+
+
+def my_projects(user: Any, now: dt.datetime) -> list[Todo]:
+    """党建项目待办: projects of the organisations directly below where the user reviews, waiting to be taken up
+    or decided; and projects of the user's own organisations waiting for their move (returned, approved, in
+    progress past its limit is a warning, not a to-do). One query."""
+    from django.db.models import Q
+    from django.db.models.functions import Length
+
+    from zongheng.core.access import in_scope, post_paths, steplen
+    from zongheng.core.permissions import Perm
+
+    from .choices import STALL_DAYS, ProjectState
+    from .models import Project
+
+    if not (user and user.is_authenticated):
+        return []
+    step = steplen()
+    q = Q(pk__in=[])
+    for path in post_paths(user):
+        if in_scope(user, Perm.LIST_REVIEW, path):
+            q |= Q(org_path__startswith=path, path_len=len(path) + step,
+                   state__in=[ProjectState.SUBMITTED, ProjectState.REVIEWING])
+        if in_scope(user, Perm.LIST_REPORT, path):
+            q |= Q(org_path=path, state__in=[ProjectState.RETURNED, ProjectState.APPROVED])
+    rows = (Project.objects.annotate(path_len=Length("org_path")).filter(q).order_by("state_since", "pk")
+            .values_list("pk", "title", "state", "state_since", "org__name")[:TODO_LIMIT])
+    kinds: dict[str, str] = {ProjectState.SUBMITTED: "党建项目待受理", ProjectState.REVIEWING: "党建项目待审批",
+                             ProjectState.RETURNED: "党建项目被退回", ProjectState.APPROVED: "党建项目待实施"}
+    return [Todo(kinds[state], f"{title}（{org}）", reverse("lists:project", args=[pk]),
+                 since + dt.timedelta(days=STALL_DAYS[state]))
+            for pk, title, state, since, org in rows]
 
 
 def register() -> None:
@@ -24,3 +62,4 @@ def register() -> None:
     register_object_url("lists.project", url_by_pk("lists:project"), Perm.LIST_VIEW)
     register_object_url("lists.brand", url_by_pk("lists:brand_edit"), Perm.LIST_CONFIGURE)
     register_rule(RULE, "党建项目停滞", Perm.LIST_VIEW, find_stalled)
+    register_todo(66, "lists.projects", my_projects)
