@@ -184,3 +184,16 @@ def test_a_milestone_is_met_through_the_page_with_an_evidence_file(client, w, se
     assert served.status_code == 200 and b"".join(served.streaming_content) == b"%PDF-1.4 test"
     client.force_login(w.other_community)
     assert client.get(reverse("lists:milestone_evidence", args=[m.pk])).status_code == 404
+
+
+def test_reports_waiting_for_review_are_on_the_reviewers_todo_list_only(w):
+    from zongheng.lists.hooks_tasks import reports_waiting
+
+    r = report(w.community, w.community_piece, dt.date(2026, 5, 1))
+    now = at(dt.date(2026, 6, 16))
+    assert [t.url for t in reports_waiting(w.street, now)] == [reverse("lists:report", args=[r.pk])]
+    assert len(reports_waiting(w.force, now)) == 1 and len(reports_waiting(w.lead, now)) == 1
+    assert reports_waiting(w.community, now) == [] and reports_waiting(w.lead2, now) == []
+    assert reports_waiting(w.other_community, now) == []
+    actions.do_review_report(w.street, r, {"result": "accepted"})
+    assert reports_waiting(w.force, now) == []

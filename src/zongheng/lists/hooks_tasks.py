@@ -1,5 +1,6 @@
 """What the task list (任务清单) registers with the ground (called by ``lists.hooks.register``): the navigation
-entry of 一清单's hub, a landing page for a lead cadre who holds no post, audit labels and links.
+entry of 一清单's hub, a landing page for a lead cadre who holds no post, audit labels and links, and the to-do
+item 月报待审核 (the monthly reports waiting for the user's review).
 
 The navigation entry: ``core.nav`` shows an entry for one permission (or for everyone). The hub is for
 ``list.view`` holders *and* for lead cadres (领衔干部) without a post, whom no permission names; so the entry is
@@ -37,12 +38,27 @@ def lead_landing(user: Any) -> str | None:
     return reverse("lists:home") if leads_tasks(user) else None
 
 
+def reports_waiting(user: Any, now: Any) -> list[Any]:
+    """月报待审核: the monthly reports the user may review and nobody has reviewed yet."""
+    from zongheng.core.todo import TODO_LIMIT, Todo
+
+    from .selectors_tasks import reports_to_review
+
+    if not (user and user.is_authenticated):
+        return []
+    return [Todo("月报待审核", f"{r.task.code} {r.task.title}：{r.month:%Y年%m月}进展",
+                 reverse("lists:report", args=[r.pk])) for r in reports_to_review(user, TODO_LIMIT)]
+
+
 def register() -> None:
     from zongheng.core.landing import register_landing
     from zongheng.core.nav import register_nav
+    from zongheng.core.todo import register_todo
 
     register_nav(55, "lists:home", "一清单", None)  # list.view holders and lead cadres without a post
     register_landing(45, "lists.lead", lead_landing)
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.task", url_by_pk("lists:task"), Perm.LIST_VIEW)
     register_object_url("lists.progressreport", url_by_pk("lists:report"), Perm.LIST_VIEW)
+    register_object_url("lists.quarterreview", url_by_pk("lists:review_quarter"), Perm.LIST_VIEW)
+    register_todo(55, "lists.reports_waiting", reports_waiting)

@@ -157,6 +157,21 @@ def top_path(user: Any) -> str | None:
     return min(paths, key=len) if paths else None
 
 
+def reports_to_review(user: Any, limit: int) -> list[ProgressReport]:
+    """The monthly reports waiting for the user's review: filed below an organisation where they hold
+    ``list.review`` (strictly below it), or on a task they lead; never those they filed themselves."""
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    for p in scope_paths(user, Perm.LIST_REVIEW):
+        q |= Q(org_path__startswith=p) & ~Q(org_path=p)
+    pid = person_id(user)
+    if pid:
+        q |= Q(task__root__lead_id=pid)
+    return list(ProgressReport.objects.filter(q, reviewed_at__isnull=True).exclude(filed_by_id=user.pk)
+                .select_related("task").order_by("filed_at", "id")[:limit])
+
+
 # ---------------------------------------------------------------- the task list page
 
 
