@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tests.factories import module_transaction
@@ -133,12 +133,15 @@ def test_twelve_months_of_reports_some_late_some_missing_most_reviewed(district,
     assert not reports.filter(result="returned", review_note="").exists()
     for r in reports.select_related("milestone")[:500]:
         assert r.milestone is not None and r.milestone.task_id == r.task_id and r.org_path
-    # Milestones: most met on time, some late, a few never.
+    # Milestones: most met on time, some late, a few not by the year's end — put right the next spring, so that a
+    # year long over leaves nothing overdue today.
     ms = Milestone.objects.filter(task__task_list=tl)
+    year_end = dt.date(YEAR, 12, 31)
     on_time = ms.filter(done_on__isnull=False, done_on__lte=F("due_on")).count()
-    late_ms = ms.filter(done_on__gt=F("due_on")).count()
-    unmet = ms.filter(done_on__isnull=True).count()
+    late_ms = ms.filter(done_on__gt=F("due_on"), done_on__lte=year_end).count()
+    unmet = ms.filter(Q(done_on__isnull=True) | Q(done_on__gt=year_end)).count()
     assert on_time > late_ms > 0 and on_time > unmet > 0
+    assert not ms.filter(done_on__isnull=True).exists()
     assert not ms.filter(done_on__isnull=False, evidence="").exists()
 
 
@@ -186,6 +189,19 @@ def test_the_live_list_has_work_around_today(district, db):
     assert any(board.missing_reports(i) for i in mine)
     assert any(board.status[i] == TaskStatus.OVERDUE for i in mine)
     assert reports.filter(task_id__in=mine, reviewed_at__isnull=True).exists()
+
+
+def test_a_year_long_over_warns_no_more_today_the_live_year_does(district, db):
+    from zongheng.lists import selectors_projects, warnings_tasks
+
+    now = timezone.make_aware(dt.datetime.combine(TODAY, dt.time(12)))
+    old = Task.objects.filter(task_list__year=YEAR)
+    milestones = {int(d.key) for d in warnings_tasks.find_milestone_overdue(now)}
+    missing = {int(d.key.split(":")[0]) for d in warnings_tasks.find_report_missing(now)}
+    assert milestones and not Milestone.objects.filter(pk__in=milestones, task__in=old).exists()
+    assert missing and not old.filter(pk__in=missing).exists()
+    stalled = {int(d.key.split(":")[0]) for d in selectors_projects.find_stalled(now)}
+    assert len(stalled) == 1 and Project.objects.get(pk__in=stalled).year == TODAY.year  # one rests in review
 
 
 def test_the_lead_account_holds_no_post_and_reaches_the_tasks_it_leads(district, db):

@@ -8,7 +8,8 @@
   tasks, each led by a cadre, with plan and pledge; most split to a few streets and townships, some of those
   pieces further to communities, every piece weighted among its siblings;
 - each piece that is not split further: a roadmap of 2–4 milestones through the year, met with evidence (most on
-  time, some late, a few never) and a monthly report for every month it runs until it is completed, filed by
+  time, some late, a few not by the year's end — those were put right the next spring, so a year long over leaves
+  no overdue milestone to warn about today) and a monthly report for every month it runs until it is completed, filed by
   day ``report_day`` of the next month mostly (some late, some missing), reviewed by the task force (accepted,
   some returned);
 - the four quarterly meetings (their items: the tasks whose status on the meeting's day — ``progress.load`` —
@@ -191,6 +192,9 @@ class _ListBuilder:
                  now: dt.datetime, live: bool) -> None:
         self.w, self.rng, self.year, self.leads, self.live = w, rng, year, leads, live
         self.today, self.now = today, now
+        # A list of a year that is over: what was left unmet at the year's end was put right the next spring (as
+        # of the year's end it is unmet all the same; today it warns no more).
+        self.rectified_by: dt.date | None = None if live else timezone.localdate()
         self.pieces: list[_Piece] = []
         self.fig = Figures()
 
@@ -331,10 +335,15 @@ class _ListBuilder:
                     done: dt.date | None = due + dt.timedelta(days=rng.randint(3, 45))
                 else:
                     done = max(t.starts_on, due - dt.timedelta(days=rng.randint(0, 12)))
+                evidence = rng.choice(words.MILESTONE_EVIDENCE)
                 if i >= stuck_from or (done is not None and done > today):
                     done = None
+                    if self.rectified_by is not None:  # a year over: put right after its annual review
+                        after = dt.date(self.year + 1, rng.randint(2, 6), rng.randint(1, 28))
+                        done = after if after <= self.rectified_by else None
+                        evidence = f"年度述评后整改完成：{evidence}"
                 m = Milestone(task=t, title=title, due_on=due, weight=rng.choice([1, 1, 2]), done_on=done,
-                              evidence=rng.choice(words.MILESTONE_EVIDENCE) if done else "")
+                              evidence=evidence if done else "")
                 p.milestones.append(m)
                 rows.append(m)
             if p.force == "overdue":  # a milestone fell due a few days ago and is not met
