@@ -90,6 +90,7 @@ def test_a_lead_cadre_without_a_post_reaches_exactly_the_tasks_they_lead(client,
     client.force_login(w.lead)
     home = client.get(reverse("lists:home")).content.decode()
     assert "我领衔的任务" in home and w.task1.title in home and w.task2.title not in home
+    assert "我领衔的任务进度" in home and "本单位" not in home
     assert f'href="{reverse("lists:home")}"' in home  # the nav entry
     page = client.get(reverse("lists:tasks")).content.decode()
     assert "共 3 项" in page and w.community_piece.code in page
@@ -154,6 +155,8 @@ def test_list_pages_keep_a_constant_number_of_queries(client, w):
             assert client.get(reverse("lists:tasks")).status_code == 200
             assert client.get(reverse("lists:home")).status_code == 200
             assert client.get(reverse("lists:task", args=[w.task1.pk])).status_code == 200
+            assert client.get("/api/v1/lists/tasks").status_code == 200
+            assert client.get("/api/v1/lists/reports").status_code == 200
         return len(ctx.captured_queries)
 
     before = count()

@@ -76,7 +76,8 @@ def _list_context(user: Any, task_list: TaskList, today: dt.date) -> dict[str, A
                  f"{tasks_url}?{urlencode({'year': task_list.year, 'status': code, 'leaf': 1})}")
                 for code in TaskStatus.values]
     return {
-        "figures": f, "progress_text": sel.percent(f.progress), "statuses": statuses,
+        "figures": f, "lead_only": sel.top_path(user) is None, "progress_text": sel.percent(f.progress),
+        "statuses": statuses,
         "list_progress": sel.percent(board.list_progress()) if f.whole else "",
         "led": [(t, sel.percent(p), TaskStatus(s).label) for t, p, s in f.led],
         "all_url": f"{tasks_url}?{urlencode({'year': task_list.year})}",
