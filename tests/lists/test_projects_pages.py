@@ -209,3 +209,15 @@ def test_a_projects_page_runs_a_constant_number_of_queries_whatever_its_history(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(reverse("lists:project", args=[long.pk])).content.decode()
     assert "评估" in body and "已评估" in body
+
+
+def test_the_department_may_pick_the_district_for_a_special_project_only(client, tree):
+    w = make_world(tree)
+    client.force_login(w.dept)
+    body = client.get(reverse("lists:project_org_pick"), {"pick_q": tree.district.name}).content.decode()
+    assert f'value="{tree.district.pk}"' in body
+    base = {"org": tree.district.pk, "year": 2018, "summary": "专题", "lead": w.standing.pk}
+    client.post(reverse("lists:project_new"), base | {"kind": "applied", "title": "区级申报"})
+    assert not Project.objects.filter(title="区级申报").exists()
+    client.post(reverse("lists:project_new"), base | {"kind": "special", "title": "区级专题"})
+    assert Project.objects.get(title="区级专题").org_id == tree.district.pk

@@ -41,7 +41,9 @@ class ProjectForm(forms.Form):
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
         org = self.fields["org"]
         org.resolve = self._resolve_org  # type: ignore[attr-defined]
-        org.widget = PickerWidget(url=reverse("lists:project_org_pick"), targets=selectors.project_org_choices(user),
+        special = any(k == "special" for k, _ in kinds)
+        org.widget = PickerWidget(url=reverse("lists:project_org_pick"),
+                                  targets=selectors.project_org_choices(user, "special" if special else None),
                                   help_text="点一下输入框列出可选的组织，输入文字筛选")
         if any(k == "special" for k, _ in kinds):
             lead = self.fields["lead"]

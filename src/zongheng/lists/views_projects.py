@@ -63,7 +63,9 @@ def org_pick(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not selectors.may_create(user):
         raise PermissionDenied("您没有此项权限")
-    kind = request.GET.get("kind") or ("special" if not has_perm(user, Perm.LIST_REPORT) else None)
+    # A user who sets special projects may pick the district too (for a special one; the form's lookup by kind
+    # refuses it for the others).
+    kind = request.GET.get("kind") or ("special" if has_perm(user, Perm.LIST_CONFIGURE) else None)
     return render_pick(request, selectors.project_org_choices(user, kind), name="org", multiple=False)
 
 
