@@ -86,9 +86,35 @@ def test_a_lead_cadre_whose_name_two_people_in_scope_share_is_the_rows_error(tre
     built = build_list(tree)
     make_person(tree.streets[1], name="王领衔")
     content = exports_tasks.task_list_xlsx(built.dept, built.task_list, dt.date(2018, 5, 1))
+    plan = importer_tasks.do_import_task_list(built.dept, tree.district, 2019,
+                                              _set(content, importer_tasks.SHEET_TASKS, 3, "领衔县处级干部", "王领衔"))
+    assert any(m.startswith("第 3 行「领衔县处级干部」：您的管辖范围内有 2 人名为“王领衔”，无法确定是哪一位")
+               for m in plan.messages), plan.messages
+    assert len(plan.problems) == 1  # row 7 names him as the export does: 王领衔（测试区）
+
+
+def test_people_who_share_a_name_are_exported_so_that_the_import_finds_each(tree):
+    built = build_list(tree)
+    make_person(tree.streets[1], name="王领衔")
+    twin = make_person(tree.streets[0], name="李签订")  # the pledger's namesake in the same organisation
+    content = exports_tasks.task_list_xlsx(built.dept, built.task_list, dt.date(2018, 5, 1))
+    rows = {r[0]: r for r in workbook(content)[importer_tasks.SHEET_TASKS].iter_rows(min_row=3, values_only=True)}
+    assert rows["1"][7] == "王领衔（测试区）"
+    assert rows["1"][14] == f"李签订（人员编号 {built.pledger.pk}）" and twin.pk != built.pledger.pk
     plan = importer_tasks.do_import_task_list(built.dept, tree.district, 2019, io.BytesIO(content))
-    assert "第 3 行「领衔县处级干部」：您的管辖范围内有 2 人名为“王领衔”，无法确定是哪一位" in plan.messages
-    assert "第 7 行「领衔县处级干部」：您的管辖范围内有 2 人名为“王领衔”，无法确定是哪一位" in plan.messages
+    assert plan.ok, plan.messages
+    top = Task.objects.get(task_list=plan.task_list, code="1")
+    assert (top.lead_id, top.pledge_by_id) == (built.lead.pk, built.pledger.pk)
+
+
+def test_a_person_named_with_an_organisation_or_number_that_does_not_match_is_the_rows_error(tree):
+    built = build_list(tree)
+    content = exports_tasks.task_list_xlsx(built.dept, built.task_list, dt.date(2018, 5, 1))
+    bad = _set(content, importer_tasks.SHEET_TASKS, 3, "领衔县处级干部", "王领衔（第2街道）")
+    bad = _set(bad.getvalue(), importer_tasks.SHEET_TASKS, 3, "责任状签订人", "李签订（人员编号 999999）")
+    plan = importer_tasks.do_import_task_list(built.dept, tree.district, 2019, bad)
+    assert plan.messages == ["第 3 行「领衔县处级干部」：您的管辖范围内没有名为“王领衔”（第2街道）的人员",
+                             "第 3 行「责任状签订人」：您的管辖范围内没有名为“李签订”（人员编号 999999）的人员"]
 
 
 OTHER_CASES = [

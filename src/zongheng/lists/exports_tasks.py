@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font
 
 from zongheng.core.exports import XLSX_MIME, _cell
 from zongheng.core.permissions import Perm
-from zongheng.orgs.models import Org
+from zongheng.orgs.models import Org, Person
 
 from . import progress
 from .choices import ReviewResult, TaskStatus
@@ -35,6 +35,7 @@ from .importer_tasks import (
     STANDARD_COLUMNS,
     TASK_COLUMNS,
     milestone_line,
+    person_label,
 )
 from .models import AnnualReview, Milestone, ProgressReport, Task, TaskList
 
@@ -68,23 +69,38 @@ def _org_labels(orgs: list[Org]) -> dict[int, str]:
     return {o.pk: (o.code if o.name in shared and o.code else o.name) for o in orgs}
 
 
+def _person_labels(people: list[Person]) -> dict[int, str]:
+    """A cadre's name — with their organisation, or their 人员编号, when another person bears it (one query)."""
+    names = sorted({p.name for p in people})
+    by_name: Counter[str] = Counter()
+    by_org: Counter[tuple[str, int]] = Counter()
+    for name, org_id in Person.objects.filter(name__in=names).values_list("name", "org_id") if names else ():
+        by_name[name] += 1
+        by_org[(name, org_id)] += 1
+    return {p.pk: person_label(p.name, p.org.name, p.pk, shared_name=by_name[p.name] > 1,
+                               shared_in_org=by_org[(p.name, p.org_id)] > 1) for p in people}
+
+
 def task_list_rows(user: Any, task_list: TaskList, day: dt.date) -> list[list[Any]]:
     """The 任务清单 rows the user may see: the import's columns, then 状态 and 进度."""
     board = progress.load(task_list, day)
-    tasks = list(scoped_tasks(user, task_list).select_related("parent", "document", "org", "lead", "pledge_by")
+    tasks = list(scoped_tasks(user, task_list)
+                 .select_related("parent", "document", "org", "lead__org", "pledge_by__org")
                  .prefetch_related(Prefetch("standards", to_attr="std_list"),
                                    Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "id"),
                                             to_attr="ms_list"))
                  .order_by("code", "id"))
     labels = _org_labels(list({t.org_id: t.org for t in tasks}.values()))
+    people = _person_labels([p for t in tasks for p in (t.lead, t.pledge_by) if p is not None])
     rows = []
     for t in tasks:
         rows.append([
             t.code, t.parent.code if t.parent else "", t.title, t.category, t.weight,
             t.document.title if t.document else "", "、".join(sorted(s.code for s in t.std_list)),
-            t.lead.name if t.lead else "", labels[t.org_id], t.starts_on.isoformat(), t.ends_on.isoformat(),
+            people[t.lead_id] if t.lead_id else "", labels[t.org_id], t.starts_on.isoformat(), t.ends_on.isoformat(),
             t.goal, t.measures, "\n".join(milestone_line(m.due_on, m.title, m.weight) for m in t.ms_list),
-            t.pledge_by.name if t.pledge_by else "", t.pledge_on.isoformat() if t.pledge_on else "", t.pledge_text,
+            people[t.pledge_by_id] if t.pledge_by_id else "", t.pledge_on.isoformat() if t.pledge_on else "",
+            t.pledge_text,
             _STATUS[board.status[t.pk]], percent(board.progress[t.pk]),
         ])
     return rows
@@ -162,11 +178,15 @@ def _save(doc: Any) -> bytes:
     return buf.getvalue()
 
 
-def _paragraphs(doc: Any, label: str, text: str) -> None:
+def _labelled(label: str, text: str) -> str:
     lines = [line.strip() for line in (text or "").split("\n") if line.strip()] or ["无"]
-    doc.add_paragraph(f"{label}：{lines[0]}")
-    for line in lines[1:]:
-        doc.add_paragraph(line)
+    return "\n".join([f"{label}：{lines[0]}", *lines[1:]])
+
+
+def _piece(doc: Any, heading: str, lines: list[str]) -> None:
+    """One piece: its heading, then one paragraph whose lines are line breaks (a long list stays quick to write)."""
+    doc.add_heading(heading, level=2)
+    doc.add_paragraph("\n".join(lines))
 
 
 def reports_docx(user: Any, task_list: TaskList, month: dt.date) -> bytes:
@@ -183,21 +203,19 @@ def reports_docx(user: Any, task_list: TaskList, month: dt.date) -> bytes:
     filed = sum(1 for t in shown if t.pk in reports)
     doc.add_paragraph(f"本月应报送 {len(shown)} 项，已报送 {filed} 项，未报送 {len(shown) - filed} 项。")
     for t in shown:
-        doc.add_heading(f"{t.code} {t.title}", level=2)
-        doc.add_paragraph(f"承办单位：{t.org.name}")
+        lines = [f"承办单位：{t.org.name}"]
         report = reports.get(t.pk)
         if report is None:
-            doc.add_paragraph("本月进展：未报送")
+            _piece(doc, f"{t.code} {t.title}", [*lines, "本月进展：未报送"])
             continue
-        _paragraphs(doc, "本月完成情况", report.done)
-        if report.milestone:
-            doc.add_paragraph(f"对应节点：{report.milestone.due_on:%Y-%m-%d} {report.milestone.title}")
-        else:
-            doc.add_paragraph("对应节点：无")
-        _paragraphs(doc, "存在问题", report.problems)
+        lines.append(_labelled("本月完成情况", report.done))
+        m = report.milestone
+        lines.append(f"对应节点：{m.due_on:%Y-%m-%d} {m.title}" if m else "对应节点：无")
+        lines.append(_labelled("存在问题", report.problems))
         result = _RESULT.get(report.result, "待审核") if report.result else "待审核"
         note = f"（{report.review_note}）" if report.review_note else ""
-        doc.add_paragraph(f"审核结果：{result}{note}")
+        lines.append(f"审核结果：{result}{note}")
+        _piece(doc, f"{t.code} {t.title}", lines)
     return _save(doc)
 
 
@@ -210,10 +228,8 @@ def annual_docx(user: Any, task_list: TaskList) -> bytes:
     totals: dict[int, list[Any]] = defaultdict(lambda: ["", 0, Decimal(0)])
     for r in reviews:
         t = r.task
-        doc.add_heading(f"{t.code} {t.title}", level=2)
-        doc.add_paragraph(f"承办单位：{t.org.name}")
-        doc.add_paragraph(f"得分：{r.score}")
-        _paragraphs(doc, "述评意见", r.comments)
+        _piece(doc, f"{t.code} {t.title}", [f"承办单位：{t.org.name}", f"得分：{r.score}",
+                                             _labelled("述评意见", r.comments)])
         total = totals[t.org_id]
         total[0] = t.org.name
         total[1] += 1

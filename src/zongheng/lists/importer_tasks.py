@@ -51,7 +51,7 @@ from .models import (
     TaskList,
 )
 
-MAX_TASKS = 5000
+MAX_TASKS = 10000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 HEADER_SCAN_ROWS = 6
 SHEET_TASKS = "任务清单"
@@ -78,7 +78,8 @@ TASK_COLUMNS: tuple[Column, ...] = (
     Column("weight", "权重", False, "正整数，不填为 1；在同一上级任务的各项之间分配", 0),
     Column("document", "来源文件", False, "「来源文件」表中的文件名称或文号", 120, ("依据文件",)),
     Column("standards", "对应标准", False, "「标准目录」中的编号，多个用“、”分隔", 0, ("对应标准编号",)),
-    Column("lead", "领衔县处级干部", False, "仅一级任务填写；姓名须在您的管辖范围内唯一", 40, ("领衔领导", "领衔干部")),
+    Column("lead", "领衔县处级干部", False,
+           "仅一级任务填写；姓名，同名时写成“姓名（所在组织）”或“姓名（人员编号 123）”", 80, ("领衔领导", "领衔干部")),
     Column("org", "责任单位", True, "组织全称或组织代码，须是导入组织或其下级", 100, ("承办单位", "牵头单位")),
     Column("starts_on", "开始日期", True, "如 2018-01-01", 0),
     Column("ends_on", "完成时限", True, "如 2018-12-31", 0, ("完成时间", "截止日期")),
@@ -86,7 +87,7 @@ TASK_COLUMNS: tuple[Column, ...] = (
     Column("measures", "主要措施", False, "计划书：主要措施，不超过 4000 字", 4000, ("工作措施", "措施")),
     Column("roadmap", "路线图", False, "时间表：每行一个节点，如“2018-03-31 制定实施方案”；"
            "节点权重不为 1 时在末尾写“（权重 2）”", 0, ("时间表", "路线图（时间表）")),
-    Column("pledge_by", "责任状签订人", False, "姓名，须在您的管辖范围内唯一", 40),
+    Column("pledge_by", "责任状签订人", False, "姓名，同名时写成“姓名（所在组织）”或“姓名（人员编号 123）”", 80),
     Column("pledge_on", "责任状签订日期", False, "如 2018-02-01", 0, ("签订日期",)),
     Column("pledge_text", "责任状内容", False, "不超过 2000 字", 2000, ("责任状",)),
 )
@@ -356,14 +357,41 @@ class _Row:
         return day
 
 
-def _people(user: Any, names: set[str]) -> dict[str, list[int]]:
-    """{name: ids of the people of that name the user may see} — one query."""
-    found: dict[str, list[int]] = defaultdict(list)
+_QUALIFIED = re.compile(r"^(?P<name>[^（(]+?)\s*[（(]\s*(?P<which>[^()（）]+?)\s*[)）]$")
+_PERSON_REF = re.compile(r"^人员编号\s*(?P<pk>\d+)$")
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    pk: int
+    name: str
+    org_name: str
+    org_code: str
+
+
+def person_name(text: str) -> str:
+    """The name in a person cell: “王某”, “王某（先锋社区）” or “王某（人员编号 123）”."""
+    match = _QUALIFIED.match(text)
+    return match["name"].strip() if match else text
+
+
+def _people(user: Any, texts: set[str]) -> dict[str, list[PersonRow]]:
+    """{name: the people of that name the user may see} — one query."""
+    found: dict[str, list[PersonRow]] = defaultdict(list)
+    names = sorted({person_name(t) for t in texts if t})
     if names:
-        for name, pk in Person.objects.restrict(user, Perm.PERSON_VIEW).filter(name__in=sorted(names)).values_list(
-                "name", "pk"):
-            found[name].append(pk)
+        for pk, name, org_name, org_code in (Person.objects.restrict(user, Perm.PERSON_VIEW).filter(name__in=names)
+                                             .values_list("pk", "name", "org__name", "org__code")):
+            found[name].append(PersonRow(pk, name, org_name, org_code or ""))
     return found
+
+
+def person_label(name: str, org_name: str, pk: int, *, shared_name: bool, shared_in_org: bool) -> str:
+    """How the export names a person so that the import finds exactly them: the name; when another person
+    bears it, with their organisation; when one there does too, with their 人员编号."""
+    if not shared_name:
+        return name
+    return f"{name}（人员编号 {pk}）" if shared_in_org else f"{name}（{org_name}）"
 
 
 def unit_choices(user: Any, org: Org) -> Any:
@@ -455,7 +483,7 @@ def _check_tasks(user: Any, plan: Plan, sheet: Sheet, doc_keys: dict[str, str], 
         return
     texts = {key: {cell_text(cells.get(key)) for _, cells in sheet.rows} for key in ("org", "lead", "pledge_by")}
     units = resolve_orgs_by_text(unit_choices(user, plan.org), texts["org"])
-    people = _people(user, {t for t in texts["lead"] | texts["pledge_by"] if t})
+    people = _people(user, texts["lead"] | texts["pledge_by"])
     codes = Counter(cell_text(cells.get("code"), key=True) for _, cells in sheet.rows)
     first_row: dict[str, int] = {}
     for n, cells in sheet.rows:
@@ -531,15 +559,26 @@ def _weight(row: _Row) -> int:
     return int(text)
 
 
-def _person(row: _Row, key: str, name: str, people: dict[str, list[int]]) -> int | None:
-    ids = people.get(name, [])
-    if not ids:
-        row.bad(key, f"您的管辖范围内没有名为“{name}”的人员")
+def _person(row: _Row, key: str, text: str, people: dict[str, list[PersonRow]]) -> int | None:
+    match = _QUALIFIED.match(text)
+    name = person_name(text)
+    candidates = people.get(name, [])
+    if match:
+        which = match["which"]
+        ref = _PERSON_REF.match(which)
+        if ref:
+            candidates = [p for p in candidates if str(p.pk) == ref["pk"]]
+        else:
+            candidates = [p for p in candidates if which in (p.org_name, p.org_code)]
+    if not candidates:
+        where = f"（{match['which']}）" if match else ""
+        row.bad(key, f"您的管辖范围内没有名为“{name}”{where}的人员")
         return None
-    if len(ids) > 1:
-        row.bad(key, f"您的管辖范围内有 {len(ids)} 人名为“{name}”，无法确定是哪一位")
+    if len(candidates) > 1:
+        row.bad(key, f"您的管辖范围内有 {len(candidates)} 人名为“{text}”，无法确定是哪一位"
+                     "（可写成“姓名（所在组织）”或“姓名（人员编号 123）”）")
         return None
-    return ids[0]
+    return candidates[0].pk
 
 
 def _milestones(row: _Row) -> list[tuple[str, dt.date, int]]:
