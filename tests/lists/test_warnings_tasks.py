@@ -12,7 +12,7 @@ import random
 import pytest
 from django.urls import reverse
 
-from tests.factories import user_with_post
+from tests.factories import make_person, make_user, user_with_post
 from tests.lists.factories_warn import (
     aware,
     build_random_list,
@@ -62,7 +62,7 @@ def test_every_rule_is_registered_for_list_view():
 
 
 def test_an_overdue_milestone_warns_its_carrier_from_the_next_day_and_clears_the_day_its_evidence_is_filed(tree, tl):
-    task = make_task(tl, tree.communities[0], starts_on=D(2018, 3, 1))
+    task = make_task(tl, tree.communities[0], starts_on=D(2018, 3, 1))  # a top-level task without a lead cadre
     late = make_milestone(task, D(2018, 3, 31))
     make_milestone(task, D(2018, 3, 20), done_on=D(2018, 3, 19))  # met in time: never warns
     assert sweep(w.MILESTONE_OVERDUE, D(2018, 3, 31)) == (0, 0)
@@ -70,7 +70,7 @@ def test_an_overdue_milestone_warns_its_carrier_from_the_next_day_and_clears_the
     row = opened(w.MILESTONE_OVERDUE)[str(late.pk)]
     assert (row.org_path, row.org_name, row.perm) == (tree.communities[0].path, tree.communities[0].name, "list.view")
     assert row.url == reverse("lists:task", args=[task.pk])
-    assert row.due_at == midnight(D(2018, 4, 1)) and "逾期未完成" in row.title
+    assert row.due_at == midnight(D(2018, 4, 1)) and "逾期未完成" in row.title and row.person_id is None
     assert sweep(w.MILESTONE_OVERDUE, D(2018, 4, 1)) == (0, 0)  # twice: nothing changes
     meet(late, D(2018, 4, 3))
     assert sweep(w.MILESTONE_OVERDUE, D(2018, 4, 2)) == (0, 0)  # a replay of the day before: still late
@@ -80,7 +80,8 @@ def test_an_overdue_milestone_warns_its_carrier_from_the_next_day_and_clears_the
 
 
 def test_a_missing_monthly_report_warns_per_month_after_the_report_day_and_clears_when_filed_or_completed(tree, tl):
-    parent = make_task(tl, tree.streets[0])
+    lead = make_person(tree.district)
+    parent = make_task(tl, tree.streets[0], lead=lead)
     piece = make_task(tl, tree.communities[0], parent)
     last = make_milestone(piece, D(2018, 12, 31))
     make_milestone(parent, D(2018, 12, 31))  # a split task reports through its pieces: never warns itself
@@ -92,7 +93,7 @@ def test_a_missing_monthly_report_warns_per_month_after_the_report_day_and_clear
     jan = rows[f"{piece.pk}:2018-01"]
     assert (jan.org_path, jan.org_name) == (tree.communities[0].path, tree.communities[0].name)
     assert jan.due_at == midnight(D(2018, 2, 6)) and jan.url == reverse("lists:report_new", args=[piece.pk])
-    assert "2018年1月进展未按时报送" in jan.title
+    assert "2018年1月进展未按时报送" in jan.title and jan.person_id == lead.pk
     file_report(piece, D(2018, 1, 1), D(2018, 3, 7), returned_on=D(2018, 3, 8))  # late, then returned: filed
     assert sweep(w.REPORT_MISSING, D(2018, 3, 6)) == (0, 0)
     assert sweep(w.REPORT_MISSING, D(2018, 3, 8)) == (0, 1)
@@ -183,6 +184,18 @@ def test_a_piece_without_its_annual_review_warns_the_level_above_after_january_3
     assert set(opened(w.ANNUAL_REVIEW_MISSING)) == {str(top.pk)}
 
 
+def test_the_lead_cadre_sees_the_late_pieces_of_the_task_they_lead_wherever_they_are_carried_out(tree, tl):
+    lead = make_person(tree.district)
+    top = make_task(tl, tree.district, lead=lead, starts_on=D(2018, 3, 1))
+    piece = make_task(tl, tree.communities[3], top, starts_on=D(2018, 3, 1))
+    late = make_milestone(piece, D(2018, 3, 31))
+    other = make_milestone(make_task(tl, tree.communities[3], starts_on=D(2018, 3, 1)), D(2018, 3, 31))
+    sweep(w.MILESTONE_OVERDUE, D(2018, 4, 2))
+    assert set(opened(w.MILESTONE_OVERDUE)) == {str(late.pk), str(other.pk)}
+    seen = EarlyWarning.objects.filter(warnings.visible_q(make_user(lead)), rule=w.MILESTONE_OVERDUE)
+    assert list(seen.values_list("key", flat=True)) == [str(late.pk)]
+
+
 # ---------------------------------------------------------------- constant queries
 
 
@@ -190,7 +203,7 @@ def _batch(tree, org, year=2018):
     """A list with a split task and a piece, each rule's cause in it: an overdue milestone, missing and unreviewed
     reports, no quarterly meeting, no annual review."""
     task_list = make_list(org, year)
-    top = make_task(task_list, org)
+    top = make_task(task_list, org, lead=make_person(tree.district))
     piece = make_task(task_list, tree.grids[0], top)
     make_milestone(piece, D(year, 3, 1))
     make_milestone(top, D(year, 12, 31))

@@ -2,10 +2,11 @@
 every list, never one per row — and each reading the clock passed in (a replay of the past sees the state of then):
 
 - ``lists.milestone_overdue`` 任务节点逾期未完成: a milestone whose date has passed unmet (no evidence by the day —
-  the same reading as ``progress``'s 逾期); addressed to the piece's carrying organisation.
+  the same reading as ``progress``'s 逾期); addressed to the piece's carrying organisation, and to the lead cadre
+  of its top-level task as the responsible person (they answer for the task wherever it is carried out).
 - ``lists.report_missing`` 月度进展未按时报送: a month's report of a piece not split further and not completed,
   not filed by day ``report_day`` of the next month — ``progress.Board.missing_reports``, the rule of the status
-  itself; one warning per piece and month, addressed to the carrying organisation.
+  itself; one warning per piece and month, addressed to the carrying organisation and the lead cadre.
 - ``lists.report_unreviewed`` 月度进展未审核: a filed report not reviewed within ``REVIEW_DAYS`` of filing;
   addressed to the organisation above the reporting one (the level that reviews it; every level above that sees
   it too, through ``list.view`` in its subtree). A report of the top organisation is addressed to itself.
@@ -80,9 +81,9 @@ def find_milestone_overdue(now: dt.datetime) -> Iterator[Due]:
     today = today_of(now)
     rows = (Milestone.objects.filter(Q(done_on__isnull=True) | Q(done_on__gt=today), due_on__lt=today)
             .values_list("pk", "title", "due_on", "task_id", "task__code", "task__title", "task__org_path",
-                         "task__org__name").order_by("pk"))
-    for pk, title, due_on, task_id, code, task_title, path, org_name in rows.iterator(chunk_size=2000):
-        yield Due(key=str(pk), org_path=path, org_name=org_name,
+                         "task__org__name", "task__root__lead_id").order_by("pk"))
+    for pk, title, due_on, task_id, code, task_title, path, org_name, lead_id in rows.iterator(chunk_size=2000):
+        yield Due(key=str(pk), org_path=path, org_name=org_name, person_id=lead_id,
                   title=f"{org_name} {_piece(code, task_title)}：节点“{title[:60]}”{due_on:%Y-%m-%d}逾期未完成",
                   url=_url("task", task_id), due_at=day_end(due_on))
 
@@ -90,21 +91,21 @@ def find_milestone_overdue(now: dt.datetime) -> Iterator[Due]:
 # ---------------------------------------------------------------- monthly reports
 
 
-def boards(day: dt.date) -> dict[int, tuple[progress.Board, dict[int, tuple[str, str, str]]]]:
+def boards(day: dt.date) -> dict[int, tuple[progress.Board, dict[int, tuple[str, str, str, int | None]]]]:
     """The board of every list on ``day`` in three queries (``progress.load`` reads one list in three), with each
-    task's (code, title, carrying organisation's name)."""
+    task's (code, title, carrying organisation's name, lead cadre of its top-level task)."""
     from .models import Milestone, ProgressReport, Task
 
     tasks: dict[int, list[progress.TaskRow]] = defaultdict(list)
     report_days: dict[int, int] = {}
-    names: dict[int, dict[int, tuple[str, str, str]]] = defaultdict(dict)
-    for list_id, report_day, pk, parent_id, weight, path, starts_on, ends_on, code, title, org_name in (
+    names: dict[int, dict[int, tuple[str, str, str, int | None]]] = defaultdict(dict)
+    for list_id, report_day, pk, parent_id, weight, path, starts_on, ends_on, code, title, org_name, lead_id in (
             Task.objects.values_list("task_list_id", "task_list__report_day", "id", "parent_id", "weight",
-                                     "org_path", "starts_on", "ends_on", "code", "title", "org__name")
+                                     "org_path", "starts_on", "ends_on", "code", "title", "org__name", "root__lead_id")
             .order_by("id").iterator(chunk_size=2000)):
         tasks[list_id].append(progress.TaskRow(pk, parent_id, weight, path, starts_on, ends_on))
         report_days[list_id] = report_day
-        names[list_id][pk] = (code, title, org_name)
+        names[list_id][pk] = (code, title, org_name, lead_id)
     milestones: dict[int, list[progress.MilestoneRow]] = defaultdict(list)
     for list_id, task_id, due_on, weight, done_on in Milestone.objects.values_list(
             "task__task_list_id", "task_id", "due_on", "weight", "done_on").iterator(chunk_size=2000):
@@ -127,8 +128,9 @@ def find_report_missing(now: dt.datetime) -> Iterator[Due]:
     for board, names in boards(today).values():
         for task_id in sorted(board.tasks):
             for month in board.missing_reports(task_id):
-                code, title, org_name = names[task_id]
+                code, title, org_name, lead_id = names[task_id]
                 yield Due(key=f"{task_id}:{month:%Y-%m}", org_path=board.tasks[task_id].org_path, org_name=org_name,
+                          person_id=lead_id,
                           title=f"{org_name} {_piece(code, title)}：{month.year}年{month.month}月进展未按时报送",
                           url=_url("report_new", task_id),
                           due_at=day_end(progress.report_due(month, board.report_day)))
