@@ -62,7 +62,7 @@ MISSING_ONE_IN = 25
 RETURNED_ONE_IN = 14
 PROBLEMS_ONE_IN = 6
 FATES = (("good", 76), ("late", 19), ("stuck", 5))  # how a piece keeps its roadmap
-LIVE_WAITING = 0.5  # the share of last month's reports (live list) the task force has not reviewed yet
+LIVE_WAITING = 0.15  # the share of last month's reports (live list) the task force has not reviewed yet
 
 
 def at(day: dt.date, hour: int, minute: int) -> dt.datetime:
