@@ -346,6 +346,8 @@ class _ListBuilder:
                               evidence=evidence if done else "")
                 p.milestones.append(m)
                 rows.append(m)
+            if p.force:  # live work: the piece is not completed (its last milestone is still ahead)
+                p.milestones[-1].done_on, p.milestones[-1].evidence = None, ""
             if p.force == "overdue":  # a milestone fell due a few days ago and is not met
                 past = [m for m in p.milestones if m.due_on < today] or p.milestones[:1]
                 m = past[-1]
