@@ -168,3 +168,14 @@ def test_plan_and_pledge_are_written_by_the_carrying_org(w):
     assert (w.community_piece.goal, w.community_piece.pledge_text) == ("全覆盖", "保证完成")
     with pytest.raises(ActionError):
         actions.do_update_plan(w.other_community, w.community_piece, {"goal": "x"})
+
+
+def test_every_audited_action_of_the_task_list_has_a_chinese_label():
+    import re
+    from pathlib import Path
+
+    from zongheng.lists import hooks_tasks
+
+    source = Path(actions.__file__).read_text(encoding="utf-8")
+    recorded = set(re.findall(r'audit\.record\(user, "(lists\.[a-z_]+)"', source))
+    assert recorded and recorded <= set(hooks_tasks.AUDIT_ACTIONS)
