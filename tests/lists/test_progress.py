@@ -137,6 +137,18 @@ def test_a_parent_takes_the_worst_of_its_children_and_its_own_milestones(w):
     assert status(tl, top3, D(2018, 3, 6)) == TaskStatus.UNPLANNED
 
 
+def test_a_split_task_asks_no_reports_of_its_own_its_pieces_file_them(w):
+    tree, tl = w
+    top = make_task(tl, tree.district, starts_on=D(2018, 3, 1))
+    kid = make_task(tl, tree.streets[0], top, starts_on=D(2018, 3, 1))
+    make_milestone(kid, D(2018, 12, 10))
+    make_milestone(top, D(2018, 12, 20))
+    board = progress.load(tl, D(2018, 5, 20))  # March and April's reports are due, none filed
+    assert board.status[kid.pk] == TaskStatus.AT_RISK and board.missing_reports(kid.pk)
+    assert board.own_status(top.pk) == TaskStatus.ON_TRACK and board.missing_reports(top.pk) == []
+    assert board.status[top.pk] == TaskStatus.AT_RISK  # the worst of its piece and its own
+
+
 def test_progress_rolls_up_weighted_from_the_smallest_piece_to_the_list_and_each_organisation(w):
     tree, tl = w
     street_a, street_b = tree.streets

@@ -94,6 +94,8 @@ class Reading:
             return "done"
         if any(self.day > m.due_on for m in open_):
             return "overdue"
+        if self.kids[t.pk]:  # a split task's reports are its pieces'
+            return "on_track"
         due = [m for m in self.months_run(t) if self.day > self.deadline(m)]
         if due:
             last = next((r for r in self.reports[t.pk] if r.month == due[-1]), None)

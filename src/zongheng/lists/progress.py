@@ -11,7 +11,8 @@ The rules, one place (the pages, the API, the exports, the warnings and the dash
   未制定路线图 when it has no milestones; 已完成 when every milestone is met; 逾期 when a milestone's date has
   passed unmet; 有风险 when the last monthly report due by the day is missing or was returned, or when the
   latest report names problems and an unmet milestone falls due within ``RISK_DAYS``; otherwise 正常推进.
-  A task with children takes the worst status among its children and its own milestones.
+  A task with children takes the worst status among its children and its own milestones (its pieces file
+  the monthly reports, so a split task's own reports are not asked for).
 - A monthly report for month M is due by day ``report_day`` of month M+1, for every month the piece runs
   (from its start to its deadline) until it is completed.
 
@@ -141,8 +142,12 @@ class Board:
         self._walk(self.children[None], Decimal(1))
 
     def own_status(self, task_id: int) -> str:
+        """The status of a piece's own milestones and reports. A split task's monthly reports are filed by its
+        pieces: its own milestones count (met, overdue), its own reports are not asked for."""
         t = self.tasks[task_id]
         milestones = self._milestones[task_id]
+        if self.children[task_id]:
+            return leaf_status(milestones, {}, [], self.day)
         met = milestones and all(m.done_on is not None and m.done_on <= self.day for m in milestones)
         due = [] if met else months_due(t.starts_on, t.ends_on, self.day, self.report_day)
         return leaf_status(milestones, self._reports[task_id], due, self.day)
