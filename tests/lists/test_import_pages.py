@@ -131,3 +131,15 @@ def test_the_exports_download_for_a_viewer_and_the_reports_month_is_chosen(clien
     assert client.get(url, {"month": "三月"}).status_code == 200  # unreadable: a month of the list's year
     annual = client.get(reverse("lists:export_annual_docx", args=[built.task_list.pk]))
     assert annual.status_code == 200 and "年度述评" in Document(io.BytesIO(annual.content)).paragraphs[0].text
+
+
+def test_a_lead_cadre_without_a_post_exports_every_piece_of_the_tasks_they_lead(client, tree):
+    from tests.factories import make_user
+    from tests.lists.factories_files import sheet_rows
+
+    built = build_list(tree)
+    client.force_login(make_user(built.lead))
+    response = client.get(reverse("lists:export_xlsx", args=[built.task_list.pk]))
+    assert response.status_code == 200
+    assert [r[0] for r in sheet_rows(response.content, "任务清单")[2:]] == ["1", "1.1", "1.1.1", "1.2", "2"]
+    assert client.get(reverse("lists:import")).status_code == 403

@@ -22,6 +22,7 @@ from . import exports_tasks as exports
 from . import importer_tasks as importer
 from .forms_files import ImportForm, parse_month
 from .models import TaskList
+from .selectors_tasks import require_view
 
 RECENT = 20
 
@@ -69,7 +70,8 @@ def task_list_import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _task_list(request: HttpRequest, pk: int) -> TaskList:
-    require(request.user, Perm.LIST_VIEW)
+    """The list, for a ``list.view`` holder or a lead cadre (who may hold no post); out of scope: 404."""
+    require_view(request.user)
     return get_object_or_404(_visible(request.user), pk=pk)
 
 
