@@ -106,6 +106,8 @@ def test_users_without_the_list_nor_a_led_task_are_told_in_chinese(client, w):
     client.force_login(w.grid_leader)
     response = client.get(reverse("lists:home"))
     assert response.status_code == 403 and "领衔" in response.content.decode()
+    todo = client.get(reverse("core:todo")).content.decode()
+    assert f'href="{reverse("lists:home")}"' not in todo  # no nav entry that would only refuse them
 
 
 def test_filing_and_reviewing_a_report_through_the_pages(client, w):

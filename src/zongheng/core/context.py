@@ -30,7 +30,7 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     counters = []
     if user is not None and user.is_authenticated:
         for item in nav_items():
-            if item.perm is None or has_perm(user, item.perm):
+            if item.visible(user) if item.visible is not None else item.perm is None or has_perm(user, item.perm):
                 url = reverse(item.url_name)
                 nav.append({"url": url, "label": item.label, "active": False})
         # One current item: the longest nav URL the path lies under (诉求配置, not also 居民诉求).

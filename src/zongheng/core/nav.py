@@ -2,7 +2,9 @@
 
 A module registers its entries (``register_nav``) and, if it has an inbox, a badge counter
 (``register_badge``) in its ``AppConfig.ready``; ``core.context.platform`` renders them for
-whoever is signed in, each entry only for a user who holds its permission somewhere.
+whoever is signed in, each entry only for a user who holds its permission somewhere (or, for an entry
+registered with ``visible``, for whom that function says yes — e.g. a lead cadre reaching the tasks they lead
+by assignment, without a right).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class NavItem:
     url_name: str
     label: str
     perm: str | None  # None: every signed-in user
+    visible: Callable[[Any], bool] | None = None  # instead of ``perm``: who sees the entry, when a right cannot say
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,9 @@ _NAV: dict[str, NavItem] = {}
 _BADGES: dict[str, Badge] = {}
 
 
-def register_nav(order: int, url_name: str, label: str, perm: str | None) -> None:
-    _NAV[url_name] = NavItem(order, url_name, label, perm)
+def register_nav(order: int, url_name: str, label: str, perm: str | None,
+                 visible: Callable[[Any], bool] | None = None) -> None:
+    _NAV[url_name] = NavItem(order, url_name, label, perm, visible)
 
 
 def register_badge(order: int, url_name: str, label: str, count: Callable[[Any], int]) -> None:

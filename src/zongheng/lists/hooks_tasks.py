@@ -55,7 +55,9 @@ def register() -> None:
     from zongheng.core.nav import register_nav
     from zongheng.core.todo import register_todo
 
-    register_nav(55, "lists:home", "一清单", None)  # list.view holders and lead cadres without a post
+    from .selectors_tasks import may_view
+
+    register_nav(55, "lists:home", "一清单", None, visible=may_view)  # list.view holders and lead cadres
     register_landing(45, "lists.lead", lead_landing)
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.task", url_by_pk("lists:task"), Perm.LIST_VIEW)
