@@ -184,8 +184,12 @@ def _labelled(label: str, text: str) -> str:
 
 
 def _piece(doc: Any, heading: str, lines: list[str]) -> None:
-    """One piece: its heading, then one paragraph whose lines are line breaks (a long list stays quick to write)."""
-    doc.add_heading(heading, level=2)
+    """One piece: its heading, then one paragraph whose lines are line breaks. The heading's style is set by
+    its id (python-docx looks a style up by name through every style, each time: slow on a long list)."""
+    style_id = getattr(doc, "_zh_heading2", None)
+    if style_id is None:
+        style_id = doc._zh_heading2 = doc.styles["Heading 2"].style_id
+    doc.add_paragraph(heading)._p.get_or_add_pPr().style = style_id
     doc.add_paragraph("\n".join(lines))
 
 
