@@ -177,3 +177,12 @@ def test_progress_rolls_up_weighted_from_the_smallest_piece_to_the_list_and_each
     assert board.org_progress(tree.district.path) == board.list_progress()
     counts = board.org_status_counts(street_a.path)
     assert counts[TaskStatus.DONE] == 1 and sum(counts.values()) == 2
+
+
+def test_a_past_years_list_is_read_as_it_stood_at_its_year_end(w):
+    tree, tl = w  # the 2018 list
+    piece = make_task(tl, tree.streets[0], starts_on=D(2018, 3, 1))
+    make_milestone(piece, D(2018, 11, 30), done_on=D(2019, 3, 1))  # met the next spring
+    assert progress.read(tl, D(2026, 11, 28)).status[piece.pk] == TaskStatus.OVERDUE  # as the year closed
+    assert progress.load(tl, D(2026, 11, 28)).status[piece.pk] == TaskStatus.DONE
+    assert progress.read(tl, D(2018, 6, 1)).day == D(2018, 6, 1)  # while the year runs: that day

@@ -221,3 +221,24 @@ def test_the_department_may_pick_the_district_for_a_special_project_only(client,
     assert not Project.objects.filter(title="区级申报").exists()
     client.post(reverse("lists:project_new"), base | {"kind": "special", "title": "区级专题"})
     assert Project.objects.get(title="区级专题").org_id == tree.district.pk
+
+
+def test_the_hub_counts_the_years_projects_in_scope_by_wheel_and_state_and_opens_their_rows(client, tree):
+    w = make_world(tree)
+    create(w.secretary, w.community, title="申报甲")
+    create(w.secretary, w.community, kind=ProjectKind.CLAIMED, title="认领乙")
+    advance(w, create(w.secretary, w.community, title="审核丙"), "reviewing")
+    create(w.other_secretary, w.tree.communities[2], title="别处丁")  # another street's: not the secretary's
+    client.force_login(w.secretary)
+    body = client.get(reverse("lists:home"), {"year": 2018}).content.decode()
+    base = reverse("lists:projects")
+    assert f'<a href="{base}?year=2018">3 个项目</a>' in body
+    assert f'href="{base}?year=2018&amp;kind=applied">2 个' in body
+    assert f'href="{base}?year=2018&amp;kind=claimed">1 个' in body
+    assert f'href="{base}?year=2018&amp;state=reviewing">1<' in body
+    assert f'href="{base}?year=2018&amp;state=submitted">2<' in body
+    listed = client.get(base, {"year": 2018, "state": "submitted"}).content.decode()
+    assert "申报甲" in listed and "认领乙" in listed and "审核丙" not in listed and "别处丁" not in listed
+    client.force_login(w.street_secretary)  # the street above sees the community's three
+    body = client.get(reverse("lists:home"), {"year": 2018}).content.decode()
+    assert f'<a href="{base}?year=2018">3 个项目</a>' in body

@@ -150,7 +150,7 @@ def list_tasks(
     tl = sel.list_for_year(user, year)
     if tl is None:
         return {"year": None, "count": 0, "limit": limit, "offset": offset, "items": []}
-    board = progress.load(tl, timezone.localdate())
+    board = progress.read(tl, timezone.localdate())
     f = sel.filters({"status": status or "", "category": category or "", "org": org or "", "leaf": "1" if leaf else ""})
     ids = sel.task_ids(user, tl, f, board)
     items = [_task(t, board) for t in sel.tasks_by_ids(ids[offset:offset + limit])]
@@ -162,7 +162,7 @@ def get_task(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)
     _require(user)
     task = sel.task_for(user, id)
-    board = progress.load(task.task_list, timezone.localdate())
+    board = progress.read(task.task_list, timezone.localdate())
     children = sel.tasks_in_scope(user).filter(parent=task).select_related("org", "root__lead").order_by("code", "id")
     return _task(task, board) | {
         "goal": task.goal, "measures": task.measures, "pledge_on": task.pledge_on, "pledge_text": task.pledge_text,

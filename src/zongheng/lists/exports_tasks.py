@@ -83,7 +83,7 @@ def _person_labels(people: list[Person]) -> dict[int, str]:
 
 def task_list_rows(user: Any, task_list: TaskList, day: dt.date) -> list[list[Any]]:
     """The 任务清单 rows the user may see: the import's columns, then 状态 and 进度."""
-    board = progress.load(task_list, day)
+    board = progress.read(task_list, day)
     tasks = list(scoped_tasks(user, task_list)
                  .select_related("parent", "document", "org", "lead__org", "pledge_by__org")
                  .prefetch_related(Prefetch("standards", to_attr="std_list"),

@@ -10,10 +10,11 @@ from typing import Any
 from django.urls import reverse
 
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
-from zongheng.core.nav import register_nav
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
 from zongheng.core.warnings import register_rule
+
+from .choices import ProjectKind, ProjectState
 
 AUDIT_ACTIONS = {
     "lists.project_create": "申报党建项目", "lists.project_move": "党建项目流转",
@@ -54,10 +55,40 @@ def my_projects(user: Any, now: dt.datetime) -> list[Todo]:
             for pk, title, state, since, org in rows]
 
 
+def home_section(user: Any, year: int | None, today: dt.date) -> Any:
+    """The hub's 项目清单 section: the year's projects in scope by state and by wheel (one grouped query), each
+    count opening the filtered list, and the named brands."""
+    from django.db.models import Count
+
+    from .models import Brand
+    from .selectors_projects import may_view, projects_in_scope
+    from .views_home import HomeSection
+
+    if not may_view(user):
+        return None
+    year = year or today.year
+    rows = projects_in_scope(user).filter(year=year).values_list("kind", "state").annotate(n=Count("pk"))
+    by_state: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    for kind, state, n in rows:
+        by_state[state] = by_state.get(state, 0) + n
+        by_kind[kind] = by_kind.get(kind, 0) + n
+    base = reverse("lists:projects")
+    return HomeSection("lists/_home_projects.html", {
+        "year": year, "total": sum(by_state.values()), "all_url": f"{base}?year={year}",
+        "states": [(label, by_state.get(code, 0), f"{base}?year={year}&state={code}")
+                   for code, label in ProjectState.choices],
+        "kinds": [(label, by_kind.get(code, 0), f"{base}?year={year}&kind={code}")
+                  for code, label in ProjectKind.choices],
+        "brands": list(Brand.objects.order_by("-named_on", "name").values_list("name", "slug")[:20]),
+    })
+
+
 def register() -> None:
     from .selectors_projects import RULE, find_stalled
+    from .views_home import register_home_section
 
-    register_nav(62, "lists:projects", "项目清单", Perm.LIST_VIEW)
+    register_home_section(20, "projects", home_section)  # the hub (一清单) is the one navigation entry
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.project", url_by_pk("lists:project"), Perm.LIST_VIEW)
     register_object_url("lists.brand", url_by_pk("lists:brand_edit"), Perm.LIST_CONFIGURE)

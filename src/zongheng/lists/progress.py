@@ -221,6 +221,17 @@ def load(task_list: TaskList, day: dt.date) -> Board:
     return Board(tasks, milestones, reports, report_day=task_list.report_day, day=day)
 
 
+def reading_day(task_list: TaskList, today: dt.date) -> dt.date:
+    """The day a list is read on: today while its year runs, its year's last day once the year is over (a past
+    year's list shows where it stood at the year end — what the annual review scored)."""
+    return min(today, dt.date(task_list.year, 12, 31))
+
+
+def read(task_list: TaskList, today: dt.date) -> Board:
+    """The board pages, the API and the exports show: ``load`` on the list's ``reading_day``."""
+    return load(task_list, reading_day(task_list, today))
+
+
 def _local_day(moment: dt.datetime) -> dt.date:
     from django.utils import timezone
 

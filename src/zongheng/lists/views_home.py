@@ -64,12 +64,14 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"task_list": task_list, "years": sorted(set(years), reverse=True), "today": today}
     if task_list is not None:
         context.update(_list_context(user, task_list, today))
-    context["sections"] = home_sections(user, task_list.year if task_list else None, today)
+    asked = str(request.GET.get("year") or "")
+    year = task_list.year if task_list else (int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else None)
+    context["sections"] = home_sections(user, year, today)
     return render(request, "lists/home.html", context)
 
 
 def _list_context(user: Any, task_list: TaskList, today: dt.date) -> dict[str, Any]:
-    board = progress.load(task_list, today)
+    board = progress.read(task_list, today)
     f = sel.figures(user, task_list, board)
     tasks_url = reverse("lists:tasks")
     statuses = [(TaskStatus(code).label, f.counts.get(code, 0),

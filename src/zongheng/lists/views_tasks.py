@@ -53,7 +53,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"task_list": tl, "f": f, "query": filter_query(request),
                                "statuses": TaskStatus.choices}
     if tl is not None:
-        board = progress.load(tl, today)
+        board = progress.read(tl, today)
         page = Paginator(sel.task_ids(user, tl, f, board), PAGE_SIZE).get_page(request.GET.get("page"))
         rows = [(t, *_status(board, t.pk)) for t in sel.tasks_by_ids(list(page.object_list))]
         context.update(page=page, rows=rows, categories=sel.categories(user, tl), orgs=sel.filter_orgs(user, f))
@@ -69,7 +69,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sel.require_view(user)
     task = sel.task_for(user, pk)
     today = timezone.localdate()
-    board = progress.load(task.task_list, today)
+    board = progress.read(task.task_list, today)
     children = list(sel.tasks_in_scope(user).filter(parent=task).select_related("org").order_by("code", "id"))
     reports = list(task.reports.select_related("milestone", "filed_by", "reviewed_by").order_by("-month"))
     annual = AnnualReview.objects.filter(task=task).select_related("reviewed_by").first()
