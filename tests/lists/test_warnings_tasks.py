@@ -104,6 +104,14 @@ def test_a_missing_monthly_report_warns_per_month_after_the_report_day_and_clear
     assert sweep(w.REPORT_MISSING, D(2018, 8, 9)) == (0, 0)
 
 
+def test_a_closed_years_missing_reports_stop_warning_when_its_annual_review_falls_due(tree, tl):
+    piece = make_task(tl, tree.communities[0], starts_on=D(2018, 11, 1))  # the 2018 list
+    make_milestone(piece, D(2018, 12, 31))
+    assert sweep(w.REPORT_MISSING, D(2019, 1, 31)) == (2, 0)  # November and December still asked for
+    assert sweep(w.REPORT_MISSING, D(2019, 2, 1)) == (0, 2)  # the year is closed: the annual review takes over
+    assert sweep(w.ANNUAL_REVIEW_MISSING, D(2019, 2, 1)) == (1, 0)
+
+
 SEEDS = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).sample(range(10**6), 2)  # new ones each run
 
 
@@ -208,10 +216,13 @@ def _batch(tree, org, year=2018):
     make_milestone(piece, D(year, 3, 1))
     make_milestone(top, D(year, 12, 31))
     file_report(piece, D(year, 1, 1), D(year, 2, 2))
+    # The next year's list, still asking for reports on the day measured (the 2018 one is closed by then).
+    running = make_task(make_list(org, year + 1), tree.grids[0], starts_on=D(year + 1, 1, 1))
+    make_milestone(running, D(year + 1, 12, 31))
     return task_list
 
 
-FINDS = [(w.find_milestone_overdue, 1), (w.find_report_missing, 3), (w.find_report_unreviewed, 2),
+FINDS = [(w.find_milestone_overdue, 1), (w.find_report_missing, 4), (w.find_report_unreviewed, 2),
          (w.find_quarter_review_missing, 2), (w.find_annual_review_missing, 2)]
 
 

@@ -16,7 +16,8 @@ The rules, one place (the pages, the API, the exports, the warnings and the dash
 - A monthly report for month M is due by day ``report_day`` of month M+1, for every month the piece runs
   (from its start to its deadline) until it is completed.
 
-``Board`` computes all of it for one list in one pass over rows loaded with three queries (``load``).
+``Board`` computes all of it for one list in one pass over rows loaded with three queries (``load``; ``load_all``
+reads every list in the same three).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .choices import STATUS_RANK, ReviewResult, TaskStatus
 
@@ -204,21 +205,42 @@ def month_end(month: dt.date) -> dt.date:
     return next_month(month) - dt.timedelta(days=1)
 
 
-def load(task_list: TaskList, day: dt.date) -> Board:
-    """The board of a list on ``day``: three queries, whatever the list's size."""
+def load_all(day: dt.date, **where: Any) -> dict[int, Board]:
+    """The board of every list matching ``where`` (filters on ``TaskList``; none: all lists) on ``day``, by the
+    list's id: three queries, whatever the number and size of the lists."""
     from .models import Milestone, ProgressReport, Task
 
-    tasks = [TaskRow(*row) for row in Task.objects.filter(task_list=task_list).values_list(
-        "id", "parent_id", "weight", "org_path", "starts_on", "ends_on")]
-    milestones = [MilestoneRow(*row) for row in Milestone.objects.filter(task__task_list=task_list).values_list(
-        "task_id", "due_on", "weight", "done_on")]
-    reports = []
-    for task_id, month, filed_at, result, reviewed_at, problems in ProgressReport.objects.filter(
-            task__task_list=task_list).values_list("task_id", "month", "filed_at", "result", "reviewed_at",
-                                                    "problems"):
+    def on_lists(prefix: str) -> dict[str, Any]:
+        return {f"{prefix}{key}": value for key, value in where.items()}
+
+    tasks: dict[int, list[TaskRow]] = defaultdict(list)
+    report_days: dict[int, int] = {}
+    for list_id, report_day, pk, parent_id, weight, path, starts_on, ends_on in (
+            Task.objects.filter(**on_lists("task_list__")).values_list(
+                "task_list_id", "task_list__report_day", "id", "parent_id", "weight", "org_path", "starts_on",
+                "ends_on").iterator(chunk_size=2000)):
+        tasks[list_id].append(TaskRow(pk, parent_id, weight, path, starts_on, ends_on))
+        report_days[list_id] = report_day
+    milestones: dict[int, list[MilestoneRow]] = defaultdict(list)
+    for list_id, task_id, due_on, weight, done_on in Milestone.objects.filter(
+            **on_lists("task__task_list__")).values_list(
+            "task__task_list_id", "task_id", "due_on", "weight", "done_on").iterator(chunk_size=2000):
+        milestones[list_id].append(MilestoneRow(task_id, due_on, weight, done_on))
+    reports: dict[int, list[ReportRow]] = defaultdict(list)
+    for list_id, task_id, month, filed_at, result, reviewed_at, problems in ProgressReport.objects.filter(
+            **on_lists("task__task_list__")).values_list(
+            "task__task_list_id", "task_id", "month", "filed_at", "result", "reviewed_at", "problems").iterator(
+            chunk_size=2000):
         returned = _local_day(reviewed_at) if result == ReviewResult.RETURNED and reviewed_at else None
-        reports.append(ReportRow(task_id, month, _local_day(filed_at), returned, bool(problems.strip())))
-    return Board(tasks, milestones, reports, report_day=task_list.report_day, day=day)
+        reports[list_id].append(ReportRow(task_id, month, _local_day(filed_at), returned, bool(problems.strip())))
+    return {list_id: Board(rows, milestones[list_id], reports[list_id], report_day=report_days[list_id], day=day)
+            for list_id, rows in tasks.items()}
+
+
+def load(task_list: TaskList, day: dt.date) -> Board:
+    """The board of one list on ``day`` (three queries)."""
+    board = load_all(day, pk=task_list.pk).get(task_list.pk)
+    return board if board is not None else Board([], [], [], report_day=task_list.report_day, day=day)
 
 
 def reading_day(task_list: TaskList, today: dt.date) -> dt.date:

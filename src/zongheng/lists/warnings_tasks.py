@@ -6,7 +6,9 @@ every list, never one per row — and each reading the clock passed in (a replay
   of its top-level task as the responsible person (they answer for the task wherever it is carried out).
 - ``lists.report_missing`` 月度进展未按时报送: a month's report of a piece not split further and not completed,
   not filed by day ``report_day`` of the next month — ``progress.Board.missing_reports``, the rule of the status
-  itself; one warning per piece and month, addressed to the carrying organisation and the lead cadre.
+  itself; one warning per piece and month, addressed to the carrying organisation and the lead cadre. A list's
+  reports are asked for until its annual review falls due (January 31 of the next year): then the year is
+  closed and ``annual_review_missing`` takes over.
 - ``lists.report_unreviewed`` 月度进展未审核: a filed report not reviewed within ``REVIEW_DAYS`` of filing;
   addressed to the organisation above the reporting one (the level that reviews it; every level above that sees
   it too, through ``list.view`` in its subtree). A report of the top organisation is addressed to itself.
@@ -27,13 +29,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from zongheng.core.access import org_names, steplen
 from zongheng.core.warnings import Due
 
 from . import progress
-from .choices import ReviewResult
 
 MILESTONE_OVERDUE = "lists.milestone_overdue"
 REPORT_MISSING = "lists.report_missing"
@@ -92,38 +92,23 @@ def find_milestone_overdue(now: dt.datetime) -> Iterator[Due]:
 
 
 def boards(day: dt.date) -> dict[int, tuple[progress.Board, dict[int, tuple[str, str, str, int | None]]]]:
-    """The board of every list on ``day`` in three queries (``progress.load`` reads one list in three), with each
-    task's (code, title, carrying organisation's name, lead cadre of its top-level task)."""
-    from .models import Milestone, ProgressReport, Task
+    """The board of every list still asking for reports on ``day`` (until its annual review's deadline: then the
+    year is closed and the annual review takes over), with each task's (code, title, carrying organisation's name,
+    lead cadre of its top-level task): four queries, whatever the number of lists."""
+    from .models import Task
 
-    tasks: dict[int, list[progress.TaskRow]] = defaultdict(list)
-    report_days: dict[int, int] = {}
+    open_years = {"year__gte": day.year - 1 if day <= annual_deadline(day.year - 1) else day.year}
     names: dict[int, dict[int, tuple[str, str, str, int | None]]] = defaultdict(dict)
-    for list_id, report_day, pk, parent_id, weight, path, starts_on, ends_on, code, title, org_name, lead_id in (
-            Task.objects.values_list("task_list_id", "task_list__report_day", "id", "parent_id", "weight",
-                                     "org_path", "starts_on", "ends_on", "code", "title", "org__name", "root__lead_id")
-            .order_by("id").iterator(chunk_size=2000)):
-        tasks[list_id].append(progress.TaskRow(pk, parent_id, weight, path, starts_on, ends_on))
-        report_days[list_id] = report_day
+    for list_id, pk, code, title, org_name, lead_id in (
+            Task.objects.filter(**{f"task_list__{k}": v for k, v in open_years.items()})
+            .values_list("task_list_id", "id", "code", "title", "org__name", "root__lead_id")
+            .iterator(chunk_size=2000)):
         names[list_id][pk] = (code, title, org_name, lead_id)
-    milestones: dict[int, list[progress.MilestoneRow]] = defaultdict(list)
-    for list_id, task_id, due_on, weight, done_on in Milestone.objects.values_list(
-            "task__task_list_id", "task_id", "due_on", "weight", "done_on").iterator(chunk_size=2000):
-        milestones[list_id].append(progress.MilestoneRow(task_id, due_on, weight, done_on))
-    reports: dict[int, list[progress.ReportRow]] = defaultdict(list)
-    for list_id, task_id, month, filed_at, result, reviewed_at, problems in ProgressReport.objects.values_list(
-            "task__task_list_id", "task_id", "month", "filed_at", "result", "reviewed_at", "problems").iterator(
-            chunk_size=2000):
-        returned = timezone.localdate(reviewed_at) if result == ReviewResult.RETURNED and reviewed_at else None
-        reports[list_id].append(progress.ReportRow(task_id, month, timezone.localdate(filed_at), returned,
-                                                   bool(problems.strip())))
-    return {list_id: (progress.Board(rows, milestones[list_id], reports[list_id], report_day=report_days[list_id],
-                                     day=day), names[list_id])
-            for list_id, rows in tasks.items()}
+    return {list_id: (board, names[list_id]) for list_id, board in progress.load_all(day, **open_years).items()}
 
 
 def find_report_missing(now: dt.datetime) -> Iterator[Due]:
-    """Three queries, whatever the number of lists."""
+    """Four queries, whatever the number of lists."""
     today = today_of(now)
     for board, names in boards(today).values():
         for task_id in sorted(board.tasks):
