@@ -143,3 +143,17 @@ def test_a_lead_cadre_without_a_post_exports_every_piece_of_the_tasks_they_lead(
     assert response.status_code == 200
     assert [r[0] for r in sheet_rows(response.content, "任务清单")[2:]] == ["1", "1.1", "1.1.1", "1.2", "2"]
     assert client.get(reverse("lists:import")).status_code == 403
+
+
+def test_the_import_page_and_the_exports_take_a_bounded_number_of_queries(client, tree, django_assert_max_num_queries):
+    built = build_list(tree)
+    for year in range(2010, 2016):  # more lists: the page lists the latest 20 in one query
+        TaskList.objects.create(org=tree.streets[year % 2], org_path=tree.streets[year % 2].path, year=year,
+                                title=f"{year}年清单")
+    client.force_login(built.dept)
+    client.get(reverse("lists:import"))
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("lists:import")).status_code == 200
+    for name in ("lists:export_xlsx", "lists:export_reports_docx", "lists:export_annual_docx"):
+        with django_assert_max_num_queries(20):
+            assert client.get(reverse(name, args=[built.task_list.pk])).status_code == 200
