@@ -33,6 +33,22 @@ def test_the_hub_shows_the_whole_lists_progress_and_status_counts_to_the_distric
     assert "未制定路线图" in page and f"{reverse('lists:tasks')}?year=2026&amp;status=done&amp;leaf=1" in page
 
 
+def test_the_hub_links_the_exports_and_only_the_department_the_import(client, w):
+    from tests.factories import user_with_post
+    from zongheng.core.permissions import Role
+
+    tl = w.task1.task_list
+    client.force_login(w.community)
+    page = client.get(reverse("lists:home")).content.decode()
+    for name in ("lists:export_xlsx", "lists:export_annual_docx", "lists:export_reports_docx"):
+        assert reverse(name, args=[tl.pk]) in page
+    assert reverse("lists:import") not in page
+    assert client.get(reverse("lists:export_xlsx", args=[tl.pk])).status_code == 200
+    client.force_login(user_with_post(w.tree.district, Role.ORG_DEPT))
+    page = client.get(reverse("lists:home")).content.decode()
+    assert reverse("lists:import") in page and reverse("lists:import_template") in page
+
+
 def test_the_hub_shows_a_community_its_own_share(client, w):
     client.force_login(w.community)
     page = client.get(reverse("lists:home")).content.decode()

@@ -21,6 +21,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from zongheng.core.access import has_perm
+from zongheng.core.permissions import Perm
+
 from . import progress
 from . import selectors_tasks as sel
 from .choices import TaskStatus
@@ -67,7 +70,15 @@ def home(request: HttpRequest) -> HttpResponse:
     asked = str(request.GET.get("year") or "")
     year = task_list.year if task_list else (int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else None)
     context["sections"] = home_sections(user, year, today)
+    context["can_import"] = has_perm(user, Perm.LIST_CONFIGURE)
     return render(request, "lists/home.html", context)
+
+
+def _report_month(task_list: TaskList, today: dt.date) -> dt.date:
+    """The reports' export's default month: last month while the list's year runs, its December after."""
+    if today.year > task_list.year:
+        return dt.date(task_list.year, 12, 1)
+    return max(progress.month_start(progress.month_start(today) - dt.timedelta(days=1)), dt.date(task_list.year, 1, 1))
 
 
 def _list_context(user: Any, task_list: TaskList, today: dt.date) -> dict[str, Any]:
@@ -85,4 +96,5 @@ def _list_context(user: Any, task_list: TaskList, today: dt.date) -> dict[str, A
         "all_url": f"{tasks_url}?{urlencode({'year': task_list.year})}",
         "can_quarter": sel.may_record_quarter(user, task_list),
         "quarters": list(task_list.quarter_reviews.order_by("quarter")),
+        "report_month": f"{_report_month(task_list, today):%Y-%m}",
     }
