@@ -3,26 +3,11 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-from typing import Any
+from tests.matrix_parts import Parts
 
 NAMES = ("matrix_tasks", "matrix_files", "matrix_projects")
-PARTS = [importlib.import_module(f"tests.lists.{name}") for name in NAMES
-         if (Path(__file__).parent / f"{name}.py").exists()]
-BODIES: dict[str, Any] = {}
-SHARED_PATH: dict[str, Any] = {}
-for _part in PARTS:
-    BODIES.update(getattr(_part, "BODIES", {}))
-    SHARED_PATH.update(getattr(_part, "SHARED_PATH", {}))
-
-
-def objects(community: Any, grid: Any, owner: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for part in PARTS:
-        out.update(part.objects(community, grid, owner))
-    return out
-
-
-def routes(Route: Any) -> list[Any]:
-    return [route for part in PARTS for route in part.routes(Route)]
+_PARTS = Parts(__package__ or "tests.lists", NAMES)
+BODIES = _PARTS.bodies
+SHARED_PATH = _PARTS.shared_path
+objects = _PARTS.objects
+routes = _PARTS.routes

@@ -21,6 +21,7 @@ from django.utils import timezone
 from zongheng.core import audit
 from zongheng.core.access import in_scope, is_root_path
 from zongheng.core.errors import ActionError
+from zongheng.core.errors import checked_text as _text
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org, Person
 
@@ -34,15 +35,6 @@ BRAND_FIELDS = ["name", "slug", "org", "summary", "named_on"]
 NOTE_MAX = 500
 BUDGET_MAX = Decimal("99999999.99")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def _text(value: Any, label: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").replace("\x00", "").strip()
-    if required and not text:
-        raise ActionError(f"请填写{label}")
-    if len(text) > limit:
-        raise ActionError(f"{label}最多 {limit} 个字，现在是 {len(text)} 个字")
-    return text
 
 
 def _budget(value: Any) -> Decimal:

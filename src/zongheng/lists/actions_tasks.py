@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from zongheng.core import audit
 from zongheng.core.errors import ActionError
+from zongheng.core.errors import checked_text as _text
 from zongheng.orgs.models import Org
 
 from . import selectors_tasks as sel
@@ -32,15 +33,6 @@ MILESTONE_FIELDS = ["title", "due_on", "weight", "done_on", "evidence"]
 REPORT_FIELDS = ["month", "done", "milestone", "problems", "evidence", "filed_at", "result", "review_note"]
 ANNUAL_FIELDS = ["score", "comments"]
 REPORT_REFUSED = "您不能为这项任务报送：须在承担这项任务的组织担任可报送进展的职务"
-
-
-def _text(value: Any, label: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").replace("\x00", "").strip()
-    if required and not text:
-        raise ActionError(f"请填写{label}")
-    if len(text) > limit:
-        raise ActionError(f"{label}最多 {limit} 个字，现在是 {len(text)} 个字")
-    return text
 
 
 def _weight(value: Any) -> int:
