@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -94,22 +95,30 @@ def _task_for_action(user: Any, pk: int, allowed: Any, refusal: str) -> Task:
     return task
 
 
+def _task_form(request: HttpRequest, task: Task, form: Any, act: Callable[[dict[str, Any]], Any],
+               done: str | Callable[[Any], str], title: str, submit: str, *, multipart: bool = False) -> HttpResponse:
+    """A piece's form page: on a valid post, the action; its refusal shown on the form (nothing written), its
+    success back on the piece's page."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = act(form.cleaned_data)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, done(result) if callable(done) else done)
+            return redirect("lists:task", pk=task.pk)
+    return render(request, "lists/task_form.html", {"task": task, "form": form, "title": title, "submit": submit,
+                                                    "multipart": multipart})
+
+
 @login_required
 def task_split(request: HttpRequest, pk: int) -> HttpResponse:
     """分解: a piece to an organisation below the carrying one, with its weight."""
     user = request.user
     task = _task_for_action(user, pk, sel.may_split, "您不能分解这项任务")
     form = SplitForm(request.POST or None, task=task)
-    if request.method == "POST" and form.is_valid():
-        try:
-            child = actions.do_split_task(user, task, form.cleaned_data)
-        except ActionError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"已分解给{child.org.name}")
-            return redirect("lists:task", pk=task.pk)
-    return render(request, "lists/task_form.html", {"task": task, "form": form, "title": "分解任务",
-                                                    "submit": "分解"})
+    return _task_form(request, task, form, lambda data: actions.do_split_task(user, task, data),
+                      lambda child: f"已分解给{child.org.name}", "分解任务", "分解")
 
 
 @login_required
@@ -120,16 +129,8 @@ def task_plan(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"goal": task.goal, "measures": task.measures, "pledge_on": task.pledge_on,
                "pledge_text": task.pledge_text}
     form = PlanForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_plan(user, task, form.cleaned_data)
-        except ActionError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "已保存计划书和责任状")
-            return redirect("lists:task", pk=task.pk)
-    return render(request, "lists/task_form.html", {"task": task, "form": form, "title": "计划书和责任状",
-                                                    "submit": "保存"})
+    return _task_form(request, task, form, lambda data: actions.do_update_plan(user, task, data),
+                      "已保存计划书和责任状", "计划书和责任状", "保存")
 
 
 @login_required
@@ -137,16 +138,8 @@ def milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     task = _task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
     form = MilestoneForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_add_milestone(user, task, form.cleaned_data)
-        except ActionError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "已添加节点")
-            return redirect("lists:task", pk=task.pk)
-    return render(request, "lists/task_form.html", {"task": task, "form": form, "title": "添加路线图节点",
-                                                    "submit": "添加"})
+    return _task_form(request, task, form, lambda data: actions.do_add_milestone(user, task, data),
+                      "已添加节点", "添加路线图节点", "添加")
 
 
 def _milestone_for_action(user: Any, pk: int) -> Milestone:
@@ -163,16 +156,8 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = _milestone_for_action(user, pk)
     initial = {"title": milestone.title, "due_on": milestone.due_on, "weight": milestone.weight}
     form = MilestoneForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_milestone(user, milestone, form.cleaned_data)
-        except ActionError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "已修改节点")
-            return redirect("lists:task", pk=milestone.task_id)
-    return render(request, "lists/task_form.html", {"task": milestone.task, "form": form, "title": "修改节点",
-                                                    "submit": "保存"})
+    return _task_form(request, milestone.task, form, lambda data: actions.do_update_milestone(user, milestone, data),
+                      "已修改节点", "修改节点", "保存")
 
 
 @login_required
@@ -181,16 +166,8 @@ def milestone_meet(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     milestone = _milestone_for_action(user, pk)
     form = MeetForm(request.POST or None, request.FILES or None, initial={"done_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_meet_milestone(user, milestone, form.cleaned_data)
-        except ActionError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "已提交佐证材料，节点已完成")
-            return redirect("lists:task", pk=milestone.task_id)
-    return render(request, "lists/task_form.html", {"task": milestone.task, "form": form, "multipart": True,
-                                                    "title": f"完成节点：{milestone.title}", "submit": "提交"})
+    return _task_form(request, milestone.task, form, lambda data: actions.do_meet_milestone(user, milestone, data),
+                      "已提交佐证材料，节点已完成", f"完成节点：{milestone.title}", "提交", multipart=True)
 
 
 @login_required
@@ -308,16 +285,8 @@ def task_annual(request: HttpRequest, pk: int) -> HttpResponse:
     annual = AnnualReview.objects.filter(task=task).first()
     initial = {"score": annual.score, "comments": annual.comments} if annual else {}
     form = AnnualForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_annual_review(user, task, form.cleaned_data)
-        except ActionError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "已保存年度述评")
-            return redirect("lists:task", pk=task.pk)
-    return render(request, "lists/task_form.html", {"task": task, "form": form, "title": "年度述评",
-                                                    "submit": "保存"})
+    return _task_form(request, task, form, lambda data: actions.do_annual_review(user, task, data),
+                      "已保存年度述评", "年度述评", "保存")
 
 
 @login_required
