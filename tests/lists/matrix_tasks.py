@@ -68,10 +68,29 @@ def routes(Route: Any) -> list[Any]:
         Route("api:list_reports", api=True),
         Route("api:file_report", lambda o: {"id": o["lt_piece"].pk}, method="post", api=True, in_scope=None),
         Route("api:review_report", lambda o: {"id": o["lt_report"].pk}, method="post", api=True, in_scope=None),
+        # The other writes (test_tasks_api_writes): the same doors as their pages above.
+        Route("api:split_task", lambda o: {"id": o["lt_piece"].pk}, method="post", api=True, in_scope=None),
+        Route("api:update_plan", lambda o: {"id": o["lt_piece"].pk}, method="patch", api=True, in_scope=None),
+        Route("api:add_milestone", lambda o: {"id": o["lt_piece"].pk}, method="post", api=True, in_scope=None),
+        Route("api:update_milestone", lambda o: {"id": o["lt_milestone"].pk}, method="patch", api=True,
+              in_scope=None),
+        Route("api:remove_milestone", lambda o: {"id": o["lt_milestone"].pk}, method="delete", api=True,
+              in_scope=None),
+        Route("api:meet_milestone", lambda o: {"id": o["lt_milestone"].pk}, method="post", api=True, in_scope=None),
+        Route("api:record_quarter", lambda o: {"id": o["lt_list"].pk}, method="post", api=True, holder="dept",
+              district_wide=True, in_scope=None),
+        Route("api:annual_review", lambda o: {"id": o["lt_grid_piece"].pk}, method="put", api=True, in_scope=None),
     ]
 
 
 BODIES = {
     "api:file_report": lambda o: {"month": timezone.localdate().strftime("%Y-%m"), "done": "完成"},
     "api:review_report": lambda o: {"result": "accepted"},
+    "api:split_task": lambda o: {"org": o["lt_grid_piece"].org_id},
+    "api:update_plan": lambda o: {"goal": "目标"},
+    "api:add_milestone": lambda o: {"title": "节点", "due_on": f"{timezone.localdate().year}-12-31"},
+    "api:update_milestone": lambda o: {"title": "节点"},
+    "api:meet_milestone": lambda o: {"done_on": timezone.localdate().isoformat(), "evidence": "纪要"},
+    "api:record_quarter": lambda o: {"quarter": 2, "held_on": timezone.localdate().isoformat(), "summary": "调度"},
+    "api:annual_review": lambda o: {"score": 90, "comments": "成效明显"},
 }

@@ -1,19 +1,24 @@
 """The task list (任务清单) in the JSON API (added by ``lists.api``): list the pieces in scope (paged, filtered;
 status and progress computed by ``progress.py``), one piece with its milestones and children, the monthly
-reports, filing a report and reviewing one.
+reports, filing a report and reviewing one — and the other writes of the pages: split a piece, plan and pledge,
+the roadmap's milestones (add, change, remove, meet with evidence; no file through the API), the quarterly
+review of a list and the annual review of a piece.
 
-Same doors as the pages (``selectors_tasks``): anonymous → 401, no right at all (neither ``list.view`` nor a led
-task) → 403, a piece or report out of scope → 404 like a missing one; writes through the ``do_*`` actions of
-``actions_tasks`` (refused → 400 in Chinese).
+Same doors as the pages (``selectors_tasks`` and ``views_tasks``): anonymous → 401, no right at all (neither
+``list.view`` nor a led task) → 403, a piece, milestone, report, list or organisation out of scope → 404 like a
+missing one, the piece in scope but the write not the user's (``may_split``, ``may_report``,
+``may_review_piece``, ``may_record_quarter``) → 403; writes through the ``do_*`` actions of ``actions_tasks``
+(refused → 400 in Chinese).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -23,11 +28,12 @@ from . import actions_tasks as actions
 from . import progress
 from . import selectors_tasks as sel
 from .choices import ReviewResult, TaskStatus
-from .models import ProgressReport, Task
+from .forms_tasks import SplitForm
+from .models import AnnualReview, Milestone, ProgressReport, Task
 
 router = Router(tags=["一清单"])
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"  # a year from 1000: dt.date has no year 0
 
 
 class PersonRef(Schema):
@@ -134,6 +140,21 @@ def _report(r: ProgressReport) -> dict[str, Any]:
             "result": r.result, "review_note": r.review_note, "reviewed_at": r.reviewed_at}
 
 
+def _milestone(m: Milestone) -> dict[str, Any]:
+    return {"id": m.pk, "title": m.title, "due_on": m.due_on, "weight": m.weight, "done_on": m.done_on,
+            "evidence": m.evidence}
+
+
+def _detail(user: Any, task: Task) -> dict[str, Any]:
+    board = progress.read(task.task_list, timezone.localdate())
+    children = sel.tasks_in_scope(user).filter(parent=task).select_related("org", "root__lead").order_by("code", "id")
+    return _task(task, board) | {
+        "goal": task.goal, "measures": task.measures, "pledge_on": task.pledge_on, "pledge_text": task.pledge_text,
+        "milestones": [_milestone(m) for m in task.milestones.all()],
+        "children": [_task(c, board) for c in children],
+        "missing_reports": [m.strftime("%Y-%m") for m in board.missing_reports(task.pk)]}
+
+
 @router.get("/lists/tasks", response={200: TaskPage, **LIST}, summary="任务清单（管辖范围内的和我领衔的任务）")
 def list_tasks(
     request: HttpRequest,
@@ -161,15 +182,7 @@ def list_tasks(
 def get_task(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)
     _require(user)
-    task = sel.task_for(user, id)
-    board = progress.read(task.task_list, timezone.localdate())
-    children = sel.tasks_in_scope(user).filter(parent=task).select_related("org", "root__lead").order_by("code", "id")
-    return _task(task, board) | {
-        "goal": task.goal, "measures": task.measures, "pledge_on": task.pledge_on, "pledge_text": task.pledge_text,
-        "milestones": [{"id": m.pk, "title": m.title, "due_on": m.due_on, "weight": m.weight, "done_on": m.done_on,
-                        "evidence": m.evidence} for m in task.milestones.all()],
-        "children": [_task(c, board) for c in children],
-        "missing_reports": [m.strftime("%Y-%m") for m in board.missing_reports(task.pk)]}
+    return _detail(user, sel.task_for(user, id))
 
 
 @router.get("/lists/reports", response={200: ReportPage, **LIST}, summary="月度进展（管辖范围内的和我领衔任务的）")
@@ -217,3 +230,181 @@ def review_report(request: HttpRequest, payload: ReviewIn, id: int = PathId) -> 
     _require(user)
     report = sel.report_for(user, id)
     return _report(actions.do_review_report(user, report, payload.dict()))
+
+
+# ---------------------------------------------------------------- the other writes of the pages
+
+
+class SplitIn(Schema):
+    org: int = Field(ge=1, le=MAX_ID, description="承担这部分任务的组织 id（承担这项任务的组织的直接下级）")
+    weight: int = Field(1, ge=1, le=100, description="在同一项任务分解出的各部分之间的比重（1–100）")
+    title: str = Field("", max_length=200, pattern=NO_NUL, description="任务名称；不填则沿用上级任务名称")
+    goal: str = Field("", max_length=2000, pattern=NO_NUL, description="目标")
+
+
+class PlanIn(Schema):
+    goal: str | None = Field(None, max_length=2000, pattern=NO_NUL, description="目标")
+    measures: str | None = Field(None, max_length=4000, pattern=NO_NUL, description="主要措施")
+    pledge_on: dt.date | None = Field(None, description="责任状签订日期（null 清除）")
+    pledge_text: str | None = Field(None, max_length=2000, pattern=NO_NUL, description="责任状内容")
+
+
+class MilestoneIn(Schema):
+    title: str = Field(max_length=200, pattern=NO_NUL, description="节点")
+    due_on: dt.date = Field(description="节点时间（在任务期限内）")
+    weight: int = Field(1, ge=1, le=100, description="权重（1–100）")
+
+
+class MilestonePatch(Schema):
+    title: str | None = Field(None, max_length=200, pattern=NO_NUL, description="节点")
+    due_on: dt.date | None = Field(None, description="节点时间（在任务期限内）")
+    weight: int | None = Field(None, ge=1, le=100, description="权重（1–100）")
+
+
+class MeetIn(Schema):
+    done_on: dt.date = Field(description="完成日期（不晚于今天，不早于任务开始日期）")
+    evidence: str = Field(max_length=2000, pattern=NO_NUL, description="佐证材料（附件请在页面上传）")
+
+
+Remark = Annotated[str, Field(max_length=500, pattern=NO_NUL)]
+TaskId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class QuarterIn(Schema):
+    quarter: int = Field(ge=1, le=4, description="季度（1–4；每季度一次）")
+    held_on: dt.date = Field(description="召开日期（清单年度内，不晚于今天）")
+    summary: str = Field(max_length=4000, pattern=NO_NUL, description="调度情况")
+    remarks: dict[TaskId, Remark] = Field(default_factory=dict, max_length=1000,
+                                          description="调度意见：{任务 id: 意见}（这份清单中的任务；可选）")
+
+
+class RemarkOut(Schema):
+    task_id: int
+    remark: str
+
+
+class QuarterOut(Schema):
+    id: int
+    task_list_id: int
+    quarter: int
+    held_on: dt.date
+    summary: str
+    remarks: list[RemarkOut]
+
+
+class AnnualIn(Schema):
+    score: Decimal = Field(ge=0, le=100, max_digits=4, decimal_places=1, description="得分（0–100，一位小数）")
+    comments: str = Field(max_length=2000, pattern=NO_NUL, description="述评意见")
+
+
+class AnnualOut(Schema):
+    task_id: int
+    score: float
+    comments: str
+    reviewed_at: dt.datetime
+
+
+def _task_for_action(user: Any, pk: int, allowed: Any, refusal: str) -> Task:
+    """As the pages' ``views_tasks._task_for_action``: 403 without any list right, 404 out of scope, 403 when the
+    piece is in scope but the write is not the user's."""
+    _require(user)
+    task = sel.task_for(user, pk)
+    if not allowed(user, task):
+        raise PermissionDenied(refusal)
+    return task
+
+
+def _milestone_for_action(user: Any, pk: int) -> Milestone:
+    _require(user)
+    milestone = sel.milestone_for(user, pk)
+    if not sel.may_report(user, milestone.task):
+        raise PermissionDenied(actions.REPORT_REFUSED)
+    return milestone
+
+
+@router.post("/lists/tasks/{id}/split", response={201: TaskOut, **WRITE},
+             summary="分解任务：交给承担组织的直接下级承担一部分（须在承担组织负责审核）")
+def split_task(request: HttpRequest, payload: SplitIn, id: int = PathId) -> Any:
+    user = _user(request)
+    task = _task_for_action(user, id, sel.may_split, "您不能分解这项任务")
+    # The organisations the page's form offers (right below the carrying one); any other id is not found.
+    field = SplitForm(task=task).fields["org"]
+    org = field.queryset.filter(pk=payload.org).first()  # type: ignore[attr-defined]
+    if org is None:
+        raise Http404
+    child = actions.do_split_task(user, task, payload.dict() | {"org": org})
+    return Status(201, _task(sel.task_for(user, child.pk), progress.read(task.task_list, timezone.localdate())))
+
+
+@router.patch("/lists/tasks/{id}/plan", response={200: TaskDetailOut, **WRITE},
+              summary="计划书和责任状（只改给出的字段）")
+def update_plan(request: HttpRequest, payload: PlanIn, id: int = PathId) -> Any:
+    user = _user(request)
+    task = _task_for_action(user, id, sel.may_report, actions.REPORT_REFUSED)
+    data = payload.dict(exclude_unset=True)
+    data = {k: v for k, v in data.items() if v is not None or k == "pledge_on"}
+    actions.do_update_plan(user, task, data)
+    return _detail(user, sel.task_for(user, task.pk))
+
+
+@router.post("/lists/tasks/{id}/milestones", response={201: MilestoneOut, **WRITE}, summary="添加路线图节点")
+def add_milestone(request: HttpRequest, payload: MilestoneIn, id: int = PathId) -> Any:
+    user = _user(request)
+    task = _task_for_action(user, id, sel.may_report, actions.REPORT_REFUSED)
+    return Status(201, _milestone(actions.do_add_milestone(user, task, payload.dict())))
+
+
+@router.patch("/lists/milestones/{id}", response={200: MilestoneOut, **WRITE},
+              summary="修改路线图节点（未完成的；只改给出的字段）")
+def update_milestone(request: HttpRequest, payload: MilestonePatch, id: int = PathId) -> Any:
+    user = _user(request)
+    milestone = _milestone_for_action(user, id)
+    data = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return _milestone(actions.do_update_milestone(user, milestone, data))
+
+
+@router.delete("/lists/milestones/{id}", response={204: None, **WRITE}, summary="删除路线图节点（未完成的）")
+def remove_milestone(request: HttpRequest, id: int = PathId) -> Any:
+    user = _user(request)
+    milestone = _milestone_for_action(user, id)
+    actions.do_remove_milestone(user, milestone)
+    return Status(204, None)
+
+
+@router.post("/lists/milestones/{id}/meet", response={200: MilestoneOut, **WRITE},
+             summary="完成节点：提交佐证材料和完成日期（附件请在页面上传）")
+def meet_milestone(request: HttpRequest, payload: MeetIn, id: int = PathId) -> Any:
+    user = _user(request)
+    milestone = _milestone_for_action(user, id)
+    return _milestone(actions.do_meet_milestone(user, milestone, payload.dict()))
+
+
+@router.post("/lists/task-lists/{id}/quarters", response={201: QuarterOut, **WRITE},
+             summary="记录季度调度会（须在制发清单的组织负责审核）")
+def record_quarter(request: HttpRequest, payload: QuarterIn, id: int = PathId) -> Any:
+    user = _user(request)
+    _require(user)
+    tl = sel.lists_for(user).filter(pk=id).first()
+    if tl is None:
+        raise Http404
+    if not sel.may_record_quarter(user, tl):
+        raise PermissionDenied("您不能记录季度调度会：须在制发清单的组织负责审核")
+    remarks = payload.remarks
+    if remarks:  # every task named: in the user's scope and on this list, else not found
+        known = set(sel.tasks_in_scope(user).filter(task_list=tl, pk__in=list(remarks)).values_list("pk", flat=True))
+        if set(remarks) - known:
+            raise Http404
+    review = actions.do_record_quarter(user, tl, payload.dict())
+    items = [{"task_id": i.task_id, "remark": i.remark} for i in review.items.order_by("task_id")]
+    return Status(201, {"id": review.pk, "task_list_id": tl.pk, "quarter": review.quarter,
+                        "held_on": review.held_on, "summary": review.summary, "remarks": items})
+
+
+@router.put("/lists/tasks/{id}/annual", response={200: AnnualOut, **WRITE},
+            summary="年度述评（每项任务一次；述评人可以修改）")
+def annual_review(request: HttpRequest, payload: AnnualIn, id: int = PathId) -> Any:
+    user = _user(request)
+    task = _task_for_action(user, id, sel.may_review_piece, "您不能述评这项任务：须由上级组织或领衔干部述评")
+    review: AnnualReview = actions.do_annual_review(user, task, payload.dict())
+    return {"task_id": task.pk, "score": float(review.score), "comments": review.comments,
+            "reviewed_at": review.reviewed_at}
