@@ -304,29 +304,11 @@ class AnnualOut(Schema):
     reviewed_at: dt.datetime
 
 
-def _task_for_action(user: Any, pk: int, allowed: Any, refusal: str) -> Task:
-    """As the pages' ``views_tasks._task_for_action``: 403 without any list right, 404 out of scope, 403 when the
-    piece is in scope but the write is not the user's."""
-    _require(user)
-    task = sel.task_for(user, pk)
-    if not allowed(user, task):
-        raise PermissionDenied(refusal)
-    return task
-
-
-def _milestone_for_action(user: Any, pk: int) -> Milestone:
-    _require(user)
-    milestone = sel.milestone_for(user, pk)
-    if not sel.may_report(user, milestone.task):
-        raise PermissionDenied(actions.REPORT_REFUSED)
-    return milestone
-
-
 @router.post("/lists/tasks/{id}/split", response={201: TaskOut, **WRITE},
              summary="分解任务：交给承担组织的直接下级承担一部分（须在承担组织负责审核）")
 def split_task(request: HttpRequest, payload: SplitIn, id: int = PathId) -> Any:
     user = _user(request)
-    task = _task_for_action(user, id, sel.may_split, "您不能分解这项任务")
+    task = sel.task_for_action(user, id, sel.may_split, "您不能分解这项任务")
     # The organisations the page's form offers (right below the carrying one); any other id is not found.
     field = SplitForm(task=task).fields["org"]
     org = field.queryset.filter(pk=payload.org).first()  # type: ignore[attr-defined]
@@ -340,7 +322,7 @@ def split_task(request: HttpRequest, payload: SplitIn, id: int = PathId) -> Any:
               summary="计划书和责任状（只改给出的字段）")
 def update_plan(request: HttpRequest, payload: PlanIn, id: int = PathId) -> Any:
     user = _user(request)
-    task = _task_for_action(user, id, sel.may_report, actions.REPORT_REFUSED)
+    task = sel.task_for_action(user, id, sel.may_report, actions.REPORT_REFUSED)
     data = payload.dict(exclude_unset=True)
     data = {k: v for k, v in data.items() if v is not None or k == "pledge_on"}
     actions.do_update_plan(user, task, data)
@@ -350,7 +332,7 @@ def update_plan(request: HttpRequest, payload: PlanIn, id: int = PathId) -> Any:
 @router.post("/lists/tasks/{id}/milestones", response={201: MilestoneOut, **WRITE}, summary="添加路线图节点")
 def add_milestone(request: HttpRequest, payload: MilestoneIn, id: int = PathId) -> Any:
     user = _user(request)
-    task = _task_for_action(user, id, sel.may_report, actions.REPORT_REFUSED)
+    task = sel.task_for_action(user, id, sel.may_report, actions.REPORT_REFUSED)
     return Status(201, _milestone(actions.do_add_milestone(user, task, payload.dict())))
 
 
@@ -358,7 +340,7 @@ def add_milestone(request: HttpRequest, payload: MilestoneIn, id: int = PathId) 
               summary="修改路线图节点（未完成的；只改给出的字段）")
 def update_milestone(request: HttpRequest, payload: MilestonePatch, id: int = PathId) -> Any:
     user = _user(request)
-    milestone = _milestone_for_action(user, id)
+    milestone = sel.milestone_for_action(user, id, actions.REPORT_REFUSED)
     data = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return _milestone(actions.do_update_milestone(user, milestone, data))
 
@@ -366,7 +348,7 @@ def update_milestone(request: HttpRequest, payload: MilestonePatch, id: int = Pa
 @router.delete("/lists/milestones/{id}", response={204: None, **WRITE}, summary="删除路线图节点（未完成的）")
 def remove_milestone(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)
-    milestone = _milestone_for_action(user, id)
+    milestone = sel.milestone_for_action(user, id, actions.REPORT_REFUSED)
     actions.do_remove_milestone(user, milestone)
     return Status(204, None)
 
@@ -375,7 +357,7 @@ def remove_milestone(request: HttpRequest, id: int = PathId) -> Any:
              summary="完成节点：提交佐证材料和完成日期（附件请在页面上传）")
 def meet_milestone(request: HttpRequest, payload: MeetIn, id: int = PathId) -> Any:
     user = _user(request)
-    milestone = _milestone_for_action(user, id)
+    milestone = sel.milestone_for_action(user, id, actions.REPORT_REFUSED)
     return _milestone(actions.do_meet_milestone(user, milestone, payload.dict()))
 
 
@@ -404,7 +386,7 @@ def record_quarter(request: HttpRequest, payload: QuarterIn, id: int = PathId) -
             summary="年度述评（每项任务一次；述评人可以修改）")
 def annual_review(request: HttpRequest, payload: AnnualIn, id: int = PathId) -> Any:
     user = _user(request)
-    task = _task_for_action(user, id, sel.may_review_piece, "您不能述评这项任务：须由上级组织或领衔干部述评")
+    task = sel.task_for_action(user, id, sel.may_review_piece, "您不能述评这项任务：须由上级组织或领衔干部述评")
     review: AnnualReview = actions.do_annual_review(user, task, payload.dict())
     return {"task_id": task.pk, "score": float(review.score), "comments": review.comments,
             "reviewed_at": review.reviewed_at}

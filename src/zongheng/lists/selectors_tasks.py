@@ -151,6 +151,25 @@ def milestone_for(user: Any, pk: int) -> Milestone:
     return milestone
 
 
+def task_for_action(user: Any, pk: int, allowed: Any, refusal: str) -> Task:
+    """The piece a write names, for the pages and the API alike: no list right → 403 (anonymous: login / 401),
+    out of scope → 404, in scope but the write is not the user's (``allowed(user, task)`` false) → 403."""
+    require_view(user)
+    task = task_for(user, pk)
+    if not allowed(user, task):
+        raise PermissionDenied(refusal)
+    return task
+
+
+def milestone_for_action(user: Any, pk: int, refusal: str) -> Milestone:
+    """The milestone a write names: as ``task_for_action``, the write being the carrying organisation's."""
+    require_view(user)
+    milestone = milestone_for(user, pk)
+    if not may_report(user, milestone.task):
+        raise PermissionDenied(refusal)
+    return milestone
+
+
 def top_path(user: Any) -> str | None:
     """The viewer's top scope path (the district's for the district); None for a lead cadre without a post."""
     paths = scope_paths(user, Perm.LIST_VIEW)

@@ -31,7 +31,7 @@ from . import progress
 from . import selectors_tasks as sel
 from .choices import TaskStatus
 from .forms_tasks import AnnualForm, MeetForm, MilestoneForm, PlanForm, QuarterForm, ReportForm, ReviewForm, SplitForm
-from .models import AnnualReview, Milestone, QuarterReview, Task
+from .models import AnnualReview, QuarterReview, Task
 
 PAGE_SIZE = 50
 
@@ -87,14 +87,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_annual": can_review and (annual is None or annual.reviewed_by_id == user.pk)})
 
 
-def _task_for_action(user: Any, pk: int, allowed: Any, refusal: str) -> Task:
-    sel.require_view(user)
-    task = sel.task_for(user, pk)
-    if not allowed(user, task):
-        raise PermissionDenied(refusal)
-    return task
-
-
 def _task_form(request: HttpRequest, task: Task, form: Any, act: Callable[[dict[str, Any]], Any],
                done: str | Callable[[Any], str], title: str, submit: str, *, multipart: bool = False) -> HttpResponse:
     """A piece's form page: on a valid post, the action; its refusal shown on the form (nothing written), its
@@ -115,7 +107,7 @@ def _task_form(request: HttpRequest, task: Task, form: Any, act: Callable[[dict[
 def task_split(request: HttpRequest, pk: int) -> HttpResponse:
     """分解: a piece to an organisation below the carrying one, with its weight."""
     user = request.user
-    task = _task_for_action(user, pk, sel.may_split, "您不能分解这项任务")
+    task = sel.task_for_action(user, pk, sel.may_split, "您不能分解这项任务")
     form = SplitForm(request.POST or None, task=task)
     return _task_form(request, task, form, lambda data: actions.do_split_task(user, task, data),
                       lambda child: f"已分解给{child.org.name}", "分解任务", "分解")
@@ -125,7 +117,7 @@ def task_split(request: HttpRequest, pk: int) -> HttpResponse:
 def task_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """计划书和责任状."""
     user = request.user
-    task = _task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
+    task = sel.task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
     initial = {"goal": task.goal, "measures": task.measures, "pledge_on": task.pledge_on,
                "pledge_text": task.pledge_text}
     form = PlanForm(request.POST or None, initial=initial)
@@ -136,24 +128,16 @@ def task_plan(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    task = _task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
+    task = sel.task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
     form = MilestoneForm(request.POST or None)
     return _task_form(request, task, form, lambda data: actions.do_add_milestone(user, task, data),
                       "已添加节点", "添加路线图节点", "添加")
 
 
-def _milestone_for_action(user: Any, pk: int) -> Milestone:
-    sel.require_view(user)
-    milestone = sel.milestone_for(user, pk)
-    if not sel.may_report(user, milestone.task):
-        raise PermissionDenied(actions.REPORT_REFUSED)
-    return milestone
-
-
 @login_required
 def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    milestone = _milestone_for_action(user, pk)
+    milestone = sel.milestone_for_action(user, pk, actions.REPORT_REFUSED)
     initial = {"title": milestone.title, "due_on": milestone.due_on, "weight": milestone.weight}
     form = MilestoneForm(request.POST or None, initial=initial)
     return _task_form(request, milestone.task, form, lambda data: actions.do_update_milestone(user, milestone, data),
@@ -164,7 +148,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def milestone_meet(request: HttpRequest, pk: int) -> HttpResponse:
     """完成节点: evidence and the day it was met."""
     user = request.user
-    milestone = _milestone_for_action(user, pk)
+    milestone = sel.milestone_for_action(user, pk, actions.REPORT_REFUSED)
     form = MeetForm(request.POST or None, request.FILES or None, initial={"done_on": timezone.localdate()})
     return _task_form(request, milestone.task, form, lambda data: actions.do_meet_milestone(user, milestone, data),
                       "已提交佐证材料，节点已完成", f"完成节点：{milestone.title}", "提交", multipart=True)
@@ -189,7 +173,7 @@ def milestone_evidence(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def milestone_remove(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    milestone = _milestone_for_action(user, pk)
+    milestone = sel.milestone_for_action(user, pk, actions.REPORT_REFUSED)
     try:
         actions.do_remove_milestone(user, milestone)
     except ActionError as exc:
@@ -206,7 +190,7 @@ def milestone_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def report_new(request: HttpRequest, pk: int) -> HttpResponse:
     """报送月度进展 (default: last month)."""
     user = request.user
-    task = _task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
+    task = sel.task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     form = ReportForm(request.POST or None, task=task, initial={"month": max(last_month, task.starts_on)})
     if request.method == "POST" and form.is_valid():
@@ -281,7 +265,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 def task_annual(request: HttpRequest, pk: int) -> HttpResponse:
     """年度述评 of a piece (once; its reviewer may correct it)."""
     user = request.user
-    task = _task_for_action(user, pk, sel.may_review_piece, "您不能述评这项任务：须由上级组织或领衔干部述评")
+    task = sel.task_for_action(user, pk, sel.may_review_piece, "您不能述评这项任务：须由上级组织或领衔干部述评")
     annual = AnnualReview.objects.filter(task=task).first()
     initial = {"score": annual.score, "comments": annual.comments} if annual else {}
     form = AnnualForm(request.POST or None, initial=initial)
