@@ -435,3 +435,20 @@ def test_no_two_api_schemas_share_a_name():
             if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == info.name:
                 other = seen.setdefault(value.__name__, value)
                 assert other is value, f"{value.__name__} in {info.name} and {other.__module__}"
+
+
+def test_no_two_api_schemas_share_a_name_so_each_route_documents_its_own_shape():
+    """OpenAPI names a component by its class name: a second schema of the same name replaced the first, and
+    routes answered against another module's shape (schemathesis caught /demands/figures so)."""
+    from ninja import Schema
+
+    import zongheng.api  # noqa: F401 — every router imported
+
+    def subclasses(cls: type) -> list[type]:
+        return [sub for direct in cls.__subclasses__() for sub in (direct, *subclasses(direct))]
+
+    ours = {cls for cls in subclasses(Schema) if cls.__module__.startswith("zongheng.")}
+    by_name: dict[str, list[str]] = {}
+    for cls in ours:
+        by_name.setdefault(cls.__name__, []).append(cls.__module__)
+    assert {name: sorted(mods) for name, mods in by_name.items() if len(mods) > 1} == {}

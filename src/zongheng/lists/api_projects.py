@@ -29,12 +29,12 @@ KindCode = Literal["claimed", "applied", "special"]
 MoveCode = Literal["review", "approve", "return", "resubmit", "start", "complete", "evaluate"]
 
 
-class PersonRef(Schema):
+class ProjectPersonRef(Schema):
     id: int
     name: str
 
 
-class EventOut(Schema):
+class ProjectEventOut(Schema):
     move: str
     from_state: str
     to_state: str
@@ -50,8 +50,8 @@ class ProjectOut(Schema):
     year: int
     title: str
     summary: str
-    secretary: PersonRef | None = Field(description="认领书记")
-    lead: PersonRef | None = Field(description="领衔常委")
+    secretary: ProjectPersonRef | None = Field(description="认领书记")
+    lead: ProjectPersonRef | None = Field(description="领衔常委")
     budget: Decimal = Field(description="预算（万元）")
     outcome: str = Field(description="实施成效")
     evaluation: str = Field(description="评估意见")
@@ -62,7 +62,7 @@ class ProjectOut(Schema):
 
 
 class ProjectDetailOut(ProjectOut):
-    events: list[EventOut] = Field(description="流转记录")
+    events: list[ProjectEventOut] = Field(description="流转记录")
 
 
 class ProjectPage(Schema):
@@ -94,7 +94,7 @@ class ProjectPatchIn(Schema):
     outcome: Annotated[str, Field(max_length=4000, pattern=NO_NUL)] | None = None
 
 
-class MoveIn(Schema):
+class ProjectMoveIn(Schema):
     move: MoveCode
     note: Annotated[str, Field(max_length=500, pattern=NO_NUL)] = Field("", description="说明；退回须写理由")
     evaluation: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] = Field("", description="评估意见（评估必填）")
@@ -174,7 +174,7 @@ def update_project(request: HttpRequest, payload: ProjectPatchIn, id: int = Path
 
 @router.post("/lists/projects/{id}/move", response={200: ProjectDetailOut, **WRITE},
              summary="党建项目流转一步（受理审核、批准立项、退回、重新提交、开始实施、完成、评估）")
-def move_project(request: HttpRequest, payload: MoveIn, id: int = PathId) -> Any:
+def move_project(request: HttpRequest, payload: ProjectMoveIn, id: int = PathId) -> Any:
     user = _user(request)
     _require_view(user)
     project = selectors.project_for(user, id)

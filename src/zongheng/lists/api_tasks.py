@@ -36,7 +36,7 @@ router = Router(tags=["一清单"])
 MONTH = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"  # a year from 1000: dt.date has no year 0
 
 
-class PersonRef(Schema):
+class TaskPersonRef(Schema):
     id: int
     name: str
 
@@ -49,7 +49,7 @@ class TaskOut(Schema):
     parent_id: int | None = Field(description="上级任务 id；一项工程为空")
     root_id: int | None = Field(description="所属一项工程的 id")
     org: OrgRef = Field(description="责任单位")
-    lead: PersonRef | None = Field(description="领衔县处级干部（一项工程的）")
+    lead: TaskPersonRef | None = Field(description="领衔县处级干部（一项工程的）")
     weight: int
     starts_on: dt.date
     ends_on: dt.date
@@ -114,7 +114,7 @@ class ReportIn(Schema):
     evidence: str = Field("", max_length=2000, pattern=NO_NUL, description="佐证材料")
 
 
-class ReviewIn(Schema):
+class ReportReviewIn(Schema):
     result: Literal["accepted", "returned"] = Field(description="accepted 通过；returned 退回补充")
     note: str = Field("", max_length=500, pattern=NO_NUL, description="审核意见（退回时必填）")
 
@@ -225,7 +225,7 @@ def file_report(request: HttpRequest, payload: ReportIn, id: int = PathId) -> An
 
 @router.post("/lists/reports/{id}/review", response={200: ReportOut, **WRITE},
              summary="审核月度进展（通过，或退回补充并说明理由）")
-def review_report(request: HttpRequest, payload: ReviewIn, id: int = PathId) -> Any:
+def review_report(request: HttpRequest, payload: ReportReviewIn, id: int = PathId) -> Any:
     user = _user(request)
     _require(user)
     report = sel.report_for(user, id)

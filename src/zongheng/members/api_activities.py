@@ -119,7 +119,7 @@ class FigureRowOut(Schema):
     members: int = Field(description="党员参加（出勤的党员报名，人次）")
 
 
-class FiguresOut(Schema):
+class ActivityFiguresOut(Schema):
     year: int
     total: FigureRowOut
     rows: list[FigureRowOut]
@@ -152,7 +152,7 @@ class ActivityPatchIn(Schema):
     open_to_residents: bool | None = None
 
 
-class TransitionIn(Schema):
+class ActivityTransitionIn(Schema):
     state: Literal["published", "cancelled"] = Field(description="published 发布、cancelled 取消")
     from_state: ActivityState = Field(description="读取时的状态；已变化时拒绝")
     reason: Annotated[str, Field(max_length=200, pattern=NO_NUL)] = Field("", description="取消原因（取消时必填）")
@@ -275,7 +275,7 @@ def my_member_activities(request: HttpRequest) -> Any:
     return {"open": [_activity(a) for a in open_rows], "signups": signups}
 
 
-@router.get("/member-activities/figures", response={200: FiguresOut, **ONE},
+@router.get("/member-activities/figures", response={200: ActivityFiguresOut, **ONE},
             summary="活动统计：开展活动、服务群众、党员参加（人次），合计与按组织")
 def member_activity_figures(
     request: HttpRequest,
@@ -319,7 +319,7 @@ def update_member_activity(request: HttpRequest, payload: ActivityPatchIn, id: i
 
 @router.post("/member-activities/{id}/transition", response={200: ActivityDetailOut, **WRITE},
              summary="发布或取消活动（须带读取时的状态；取消须说明原因）")
-def transition_member_activity(request: HttpRequest, payload: TransitionIn, id: int = PathId) -> Any:
+def transition_member_activity(request: HttpRequest, payload: ActivityTransitionIn, id: int = PathId) -> Any:
     user = _user(request)
     a = _organised(user, id)
     actions.do_transition(user, a, payload.state, from_state=payload.from_state, reason=payload.reason)

@@ -143,7 +143,7 @@ class ShiftPage(Schema):
     items: list[ShiftOut]
 
 
-class ClaimOut(Schema):
+class DutyClaimOut(Schema):
     id: int
     shift_id: int
     campaign_id: int
@@ -159,18 +159,18 @@ class ClaimOut(Schema):
     companions: int = Field(description="带动群众（人）")
 
 
-class MyClaimOut(ClaimOut):
+class MyClaimOut(DutyClaimOut):
     companion_names: list[str] = Field(description="带动群众姓名")
 
 
-class ClaimPage(Schema):
+class DutyClaimPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[ClaimOut]
+    items: list[DutyClaimOut]
 
 
-class RosterOut(ClaimOut):
+class RosterOut(DutyClaimOut):
     person_id: int
     person: str
 
@@ -470,7 +470,7 @@ def claim_shift(request: HttpRequest, id: int = PathId) -> Any:
     return Status(201, _claim(claim) | {"companions": 0, "companion_names": []})
 
 
-@router.get("/duty/claims", response={200: ClaimPage, **LIST}, summary="我的认领")
+@router.get("/duty/claims", response={200: DutyClaimPage, **LIST}, summary="我的认领")
 def list_my_duty_claims(
     request: HttpRequest,
     when: Literal["upcoming", "past", "released", "all"] = Query(

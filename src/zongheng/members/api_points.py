@@ -140,7 +140,7 @@ class TotalsOut(Schema):
     children: list[TotalsRowOut] = Field(description="各下级组织（双联双管党员在所在组织和报到社区各计一次）")
 
 
-class ClaimOut(Schema):
+class PointClaimOut(Schema):
     id: int
     person: PersonRef
     item: str
@@ -153,11 +153,11 @@ class ClaimOut(Schema):
     created_at: dt.datetime
 
 
-class ClaimPage(Schema):
+class PointClaimPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[ClaimOut]
+    items: list[PointClaimOut]
 
 
 class ClaimIn(Schema):
@@ -166,12 +166,12 @@ class ClaimIn(Schema):
     description: Annotated[str, Field(min_length=1, max_length=1000, pattern=NO_NUL)]
 
 
-class ReviewIn(Schema):
+class ClaimReviewIn(Schema):
     action: Literal["approve", "decline"] = Field(description="approve 通过、decline 不予通过")
     note: Annotated[str, Field(max_length=200, pattern=NO_NUL)] = ""
 
 
-class ReviewOut(ClaimOut):
+class ReviewOut(PointClaimOut):
     points: int | None = Field(description="通过时记的积分；不计分为空")
 
 
@@ -296,7 +296,7 @@ def points_totals(
 # ---------------------------------------------------------------- claims
 
 
-@router.get("/members/points/claims", response={200: ClaimPage, **LIST},
+@router.get("/members/points/claims", response={200: PointClaimPage, **LIST},
             summary="积分申报（本人的，及管辖范围内党员的）")
 def points_claims(
     request: HttpRequest,
@@ -311,7 +311,7 @@ def points_claims(
     return _page(qs, limit, offset, _claim)
 
 
-@router.post("/members/points/claims", response={201: ClaimOut, **CREATE}, summary="申报积分（本人）")
+@router.post("/members/points/claims", response={201: PointClaimOut, **CREATE}, summary="申报积分（本人）")
 def points_create_claim(request: HttpRequest, payload: ClaimIn) -> Any:
     user = _user(request)
     if not getattr(user, "person_id", None):
@@ -321,7 +321,7 @@ def points_create_claim(request: HttpRequest, payload: ClaimIn) -> Any:
     return Status(201, _claim(sel.resolve_claim(user, claim.pk)))
 
 
-@router.get("/members/points/claims/{id}", response={200: ClaimOut, **ONE}, summary="一条积分申报")
+@router.get("/members/points/claims/{id}", response={200: PointClaimOut, **ONE}, summary="一条积分申报")
 def points_claim(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)
     _someone(user)
@@ -330,7 +330,7 @@ def points_claim(request: HttpRequest, id: int = PathId) -> Any:
 
 @router.post("/members/points/claims/{id}/review", response={200: ReviewOut, **WRITE},
              summary="审核积分申报（通过或不予通过）")
-def points_review_claim(request: HttpRequest, payload: ReviewIn, id: int = PathId) -> Any:
+def points_review_claim(request: HttpRequest, payload: ClaimReviewIn, id: int = PathId) -> Any:
     user = _user(request)
     require(user, Perm.MEMBER_CHANGE)
     claim = _found(sel.resolve_claim, user, id, review=True)
@@ -338,7 +338,7 @@ def points_review_claim(request: HttpRequest, payload: ReviewIn, id: int = PathI
     return _claim(claim) | {"points": entry.points if entry is not None else None}
 
 
-@router.post("/members/points/claims/{id}/withdraw", response={200: ClaimOut, **WRITE},
+@router.post("/members/points/claims/{id}/withdraw", response={200: PointClaimOut, **WRITE},
              summary="撤回本人待审核的积分申报")
 def points_withdraw_claim(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)

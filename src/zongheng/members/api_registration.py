@@ -39,7 +39,7 @@ class PersonBrief(Schema):
     org: OrgRef = Field(description="所在（管理）党组织")
 
 
-class EventOut(Schema):
+class RegistrationEventOut(Schema):
     state: str
     note: str
     at: dt.datetime
@@ -61,7 +61,7 @@ class RegistrationOut(Schema):
 
 class RegistrationDetailOut(RegistrationOut):
     actions: list[str] = Field(description="您现在可以办理的操作：confirm、decline、withdraw、end")
-    events: list[EventOut]
+    events: list[RegistrationEventOut]
 
 
 class RegistrationPage(Schema):
@@ -109,7 +109,7 @@ class EnterIn(Schema):
     confirm: bool = Field(True, description="同时确认报到")
 
 
-class TransitionIn(Schema):
+class RegistrationTransitionIn(Schema):
     action: Literal["confirm", "decline", "withdraw", "end"] = Field(
         description="confirm 确认报到、decline 不同意（须填原因）、withdraw 本人撤回申请、end 结束报到（须填原因）")
     reason: Text = ""
@@ -225,7 +225,7 @@ def get_registration(request: HttpRequest, id: int = PathId) -> Any:
 
 @router.post("/registrations/{id}/transition", response={200: RegistrationDetailOut, **WRITE},
              summary="办理报到：确认、不同意、撤回申请或结束报到")
-def transition_registration(request: HttpRequest, payload: TransitionIn, id: int = PathId) -> Any:
+def transition_registration(request: HttpRequest, payload: RegistrationTransitionIn, id: int = PathId) -> Any:
     user = _user(request)
     _viewer(user)
     reg = selectors.registration_for(user, id)

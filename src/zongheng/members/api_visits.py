@@ -31,14 +31,14 @@ Text = Annotated[str, Field(max_length=1000, pattern=NO_NUL)]
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class HouseholdOut(Schema):
+class VisitHouseholdOut(Schema):
     id: int
     address: str
     contact_name: str = Field(description="户主")
     central: OrgRef = Field(description="所属党员中心户")
 
 
-class PersonRef(Schema):
+class VisitPersonRef(Schema):
     id: int
     name: str
 
@@ -53,8 +53,8 @@ class DemandRef(Schema):
 class VisitOut(Schema):
     id: int
     visited_on: dt.date
-    household: HouseholdOut
-    visitor: PersonRef = Field(description="走访人")
+    household: VisitHouseholdOut
+    visitor: VisitPersonRef = Field(description="走访人")
     raised: str = Field(description="群众反映的情况（空为未反映）")
     follow_up: str = Field(description="跟进和答复")
     demand: DemandRef | None = Field(description="转成的居民诉求")
@@ -72,11 +72,11 @@ class VisitPage(Schema):
     items: list[VisitOut]
 
 
-class HouseholdPage(Schema):
+class VisitHouseholdPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[HouseholdOut]
+    items: list[VisitHouseholdOut]
 
 
 class VisitIn(Schema):
@@ -162,7 +162,7 @@ def create_visit(request: HttpRequest, payload: VisitIn) -> Any:
     return Status(201, _visit(selectors.visit_for(user, visit.pk)) | {"tracking_code": code or None})
 
 
-@router.get("/members/visits/households", response={200: HouseholdPage, **LIST},
+@router.get("/members/visits/households", response={200: VisitHouseholdPage, **LIST},
             summary="我可以记民情日记的联系户（本人中心户的在前）")
 def list_visit_households(
     request: HttpRequest,
