@@ -1,5 +1,5 @@
-"""一清单's files: the import of the 87-task sheet and the exports (.xlsx list, .docx month's reports and annual
-review), at scales 1 and 10 — time and queries.
+"""一清单 at scales 1 and 10 — time and queries: the import of the 87-task sheet, the exports (.xlsx list, .docx
+month's reports and annual review), and the pages that roll the list up (the hub, the task list, a task's page).
 
 Usage (each scale in a subprocess of its own, on its own database; the data in it is replaced):
 
@@ -17,7 +17,8 @@ Without ``--url`` each scale runs on a temporary SQLite file. For scale s:
    checked: the scale-1 import reproduces the demo's list (every field, the tree);
 4. the demo's March reports and annual reviews copied onto the imported pieces (bulk, untimed), then the
    exports of that list: the .xlsx, the March reports .docx and the annual review .docx — time and queries
-   (``bench/common.timed``). The query counts must not grow with the data.
+   (``bench/common.timed``); then the hub, the task list page and a top-level task's page, whole requests
+   through the test client as the district account. The query counts must not grow with the data.
 """
 
 from __future__ import annotations
@@ -116,7 +117,26 @@ def one(scale: int) -> dict[str, Any]:
     ):
         ms, queries, content = timed(fn)
         out["rows"].append({"what": f"{what} ({len(content) // 1024} KB)", "ms": round(ms), "queries": queries})
+    out["rows"] += _pages(user, imported, timed)
     return out
+
+
+def _pages(user: Any, task_list: Any, timed: Any) -> list[dict[str, Any]]:
+    """The pages with the weighted roll-up, as the district's 组织部 opens them (test client, whole request)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(user)
+    top = task_list.tasks.filter(parent__isnull=True).order_by("code").first()
+    rows = []
+    for what, url in (("page: the hub (roll-up, status counts)", f"{reverse('lists:home')}?year={YEAR}"),
+                      ("page: the task list (first 50, status, progress)", f"{reverse('lists:tasks')}?year={YEAR}"),
+                      ("page: a top-level task (its pieces, reports)", reverse("lists:task", args=[top.pk]))):
+        ms, queries, response = timed(lambda url=url: client.get(url))
+        assert response.status_code == 200, (url, response.status_code)
+        rows.append({"what": what, "ms": round(ms), "queries": queries})
+    return rows
 
 
 def _copy_cycle(source: Any, target: Any, scale: int, Task: Any, Milestone: Any, ProgressReport: Any,

@@ -92,6 +92,10 @@ def _build_demo() -> None:
 
     cobuild_demo.build(district, seed=2018, year=2018)
     cobuild_demo.build_live(district, seed=2018)
+    from zongheng.lists import demo as lists_demo  # 一清单: the year's lists and today's, walked by the cadres
+
+    lists_demo.build(district, seed=2018, year=2018)
+    lists_demo.build_live(district, seed=2018)
     # A live slice around today, through the real actions: new, accepted, started, escalated, whistled, answered.
     users = {u.username: u for u in User.objects.filter(username__in=ROLES)}
     grid = Org.objects.get(name="先锋社区第1网格")
