@@ -207,6 +207,20 @@ def test_a_milestone_is_met_through_the_page_with_an_evidence_file(client, w, se
     assert client.get(reverse("lists:milestone_evidence", args=[m.pk])).status_code == 404
 
 
+def test_evidence_that_is_not_a_document_or_an_image_is_refused_and_nothing_is_written(client, w, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    m = milestone(w.community, w.community_piece, dt.date(2026, 9, 30))
+    client.force_login(w.community)
+    response = client.post(reverse("lists:milestone_meet", args=[m.pk]), {
+        "done_on": "2026-06-01", "evidence": "签到表",
+        "evidence_file": SimpleUploadedFile("签到表.html", b"<script>alert(1)</script>", content_type="text/html")})
+    assert response.status_code == 200 and "佐证附件须为 PDF、图片、Word 或 Excel 文件" in response.content.decode()
+    m.refresh_from_db()
+    assert m.done_on is None and not m.evidence_file and not list(tmp_path.rglob("*.html"))
+
+
 def test_reports_waiting_for_review_are_on_the_reviewers_todo_list_only(w):
     from zongheng.lists.hooks_tasks import reports_waiting
 

@@ -32,6 +32,7 @@ TASK_FIELDS = ["code", "title", "category", "weight", "org", "parent", "goal", "
 MILESTONE_FIELDS = ["title", "due_on", "weight", "done_on", "evidence"]
 REPORT_FIELDS = ["month", "done", "milestone", "problems", "evidence", "filed_at", "result", "review_note"]
 ANNUAL_FIELDS = ["score", "comments"]
+EVIDENCE_TYPES = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx")
 REPORT_REFUSED = "您不能为这项任务报送：须在承担这项任务的组织担任可报送进展的职务"
 
 
@@ -204,6 +205,9 @@ def do_meet_milestone(user: Any, milestone: Milestone, data: dict[str, Any], *,
     if upload:
         if getattr(upload, "size", 0) > 10 * 1024 * 1024:
             raise ActionError("佐证附件最大 10 MB")
+        suffix = str(getattr(upload, "name", "")).rpartition(".")[2].lower()
+        if suffix not in EVIDENCE_TYPES:
+            raise ActionError("佐证附件须为 PDF、图片、Word 或 Excel 文件（" + "、".join(EVIDENCE_TYPES) + "）")
         milestone.evidence_file.save(getattr(upload, "name", "evidence"), upload, save=False)
     milestone.save()
     audit.record(user, "lists.milestone_meet", milestone, org_path=task.org_path, before=before,
