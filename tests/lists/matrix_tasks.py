@@ -56,6 +56,7 @@ def routes(Route: Any) -> list[Any]:
         Route("lists:milestone_edit", milestone),
         Route("lists:milestone_meet", milestone),
         Route("lists:milestone_evidence", milestone, in_scope=None),  # no file here: test_tasks_pages serves one
+        Route("lists:task_file", lambda o: {"pk": o["lt_piece"].pk, "kind": "pledge"}, in_scope=None),  # likewise
         Route("lists:milestone_remove", milestone, method="post", in_scope=None),
         Route("lists:report_new", piece),
         Route("lists:report", report),

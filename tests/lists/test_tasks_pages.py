@@ -232,3 +232,39 @@ def test_reports_waiting_for_review_are_on_the_reviewers_todo_list_only(w):
     assert reports_waiting(w.other_community, now) == []
     actions.do_review_report(w.street, r, {"result": "accepted"})
     assert reports_waiting(w.force, now) == []
+
+
+def test_plan_and_pledge_take_their_signed_attachments_and_a_signer_among_the_carriers_cadres(client, w, settings,
+                                                                                           tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zongheng.lists.models import Task
+
+    settings.MEDIA_ROOT = tmp_path
+    piece = w.community_piece
+    signer = w.community.person  # the community's secretary holds a post there
+    client.force_login(w.community)
+    form = client.get(reverse("lists:task_plan", args=[piece.pk])).content.decode()
+    assert f'<option value="{signer.pk}">' in form and 'enctype="multipart/form-data"' in form
+    outsider = w.other_community.person
+    response = client.post(reverse("lists:task_plan", args=[piece.pk]), {"pledge_by": outsider.pk})
+    assert response.status_code == 200 and Task.objects.get(pk=piece.pk).pledge_by_id is None  # not offered
+    response = client.post(reverse("lists:task_plan", args=[piece.pk]), {
+        "goal": "三年全覆盖", "pledge_by": signer.pk, "pledge_on": "2026-03-01", "pledge_text": "保证完成",
+        "plan_file": SimpleUploadedFile("计划书.docx", b"PK plan", content_type="application/octet-stream"),
+        "pledge_file": SimpleUploadedFile("责任状.pdf", b"%PDF pledge", content_type="application/pdf")})
+    assert response.status_code == 302
+    task = Task.objects.get(pk=piece.pk)
+    assert task.pledge_by_id == signer.pk and task.plan_file.name and task.pledge_file.name
+    page = client.get(reverse("lists:task", args=[piece.pk])).content.decode()
+    assert signer.name in page and reverse("lists:task_file", args=[piece.pk, "pledge"]) in page
+    served = client.get(reverse("lists:task_file", args=[piece.pk, "pledge"]))
+    assert served.status_code == 200 and b"".join(served.streaming_content) == b"%PDF pledge"
+    assert client.get(reverse("lists:task_file", args=[piece.pk, "other"])).status_code == 404
+    client.force_login(w.other_community)
+    assert client.get(reverse("lists:task_file", args=[piece.pk, "plan"])).status_code == 404
+    client.force_login(w.community)
+    response = client.post(reverse("lists:task_plan", args=[piece.pk]), {
+        "pledge_file": SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")})
+    assert "责任状附件须为 PDF、图片、Word 或 Excel 文件" in response.content.decode()
+    assert Task.objects.get(pk=piece.pk).pledge_file.name == task.pledge_file.name

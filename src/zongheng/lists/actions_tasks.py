@@ -28,7 +28,7 @@ from .models import AnnualReview, Milestone, ProgressReport, QuarterReview, Quar
 from .progress import month_start
 
 TASK_FIELDS = ["code", "title", "category", "weight", "org", "parent", "goal", "measures", "starts_on", "ends_on",
-               "pledge_on", "pledge_text"]
+               "pledge_by", "pledge_on", "pledge_text"]
 MILESTONE_FIELDS = ["title", "due_on", "weight", "done_on", "evidence"]
 REPORT_FIELDS = ["month", "done", "milestone", "problems", "evidence", "filed_at", "result", "review_note"]
 ANNUAL_FIELDS = ["score", "comments"]
@@ -91,12 +91,38 @@ def do_split_task(user: Any, task: Task, data: dict[str, Any]) -> Task:
 
 
 @transaction.atomic
+def _check_upload(upload: Any, label: str) -> None:
+    """An attachment (evidence, a plan, a signed pledge): a document or an image, at most 10 MB."""
+    if getattr(upload, "size", 0) > 10 * 1024 * 1024:
+        raise ActionError(f"{label}最大 10 MB")
+    suffix = str(getattr(upload, "name", "")).rpartition(".")[2].lower()
+    if suffix not in EVIDENCE_TYPES:
+        raise ActionError(f"{label}须为 PDF、图片、Word 或 Excel 文件（" + "、".join(EVIDENCE_TYPES) + "）")
+
+
 def do_update_plan(user: Any, task: Task, data: dict[str, Any]) -> Task:
-    """计划书和责任状: goal, measures, pledge_on, pledge_text (only the keys given change)."""
+    """计划书和责任状: goal, measures, pledge_by, pledge_on, pledge_text and the two attachments (``plan_file``,
+    ``pledge_file``); only the keys given change. The signer is one of the carrying organisation's cadres
+    (``selectors_tasks.pledge_signers``)."""
     task = _locked_task(task)
     if not sel.may_report(user, task):
         raise ActionError(REPORT_REFUSED)
-    before = audit.snapshot(task, TASK_FIELDS)
+    before = audit.snapshot(task, TASK_FIELDS) | {f: getattr(task, f).name for f in ("plan_file", "pledge_file")}
+    if "pledge_by" in data:
+        signer = data["pledge_by"]
+        signer_id = getattr(signer, "pk", signer)
+        if signer_id in (None, ""):
+            task.pledge_by = None
+        else:
+            found = sel.pledge_signers(task).filter(pk=signer_id).first() if str(signer_id).isdigit() else None
+            if found is None:
+                raise ActionError("责任状签订人须是承担这项任务的组织的在任干部")
+            task.pledge_by = found
+    for field, label in (("plan_file", "计划书附件"), ("pledge_file", "责任状附件")):
+        upload = data.get(field)
+        if upload:
+            _check_upload(upload, label)
+            getattr(task, field).save(getattr(upload, "name", field), upload, save=False)
     if "goal" in data:
         task.goal = _text(data["goal"], "目标", 2000)
     if "measures" in data:
@@ -106,8 +132,9 @@ def do_update_plan(user: Any, task: Task, data: dict[str, Any]) -> Task:
     if "pledge_on" in data:
         value = data["pledge_on"]
         task.pledge_on = _date(value, "责任状签订日期") if value else None
-    task.save(update_fields=["goal", "measures", "pledge_text", "pledge_on"])
-    audit.record(user, "lists.task_plan", task, before=before, after=audit.snapshot(task, TASK_FIELDS))
+    task.save(update_fields=["goal", "measures", "pledge_text", "pledge_on", "pledge_by", "plan_file", "pledge_file"])
+    after = audit.snapshot(task, TASK_FIELDS) | {f: getattr(task, f).name for f in ("plan_file", "pledge_file")}
+    audit.record(user, "lists.task_plan", task, before=before, after=after)
     return task
 
 
@@ -203,11 +230,7 @@ def do_meet_milestone(user: Any, milestone: Milestone, data: dict[str, Any], *,
     milestone.done_by = user if getattr(user, "is_authenticated", False) else None
     upload = data.get("evidence_file")
     if upload:
-        if getattr(upload, "size", 0) > 10 * 1024 * 1024:
-            raise ActionError("佐证附件最大 10 MB")
-        suffix = str(getattr(upload, "name", "")).rpartition(".")[2].lower()
-        if suffix not in EVIDENCE_TYPES:
-            raise ActionError("佐证附件须为 PDF、图片、Word 或 Excel 文件（" + "、".join(EVIDENCE_TYPES) + "）")
+        _check_upload(upload, "佐证附件")
         milestone.evidence_file.save(getattr(upload, "name", "evidence"), upload, save=False)
     milestone.save()
     audit.record(user, "lists.milestone_meet", milestone, org_path=task.org_path, before=before,

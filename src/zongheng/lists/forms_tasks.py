@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from zongheng.orgs.models import Org
+from zongheng.orgs.models import Org, Person
 
 from .choices import ReviewResult
 from .models import Milestone, Task
@@ -37,9 +37,19 @@ class PlanForm(forms.Form):
     goal = forms.CharField(label="目标", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     measures = forms.CharField(label="主要措施", max_length=4000, required=False,
                                widget=forms.Textarea(attrs={"rows": 5}))
+    plan_file = forms.FileField(label="计划书附件（可选，替换原附件）", required=False)
+    pledge_by = forms.ModelChoiceField(label="责任状签订人", queryset=Person.objects.none(), required=False,
+                                       empty_label="（未签订）")
     pledge_on = forms.DateField(label="责任状签订日期", required=False, widget=DATE)
     pledge_text = forms.CharField(label="责任状内容", max_length=2000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
+    pledge_file = forms.FileField(label="责任状签字盖章件（可选，替换原附件）", required=False)
+
+    def __init__(self, *args: Any, task: Any, **kwargs: Any) -> None:
+        from .selectors_tasks import pledge_signers
+
+        super().__init__(*args, **kwargs)
+        self.fields["pledge_by"].queryset = pledge_signers(task)  # type: ignore[attr-defined]
 
 
 class MilestoneForm(forms.Form):

@@ -154,6 +154,7 @@ class Task(models.Model):
     # 计划书
     goal = models.TextField("目标", max_length=2000, blank=True)
     measures = models.TextField("主要措施", max_length=4000, blank=True)
+    plan_file = models.FileField("计划书附件", upload_to="lists/plans/%Y/%m/", blank=True)
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("完成时限")
     # 责任状
@@ -161,6 +162,7 @@ class Task(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     pledge_on = models.DateField("责任状签订日期", null=True, blank=True)
     pledge_text = models.TextField("责任状内容", max_length=2000, blank=True)
+    pledge_file = models.FileField("责任状附件（签字盖章件）", upload_to="lists/pledges/%Y/%m/", blank=True)
 
     objects = TaskQuerySet.as_manager()
 

@@ -29,7 +29,7 @@ from django.http import Http404
 
 from zongheng.core.access import NotAuthenticated, has_perm, in_scope, scope_paths
 from zongheng.core.permissions import Perm
-from zongheng.orgs.models import Org
+from zongheng.orgs.models import Org, Person
 
 from . import progress
 from .choices import TaskStatus
@@ -149,6 +149,12 @@ def milestone_for(user: Any, pk: int) -> Milestone:
     if milestone is None:
         raise Http404
     return milestone
+
+
+def pledge_signers(task: Task) -> QuerySet[Person]:
+    """Who may sign a piece's 责任状: the people holding a post in force at its carrying organisation."""
+    return (Person.objects.filter(posts__org_id=task.org_id, posts__ends_on__isnull=True).distinct()
+            .order_by("name", "pk"))
 
 
 def task_for_action(user: Any, pk: int, allowed: Any, refusal: str) -> Task:

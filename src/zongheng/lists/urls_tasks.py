@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("lists/milestones/<int:pk>/edit/", v.milestone_edit, name="milestone_edit"),
     path("lists/milestones/<int:pk>/meet/", v.milestone_meet, name="milestone_meet"),
     path("lists/milestones/<int:pk>/evidence/", v.milestone_evidence, name="milestone_evidence"),
+    path("lists/tasks/<int:pk>/files/<slug:kind>/", v.task_file, name="task_file"),
     path("lists/milestones/<int:pk>/remove/", v.milestone_remove, name="milestone_remove"),
     path("lists/tasks/<int:pk>/reports/new/", v.report_new, name="report_new"),
     path("lists/reports/<int:pk>/", v.report_detail, name="report"),

@@ -118,11 +118,11 @@ def task_plan(request: HttpRequest, pk: int) -> HttpResponse:
     """计划书和责任状."""
     user = request.user
     task = sel.task_for_action(user, pk, sel.may_report, actions.REPORT_REFUSED)
-    initial = {"goal": task.goal, "measures": task.measures, "pledge_on": task.pledge_on,
-               "pledge_text": task.pledge_text}
-    form = PlanForm(request.POST or None, initial=initial)
+    initial = {"goal": task.goal, "measures": task.measures, "pledge_by": task.pledge_by_id,
+               "pledge_on": task.pledge_on, "pledge_text": task.pledge_text}
+    form = PlanForm(request.POST or None, request.FILES or None, initial=initial, task=task)
     return _task_form(request, task, form, lambda data: actions.do_update_plan(user, task, data),
-                      "已保存计划书和责任状", "计划书和责任状", "保存")
+                      "已保存计划书和责任状", "计划书和责任状", "保存", multipart=True)
 
 
 @login_required
@@ -154,19 +154,30 @@ def milestone_meet(request: HttpRequest, pk: int) -> HttpResponse:
                       "已提交佐证材料，节点已完成", f"完成节点：{milestone.title}", "提交", multipart=True)
 
 
-@login_required
-def milestone_evidence(request: HttpRequest, pk: int) -> FileResponse:
-    """A milestone's evidence file, served only to those who may see its piece (never a public MEDIA URL)."""
-    user = request.user
-    sel.require_view(user)
-    milestone = sel.milestone_for(user, pk)
-    if not milestone.evidence_file:
+def _attachment(file: Any) -> FileResponse:
+    """An attachment of the task list, as a download (never a public MEDIA URL, never rendered in the page)."""
+    if not file:
         raise Http404
-    content_type = mimetypes.guess_type(milestone.evidence_file.name)[0] or "application/octet-stream"
-    response = FileResponse(milestone.evidence_file.open("rb"), content_type=content_type, as_attachment=True,
-                            filename=milestone.evidence_file.name.rsplit("/", 1)[-1])
+    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=True,
+                            filename=file.name.rsplit("/", 1)[-1])
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+def milestone_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """A milestone's evidence file, served only to those who may see its piece."""
+    sel.require_view(request.user)
+    return _attachment(sel.milestone_for(request.user, pk).evidence_file)
+
+
+@login_required
+def task_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    """A piece's 计划书 or 责任状 attachment, served only to those who may see the piece."""
+    sel.require_view(request.user)
+    task = sel.task_for(request.user, pk)
+    return _attachment({"plan": task.plan_file, "pledge": task.pledge_file}.get(kind))
 
 
 @login_required
