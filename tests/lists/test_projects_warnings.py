@@ -12,7 +12,7 @@ from tests.lists.factories_projects import T0, advance, create, make_world
 from zongheng.core.models import EarlyWarning
 from zongheng.core.warnings import sweep
 from zongheng.lists import actions_projects as actions
-from zongheng.lists.choices import STALL_DAYS, ProjectMove, ProjectState
+from zongheng.lists.choices import STALL_DAYS, ProjectKind, ProjectMove, ProjectState
 from zongheng.lists.selectors_projects import RULE
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,15 @@ def test_the_to_do_list_names_the_projects_waiting_for_the_user(tree):
     own = my_projects(w.secretary, T0)
     assert [(t.kind, t.url) for t in own] == [("党建项目被退回", f"/lists/projects/{q.pk}/")]
     assert my_projects(w.other_secretary, T0) == []
+
+
+def test_the_districts_special_projects_wait_on_the_departments_to_do_list(tree):
+    from zongheng.lists.hooks_projects import my_projects
+
+    w = make_world(tree)
+    special = create(w.dept, tree.district, kind=ProjectKind.SPECIAL, lead=w.standing, title="专题")
+    assert [(t.kind, t.url) for t in my_projects(w.dept, T0)] == [("党建项目待受理", f"/lists/projects/{special.pk}/")]
+    special = actions.do_move(w.dept, special, ProjectMove.REVIEW)
+    assert [t.kind for t in my_projects(w.dept, T0)] == ["党建项目待审批"]
+    actions.do_move(w.dept, special, ProjectMove.APPROVE)  # now the district's own side carries it out
+    assert [t.kind for t in my_projects(w.dept, T0)] == ["党建项目待实施"] and my_projects(w.street_secretary, T0) == []

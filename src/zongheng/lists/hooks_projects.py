@@ -25,8 +25,9 @@ AUDIT_ACTIONS = {
 
 def my_projects(user: Any, now: dt.datetime) -> list[Todo]:
     """党建项目待办: projects of the organisations directly below where the user reviews, waiting to be taken up
-    or decided; and projects of the user's own organisations waiting for their move (returned, approved, in
-    progress past its limit is a warning, not a to-do). One query."""
+    or decided (and a root's own special projects for 组织部, who decides them for the committee); and projects
+    of the user's own organisations waiting for their move (returned, approved; in progress past its limit is a
+    warning, not a to-do). One query."""
     from django.db.models import Q
     from django.db.models.functions import Length
 
@@ -43,6 +44,9 @@ def my_projects(user: Any, now: dt.datetime) -> list[Todo]:
     for path in post_paths(user):
         if in_scope(user, Perm.LIST_REVIEW, path):
             q |= Q(org_path__startswith=path, path_len=len(path) + step,
+                   state__in=[ProjectState.SUBMITTED, ProjectState.REVIEWING])
+        if len(path) == step and in_scope(user, Perm.LIST_CONFIGURE, path):  # a root's own special projects
+            q |= Q(org_path=path, kind=ProjectKind.SPECIAL,
                    state__in=[ProjectState.SUBMITTED, ProjectState.REVIEWING])
         if in_scope(user, Perm.LIST_REPORT, path):
             q |= Q(org_path=path, state__in=[ProjectState.RETURNED, ProjectState.APPROVED])
