@@ -242,3 +242,24 @@ def test_the_hub_counts_the_years_projects_in_scope_by_wheel_and_state_and_opens
     client.force_login(w.street_secretary)  # the street above sees the community's three
     body = client.get(reverse("lists:home"), {"year": 2018}).content.decode()
     assert f'<a href="{base}?year=2018">3 个项目</a>' in body
+
+
+def test_editing_a_brand_keeps_its_projects_even_beyond_the_200_offered(client, tree):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    w = make_world(tree)
+    old = advance(w, create(w.secretary, w.community, title="老项目", year=2017), "evaluated")
+    brand = _brand(w, [old], org=w.community)
+    now = timezone.now() - dt.timedelta(days=1)
+    Project.objects.bulk_create([Project(kind=ProjectKind.APPLIED, org=w.community, org_path=w.community.path,
+                                         year=2019, title=f"新项目{i:03d}", summary="x", state=ProjectState.EVALUATED,
+                                         state_since=now) for i in range(200)])
+    client.force_login(w.dept)
+    form = client.get(reverse("lists:brand_edit", args=[brand.pk])).content.decode()
+    assert "老项目" in form and "新项目199" in form
+    response = client.post(reverse("lists:brand_edit", args=[brand.pk]), {
+        "name": brand.name, "slug": brand.slug, "org": w.community.pk, "summary": "改过的简介", "projects": [old.pk]})
+    assert response.status_code == 302
+    assert list(Brand.objects.get(pk=brand.pk).projects.values_list("pk", flat=True)) == [old.pk]

@@ -104,5 +104,10 @@ class BrandForm(forms.Form):
         org.widget = PickerWidget(url=reverse("lists:brand_org_pick"), targets=selectors.brand_org_choices(user))
         projects = self.fields["projects"]
         projects.resolve = lambda values: selectors.resolve_brand_projects(user, values)  # type: ignore[attr-defined]
-        choices = [(p.pk, f"{p.year} {p.title}（{p.org.name}）") for p in selectors.brand_project_choices(user)[:200]]
+        # The latest 200 evaluated projects in scope, and always the brand's own (an edit never drops one unseen).
+        offered = selectors.brand_project_choices(user)
+        listed = list(offered[:200])
+        if brand is not None:
+            listed += list(offered.filter(brands=brand).exclude(pk__in=[p.pk for p in listed]))
+        choices = [(p.pk, f"{p.year} {p.title}（{p.org.name}）") for p in listed]
         projects.widget = forms.CheckboxSelectMultiple(choices=choices)
