@@ -20,12 +20,8 @@ Without ``--url`` each scale runs on a temporary SQLite file. For scale s:
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -123,38 +119,20 @@ def one(scale: int) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scales", default="1,10")
-    parser.add_argument("--url", default="", help="PostgreSQL database (replaced); default: a temporary SQLite file")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    opts = parser.parse_args()
-    if opts.one:
-        print(json.dumps(one(opts.one), ensure_ascii=False))
-        return
-    if opts.url:
-        sys.path.insert(0, str(HERE))
-        from run import ensure_pg_database
+def _report(result: dict[str, Any]) -> None:
+    scale = result["scale"]
+    print(f"scale {scale} ({result['vendor']}): tree {result['tree_s']} s; 一横 demo: first copy "
+          f"{result['build_first_s']} s / {result['build_first_q']} queries, all {scale} copies "
+          f"{result['build_all_s']} s / {result['build_all_q']} queries; live slice {result['live_s']} s / "
+          f"{result['live_q']} queries; {result['units']} units, {result['agreements']} agreements, "
+          f"{result['pairings']} pairings", flush=True)
 
-        if not ensure_pg_database(opts.url):
-            sys.exit("PostgreSQL is needed")
-    results = []
-    with tempfile.TemporaryDirectory(prefix="zh-bench-cobuild-") as tmp:
-        for scale in [int(s) for s in opts.scales.split(",")]:
-            url = opts.url or f"sqlite:///{tmp}/cobuild-{scale}.sqlite3"
-            proc = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-                [sys.executable, __file__, "--one", str(scale)], env=os.environ | {"DATABASE_URL": url},
-                capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                sys.stderr.write(proc.stderr)
-                sys.exit(f"benchmark failed at scale {scale}")
-            result = json.loads(proc.stdout.strip().splitlines()[-1])
-            results.append(result)
-            print(f"scale {scale} ({result['vendor']}): tree {result['tree_s']} s; 一横 demo: first copy "
-                  f"{result['build_first_s']} s / {result['build_first_q']} queries, all {scale} copies "
-                  f"{result['build_all_s']} s / {result['build_all_q']} queries; live slice {result['live_s']} s / "
-                  f"{result['live_q']} queries; {result['units']} units, {result['agreements']} agreements, "
-                  f"{result['pairings']} pairings", flush=True)
+
+def main() -> None:
+    sys.path.insert(0, str(HERE))
+    from common import run_scales
+
+    results = run_scales(__file__, one, "cobuild", _report)
     print("\n| db | scale | what | as | ms | queries |")
     print("|---|---:|---|---|---:|---:|")
     for r in results:

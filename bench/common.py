@@ -68,3 +68,43 @@ def timed(fn: Any, repeat: int = REPEAT) -> tuple[float, int, Any]:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000, queries, result
+
+
+def run_scales(script: str, one: Any, name: str, report: Any) -> list[dict[str, Any]]:
+    """The driver of a benchmark measured per scale, each scale in a subprocess of its own on its own database:
+    ``--scales 1,10`` (which), ``--url`` (a PostgreSQL database, replaced; default a temporary SQLite file per
+    scale); the subprocess (``--one N``) prints ``one(N)`` as JSON; ``report(result)`` prints a line per scale.
+    Returns the results, in scale order."""
+    import argparse
+    import json
+    import subprocess
+    import tempfile
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scales", default="1,10")
+    parser.add_argument("--url", default="", help="PostgreSQL database (replaced); default: a temporary SQLite file")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.one:
+        print(json.dumps(one(opts.one), ensure_ascii=False))
+        sys.exit(0)
+    if opts.url:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from run import ensure_pg_database
+
+        if not ensure_pg_database(opts.url):
+            sys.exit("PostgreSQL is needed")
+    results = []
+    with tempfile.TemporaryDirectory(prefix=f"zh-bench-{name}-") as tmp:
+        for scale in [int(s) for s in opts.scales.split(",")]:
+            url = opts.url or f"sqlite:///{tmp}/{name}-{scale}.sqlite3"
+            proc = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+                [sys.executable, script, "--one", str(scale)], env=os.environ | {"DATABASE_URL": url},
+                capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                sys.stderr.write(proc.stderr)
+                sys.exit(f"benchmark failed at scale {scale}")
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+            results.append(result)
+            report(result)
+    return results

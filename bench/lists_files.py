@@ -23,12 +23,8 @@ Without ``--url`` each scale runs on a temporary SQLite file. For scale s:
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -168,37 +164,19 @@ def _copy_cycle(source: Any, target: Any, scale: int, Task: Any, Milestone: Any,
     AnnualReview.objects.bulk_create(reviews, batch_size=1000)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scales", default="1,10")
-    parser.add_argument("--url", default="", help="PostgreSQL database (replaced); default: a temporary SQLite file")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    opts = parser.parse_args()
-    if opts.one:
-        print(json.dumps(one(opts.one), ensure_ascii=False))
-        return
-    if opts.url:
-        sys.path.insert(0, str(HERE))
-        from run import ensure_pg_database
+def _report(result: dict[str, Any]) -> None:
+    scale = result["scale"]
+    same = result.get("round_trip_equal")
+    print(f"scale {scale} ({result['vendor']}): setup {result['setup_s']} s; sheet {result['sheet_kb']} KB, "
+          f"{result['rows_in_sheet']:,} task rows"
+          + ("" if same is None else f"; the demo's export imports to the same list: {same}"), flush=True)
 
-        if not ensure_pg_database(opts.url):
-            sys.exit("PostgreSQL is needed")
-    results = []
-    with tempfile.TemporaryDirectory(prefix="zh-bench-lists-") as tmp:
-        for scale in [int(s) for s in opts.scales.split(",")]:
-            url = opts.url or f"sqlite:///{tmp}/lists-{scale}.sqlite3"
-            proc = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-                [sys.executable, __file__, "--one", str(scale)], env=os.environ | {"DATABASE_URL": url},
-                capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                sys.stderr.write(proc.stderr)
-                sys.exit(f"benchmark failed at scale {scale}")
-            result = json.loads(proc.stdout.strip().splitlines()[-1])
-            results.append(result)
-            same = result.get("round_trip_equal")
-            print(f"scale {scale} ({result['vendor']}): setup {result['setup_s']} s; sheet {result['sheet_kb']} KB, "
-                  f"{result['rows_in_sheet']:,} task rows"
-                  + ("" if same is None else f"; the demo's export imports to the same list: {same}"), flush=True)
+
+def main() -> None:
+    sys.path.insert(0, str(HERE))
+    from common import run_scales
+
+    results = run_scales(__file__, one, "lists", _report)
     print("\n| db | scale | what | ms | queries |")
     print("|---|---:|---|---:|---:|")
     for r in results:
