@@ -34,6 +34,7 @@ def routes(Route: Any) -> list[Any]:
     b = lambda o: {"pk": o["lp_brand"].pk}  # noqa: E731
     return [
         Route("lists:projects"),
+        Route("lists:projects_export"),
         Route("lists:project_new"),
         Route("lists:project_org_pick"),  # the create form's organisation picker (htmx)
         Route("lists:project", p),

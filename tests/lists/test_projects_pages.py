@@ -263,3 +263,26 @@ def test_editing_a_brand_keeps_its_projects_even_beyond_the_200_offered(client, 
         "name": brand.name, "slug": brand.slug, "org": w.community.pk, "summary": "改过的简介", "projects": [old.pk]})
     assert response.status_code == 302
     assert list(Brand.objects.get(pk=brand.pk).projects.values_list("pk", flat=True)) == [old.pk]
+
+
+def test_the_list_exports_its_filtered_rows_in_scope_to_xlsx(client, tree, django_assert_max_num_queries):
+    import io
+
+    from openpyxl import load_workbook
+
+    w = make_world(tree)
+    create(w.secretary, w.community, title="申报甲")
+    create(w.secretary, w.community, kind=ProjectKind.CLAIMED, title="认领乙")
+    create(w.other_secretary, w.tree.communities[2], title="别处丁")
+    client.force_login(w.secretary)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("lists:projects_export"), {"kind": "claimed"})
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    titles = [r[2] for r in rows[1:] if r[2]]
+    assert titles == ["认领乙"] and "书记认领" in rows[-1] and w.secretary.person.name in rows[-1]
+    every = load_workbook(io.BytesIO(client.get(reverse("lists:projects_export")).content)).active
+    titles = {r[2] for r in every.iter_rows(values_only=True)}
+    assert {"申报甲", "认领乙"} <= titles and "别处丁" not in titles
+    assert reverse("lists:projects_export") in client.get(reverse("lists:projects")).content.decode()

@@ -7,6 +7,7 @@ from . import views_projects as v
 urlpatterns: list[URLPattern] = [
     path("lists/projects/", v.project_list, name="projects"),
     path("lists/projects/new/", v.project_new, name="project_new"),
+    path("lists/projects/export.xlsx", v.project_export, name="projects_export"),
     path("lists/projects/pick-org/", v.org_pick, name="project_org_pick"),
     path("lists/projects/<int:pk>/", v.project_detail, name="project"),
     path("lists/projects/<int:pk>/edit/", v.project_edit, name="project_edit"),

@@ -29,6 +29,9 @@ from . import selectors_projects as selectors
 from .choices import ProjectKind, ProjectMove, ProjectState
 from .forms_projects import BrandForm, MoveForm, ProjectEditForm, ProjectForm
 
+EXPORT_MAX = 20_000
+EXPORT_HEADERS = ["年度", "类型", "项目名称", "实施单位", "认领书记", "领衔常委", "预算（万元）", "状态",
+                  "进入状态日期", "实施成效"]
 PAGE_SIZE = 50
 
 
@@ -53,6 +56,25 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "section": "projects", "page": page, "query": filter_query(request), "f": f,
         "kinds": ProjectKind.choices, "states": ProjectState.choices,
         "can_create": selectors.may_create(user), "can_brand": has_perm(user, Perm.LIST_CONFIGURE)})
+
+
+@login_required
+def project_export(request: HttpRequest) -> HttpResponse:
+    """项目清单.xlsx: the list page's rows (its filters, the user's scope), at most ``EXPORT_MAX``; one query."""
+    from django.utils import timezone
+
+    from zongheng.core.exports import xlsx_response
+
+    user = request.user
+    _require_view(user)
+    kinds, states = dict(ProjectKind.choices), dict(ProjectState.choices)
+    rows = selectors.project_list(user, selectors.filters(request.GET)).select_related(None).values_list(
+        "year", "kind", "title", "org__name", "secretary__name", "lead__name", "budget", "state", "state_since",
+        "outcome")[:EXPORT_MAX]
+    return xlsx_response("项目清单.xlsx", "项目清单", EXPORT_HEADERS, (
+        [year, kinds.get(kind, kind), title, org, secretary or "", lead or "", budget, states.get(state, state),
+         timezone.localtime(since).strftime("%Y-%m-%d"), outcome]
+        for year, kind, title, org, secretary, lead, budget, state, since, outcome in rows))
 
 
 @login_required
