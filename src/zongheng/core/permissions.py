@@ -39,10 +39,15 @@ class Perm(models.TextChoices):
     MEMBER_CHANGE = "member.change", "确认报到、组织活动和确认出勤、审核积分申报、发起认领"
     MEMBER_VISIT = "member.visit", "记录民情日记"
     MEMBER_CONFIGURE = "member.configure", "配置积分规则、年度积分结算"
-    LIST_VIEW = "list.view", "查看任务清单和项目清单"
+    LIST_VIEW = "list.view", "查看任务清单、项目清单和保障清单"
     LIST_REPORT = "list.report", "报送月度进展、提交佐证、申报和推进党建项目"
     LIST_REVIEW = "list.review", "审核月度进展、季度调度、年度述评、审批和评估项目"
-    LIST_CONFIGURE = "list.configure", "导入和分解任务清单、命名党建品牌"
+    LIST_CONFIGURE = "list.configure", "导入和分解任务清单、命名党建品牌、配置标准化建设标准"
+    EVAL_RUN = "evaluation.run", "组织述职评议（双述双评、每月一评）、录入纸质评分"
+    INSPECT_RUN = "inspection.run", "组织巡查、登记问题和整改事项、核验整改"
+    FUNDS_MANAGE = "funds.manage", "编制和分配党建经费、登记支出、办公用房和工作者报酬"
+    STANDARD_ASSESS = "standard.assess", "标准化建设评分（人工评分指标）"
+    CADRE_RECORD = "cadre.record", "评选月度干部之星、记录提拔重用"
 
 
 class Role(models.TextChoices):
@@ -62,15 +67,18 @@ _LINKAGE = {Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, Perm.NOTIC
 _COBUILD = {Perm.COBUILD_VIEW, Perm.COBUILD_CHANGE, Perm.COBUILD_PROGRESS}
 _MEMBERS = {Perm.MEMBER_VIEW, Perm.MEMBER_CHANGE, Perm.MEMBER_VISIT}
 _LISTS = {Perm.LIST_VIEW, Perm.LIST_REPORT, Perm.LIST_REVIEW}
+# 保障清单 and 标准化建设: the organisation that runs an evaluation round, an inspection, the funds or a score card.
+_ASSURE = {Perm.EVAL_RUN, Perm.INSPECT_RUN, Perm.FUNDS_MANAGE, Perm.STANDARD_ASSESS}
 _MANAGE = {
     Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
     Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE, *_COBUILD, *_MEMBERS,
-    *_LISTS,
+    *_LISTS, *_ASSURE,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.ORG_DEPT: frozenset(_MANAGE | {Perm.DEMAND_CONFIGURE, Perm.MEETING_CONFIGURE, Perm.COBUILD_CONFIGURE,
-                                Perm.MEMBER_CONFIGURE, Perm.LIST_CONFIGURE, Perm.POST_GRANT_PLATFORM}),
+                                Perm.MEMBER_CONFIGURE, Perm.LIST_CONFIGURE, Perm.CADRE_RECORD,
+                                Perm.POST_GRANT_PLATFORM}),
     Role.SECRETARY: frozenset(_MANAGE),
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
     Role.COMMITTEE_MEMBER: frozenset(
