@@ -55,6 +55,7 @@ def test_a_resident_reports_a_broken_lamp_and_rates_the_grid_leaders_answer_with
     staff.goto(live_server.url + "/demands/")
     staff.get_by_role("link", name=demand.ref).click()
     staff.get_by_role("button", name="接单").click()
+    staff.locator("summary", has_text="答复").click()  # the answer's form loads when its card is opened
     staff.get_by_label(re.compile("答复内容")).fill("已联系电工，路灯今天下午修好了，感谢您的反映。")
     staff.get_by_role("button", name="答复", exact=True).click()
     expect(staff.get_by_text("已答复").first).to_be_visible()

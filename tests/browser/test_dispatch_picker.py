@@ -30,6 +30,8 @@ def test_the_whistle_picker_filters_and_keeps_ticks_and_the_phone_is_revealed_by
     tree, demand = _world()
     login(page, live_server, "zhou", TEST_PASSWORD)
     page.goto(f"{live_server.url}/demands/{demand.pk}/")
+    assert page.locator("input[name='whistle-note']").count() == 0  # no form before its card is opened
+    page.locator("summary", has_text="吹哨").click()
     search = page.get_by_label("报到单位（可多选，输入名称搜索）")
     expect(search).to_be_visible()
     assert page.locator("input[name='whistle-orgs']").count() == 0  # nothing loaded before it is asked for

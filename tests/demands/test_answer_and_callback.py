@@ -31,7 +31,7 @@ def test_an_over_long_answer_keeps_the_text_and_says_the_limit_in_plain_words(cl
     assert "确保" not in html and "variable" not in html
     assert Demand.objects.get(pk=demand.pk).answer == ""
     # The textarea has no maxlength (a browser would cut a pasted text silently); the limit is said instead.
-    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    page = client.get(reverse("demands:detail", args=[demand.pk]), {"form": "answer"}).content.decode()
     assert 'name="answer-answer"' in page and "最多 4000 个字" in page
     assert not [t for t in page.split("<textarea")[1:] if "maxlength" in t.split(">")[0]]
 

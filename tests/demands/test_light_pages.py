@@ -98,7 +98,7 @@ def test_a_demands_page_stays_the_same_size_and_runs_the_same_queries_on_a_tree_
     client.force_login(district_user)
     url = reverse("demands:detail", args=[demand.pk])
     size, queries, html = measure(client, url)
-    assert 'action="' + reverse("demands:act", args=[demand.pk, "whistle"]) + '"' in html  # the district dispatches
+    assert 'data-action="whistle"' in html  # the district dispatches (its form loads when opened)
     grown = grow_tree(world)
     more_demands(world, 30)
     size10, queries10, html = measure(client, url)
@@ -112,8 +112,11 @@ def test_a_demands_page_renders_only_the_forms_of_the_actions_the_viewer_can_tak
     client.force_login(world.grid_leader)
     html = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
     forms = set(re.findall(r'action="/demands/\d+/act/([a-z]+)/"', html))
-    assert forms == {"accept", "return", "escalate"}
+    cards = set(re.findall(r'data-action="([a-z]+)"', html))
+    assert forms == {"accept"}  # a form with nothing to fill in is its button; the others load when opened
+    assert cards == {"return", "escalate"}
     assert reverse("demands:pick_for", args=[demand.pk, "assign"]) not in html  # no dispatch right, no picker
+    assert "<textarea" not in html  # no form is rendered that the viewer has not opened
     client.force_login(world.other_community_secretary)  # outside the demand's scope: the page is not found
     assert client.get(reverse("demands:detail", args=[demand.pk])).status_code == 404
 
@@ -274,3 +277,22 @@ def test_the_station_and_listening_forms_pick_their_organisation_on_demand(clien
     outside = next(g for g in world.tree.grids if not g.path.startswith(community.path))
     picked = client.get(reverse("demands:pick"), {"kind": kind, "pick_q": outside.name}).content.decode()
     assert f'value="{outside.pk}"' not in picked
+
+
+def test_an_action_card_loads_its_form_and_a_stale_or_foreign_one_loads_a_notice_never_the_form(client, world):
+    demand, _ = world.submit()
+    client.force_login(world.grid_leader)
+    url = reverse("demands:detail", args=[demand.pk])
+    partial = client.get(url, {"form": "return"}, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and "<html" not in partial.content.decode()
+    assert 'name="return-reason"' in partial.content.decode()
+    assert 'action="' + reverse("demands:act", args=[demand.pk, "return"]) + '"' in partial.content.decode()
+    # Without script the card's link shows the whole page with that form open.
+    page = client.get(url, {"form": "return"}).content.decode()
+    assert "<html" in page and 'name="return-reason"' in page and 'name="escalate-reason"' not in page
+    # An action the grid leader may not take (dispatch), or one the demand has moved past: a notice, no form.
+    for name in ("assign", "answer", "nonsense"):
+        html = client.get(url, {"form": name}, HTTP_HX_REQUEST="true").content.decode()
+        assert "此项办理现在不可用" in html and "<form" not in html
+    client.force_login(world.other_community_secretary)  # outside the demand's scope: not found, as the page
+    assert client.get(url, {"form": "return"}, HTTP_HX_REQUEST="true").status_code == 404

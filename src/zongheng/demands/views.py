@@ -11,6 +11,7 @@ import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms as djforms
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from zongheng.core.access import has_perm, in_scope, require
@@ -73,6 +75,7 @@ FORMS: dict[str, type[djforms.Form]] = {
     "accept": VersionForm, "start": NoteForm, "answer": AnswerForm, "return": ReasonForm, "escalate": ReasonForm,
     "assign": AssignForm, "whistle": WhistleForm, "reject": ReasonForm, "merge": MergeForm, "report": ReportForm,
 }
+ONE_BUTTON = (VersionForm,)  # nothing to fill in: the form is its button, shown on the page
 HINTS = {
     "return": "退回给上级组织重新派单，请说明理由",
     "escalate": "超出本级办理能力时上报上级组织",
@@ -244,20 +247,38 @@ def _demand(user: Any, pk: int) -> Demand:
     return get_object_or_404(qs, pk=pk)
 
 
-def _action_forms(user: Any, demand: Demand, names: list[str]) -> list[dict[str, Any]]:
+def _action_forms(user: Any, demand: Demand, names: list[str], opened: set[str]) -> list[dict[str, Any]]:
+    """The action cards of the detail page. A form is built only for the actions in ``opened`` (asked for with
+    ``?form=``, or shown again with its errors) and for those with nothing to fill in (接单: one button); the
+    others are cards that load their form on demand (``_action_form_partial``), so a page renders no form its
+    viewer does not open (issue 14, item 1)."""
     initial = {"version": demand.version}
     out = []
     for name in names:
         cls = FORMS[name]
-        kw: dict[str, Any] = {"initial": initial, "prefix": name}
-        if cls is AssignForm:
-            kw.update(user=user, pick_url=reverse("demands:pick_for", args=[demand.pk, "assign"]))
-        elif cls is WhistleForm:
-            # The page shows a picker (pick_for lists the targets on demand); the targets are read when the
-            # form is posted (_run), not to render it.
-            kw.update(targets=Org.objects.none(), pick_url=reverse("demands:pick_for", args=[demand.pk, "whistle"]))
-        out.append({"name": name, "label": TRANSITIONS[name][2], "hint": HINTS.get(name, ""), "form": cls(**kw)})
+        entry: dict[str, Any] = {"name": name, "label": TRANSITIONS[name][2], "hint": HINTS.get(name, ""),
+                                 "load_url": f"{_detail_url(demand)}?{urlencode({'form': name})}", "form": None}
+        if name in opened or cls in ONE_BUTTON:
+            kw: dict[str, Any] = {"initial": initial, "prefix": name}
+            if cls is AssignForm:
+                kw.update(user=user, pick_url=reverse("demands:pick_for", args=[demand.pk, "assign"]))
+            elif cls is WhistleForm:
+                # The page shows a picker (pick_for lists the targets on demand); the targets are read when the
+                # form is posted (_run), not to render it.
+                kw.update(targets=Org.objects.none(),
+                          pick_url=reverse("demands:pick_for", args=[demand.pk, "whistle"]))
+            entry["form"] = cls(**kw)
+        out.append(entry)
     return out
+
+
+def _action_form_partial(request: HttpRequest, demand: Demand, name: str) -> HttpResponse:
+    """One action's form, asked for by its card on the detail page (htmx); an action the viewer can no longer
+    take (the demand moved on since the page was shown) answers a notice in its place, never the form."""
+    if name not in allowed_actions(request.user, demand):
+        return render(request, "demands/_action_gone.html", {"demand": demand})
+    entry = _action_forms(request.user, demand, [name], {name})[0]
+    return render(request, "demands/_action_form.html", {"demand": demand, **entry})
 
 
 class FormInvalid(Exception):
@@ -272,11 +293,18 @@ class FormInvalid(Exception):
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     require(user, Perm.DEMAND_VIEW)
-    return _detail_page(request, _demand(user, pk))
+    demand = _demand(user, pk)
+    asked = str(request.GET.get("form") or "")
+    if asked and request.headers.get("HX-Request") == "true":
+        response = _action_form_partial(request, demand, asked)
+    else:
+        response = _detail_page(request, demand, opened={asked})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms.Form] | None = None,
-                 status: int = 200, revealed_phone: str = "") -> HttpResponse:
+                 status: int = 200, revealed_phone: str = "", opened: set[str] | None = None) -> HttpResponse:
     """The detail page; ``bound`` (action name, form) replaces that action's empty form, errors and text kept."""
     user = request.user
     summons = list(demand.summons.select_related("org", "requested_by").order_by("requested_at", "id"))
@@ -285,7 +313,8 @@ def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms
         for s in _reportable(user, demand, summons)
     ]
     now = timezone.now()
-    forms = _action_forms(user, demand, allowed_actions(user, demand))
+    opened = set(opened or ()) | ({bound[0]} if bound is not None else set())
+    forms = _action_forms(user, demand, allowed_actions(user, demand), opened)
     if bound is not None:
         for f in forms:
             if f["name"] == bound[0]:
