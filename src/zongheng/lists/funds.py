@@ -26,6 +26,7 @@ from zongheng.orgs.models import Org
 from .models_funds import BudgetLine, FundAllocation, FundSpending, OfficeSpace, PayReference, SpaceStandard, WorkerPay
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 COMMUNITY = "community"
 NO_RECORDS = "暂无记录"
 
@@ -141,19 +142,20 @@ def children(parent_path: str, year: int, child_paths: list[str] | None = None, 
 
     def grouped(qs: QuerySet[Any], path_field: str) -> list[tuple[str, Decimal]]:
         qs = qs.annotate(_len=Length(path_field)).filter(_len__gte=n)
-        return list(qs.annotate(head=Substr(path_field, 1, n)).values("head").annotate(s=Sum("amount"))
-                    .values_list("head", "s"))
+        rows = (qs.annotate(head=Substr(path_field, 1, n)).values("head").annotate(s=Sum("amount"))
+                .values_list("head", "s"))
+        return [(head, Decimal(s or 0).quantize(CENT)) for head, s in rows]
 
     prefix = {"org_path__startswith": parent_path}
     for head, s in grouped(BudgetLine.objects.filter(year=year, **prefix), "org_path"):
-        out.setdefault(head, Subtree()).budget = Decimal(s or 0)
+        out.setdefault(head, Subtree()).budget = s
     # From above: the giver is outside the child's subtree (allocations go down, so: a shorter path).
     inflow = (FundAllocation.objects.filter(year=year, receiver_path__startswith=parent_path)
               .annotate(_glen=Length("giver_path")).filter(_glen__lt=n))
     for head, s in grouped(inflow, "receiver_path"):
-        out.setdefault(head, Subtree()).inflow = Decimal(s or 0)
+        out.setdefault(head, Subtree()).inflow = s
     for head, s in grouped(FundSpending.objects.filter(year=year, **prefix), "org_path"):
-        out.setdefault(head, Subtree()).spent = Decimal(s or 0)
+        out.setdefault(head, Subtree()).spent = s
     if child_paths is not None:
         return {p: out[p] for p in child_paths}
     return out

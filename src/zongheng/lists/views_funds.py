@@ -214,7 +214,10 @@ def receiver_pick(request: HttpRequest) -> HttpResponse:
 
     user = request.user
     sel.require_view(user)
-    giver = sel.org_for(user, request.GET.get("giver"))
+    raw = request.GET.get("giver")
+    giver = sel.org_for(user, raw) if raw else sel.top_org(user)
+    if giver is None:
+        raise PermissionDenied("您没有此项权限")
     _require_manage(user, giver)
     return render_pick(request, sel.receiver_choices(user, giver), name="receiver", multiple=False)
 
