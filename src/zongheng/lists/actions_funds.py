@@ -98,6 +98,15 @@ def lock_account(org: Org, year: int) -> FundAccount:
     return FundAccount.objects.select_for_update().get(pk=acc.pk)
 
 
+def _snap(row: Any, fields: list[str]) -> dict[str, Any]:
+    """The audit snapshot, a file by its stored name."""
+    out = audit.snapshot(row, [f for f in fields if f not in ("voucher", "evidence")])
+    for name in ("voucher", "evidence"):
+        if name in fields:
+            out[name] = getattr(row, name).name or ""
+    return out
+
+
 def _yuan(amount: Decimal) -> str:
     return f"{amount:,.2f} 元"
 
@@ -218,7 +227,7 @@ def do_spend(user: Any, org: Org, amount: Any, spent_on: Any, purpose: Any, vouc
     if voucher:
         row.voucher = voucher
     row.save()
-    audit.record(user, "lists.fund_spend", row, after=audit.snapshot(row, SPENDING_FIELDS))
+    audit.record(user, "lists.fund_spend", row, after=_snap(row, SPENDING_FIELDS))
     return row
 
 
@@ -239,7 +248,7 @@ def do_reverse_spending(user: Any, row: FundSpending, reason: Any, *, today: dt.
         org=row.org, org_path=row.org_path, year=row.year,
         spent_on=max(today, row.spent_on) if today.year == row.year else row.spent_on, amount=-row.amount,
         purpose=f"冲销：{reason}", reverses=row, created_by=_by(user))
-    audit.record(user, "lists.fund_spending_reverse", back, after=audit.snapshot(back, SPENDING_FIELDS))
+    audit.record(user, "lists.fund_spending_reverse", back, after=_snap(back, SPENDING_FIELDS))
     return back
 
 
@@ -258,14 +267,14 @@ def do_record_space(user: Any, org: Org, area: Any, measured_on: Any, note: Any 
     day = _date(measured_on, "测量日期", today)
     note = _text(note, "说明", 200)
     row = OfficeSpace.objects.select_for_update().filter(org=org, year=day.year).first()
-    before = audit.snapshot(row, SPACE_FIELDS) if row else None
+    before = _snap(row, SPACE_FIELDS) if row else None
     if row is None:
         row = OfficeSpace(org=org, org_path=org.path, year=day.year)
     row.area, row.measured_on, row.note, row.recorded_by = area, day, note, _by(user)
     if evidence:
         row.evidence = evidence
     row.save()
-    audit.record(user, "lists.space_record", row, before=before, after=audit.snapshot(row, SPACE_FIELDS))
+    audit.record(user, "lists.space_record", row, before=before, after=_snap(row, SPACE_FIELDS))
     return row
 
 
