@@ -11,6 +11,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import module_transaction
 from tests.lists.factories_funds import funds_world, random_ledger
@@ -20,7 +21,7 @@ from zongheng.lists.models_funds import BudgetLine, FundAllocation, FundSpending
 
 SEED = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).randrange(1, 10**6)
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 API = "/api/v1/lists/funds"
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from tests.factories import ensure_levels, module_transaction
 from tests.lists.factories_funds import ensure_standard
@@ -23,7 +24,7 @@ from zongheng.lists.models_funds import BudgetLine, FundAllocation, FundSpending
 from zongheng.orgs.models import Org
 
 SEED = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).randrange(1, 10**6)
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 pytestmark = pytest.mark.django_db
 
 

@@ -5,7 +5,6 @@ names, the configuration, the export and the hub's section. One shared ledger pe
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import random
@@ -14,10 +13,11 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.factories import module_transaction
-from tests.lists.factories_funds import YEAR, funds_world, random_ledger
+from tests.lists.factories_funds import funds_world, random_ledger
 from zongheng.core.models import AuditLog
 from zongheng.lists import actions_funds as actions
 from zongheng.lists import funds
@@ -25,7 +25,7 @@ from zongheng.lists.models_funds import BudgetLine, FundAllocation, FundSpending
 
 SEED = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).randrange(1, 10**6)
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture(scope="module")
