@@ -212,3 +212,13 @@ def test_the_hub_shows_this_years_budget_and_spent_share(client, w):
     text = client.get(reverse("lists:home")).content.decode()
     assert "财政保障" in text
     assert f"{funds.budget(w.tree.district.path, TODAY.year):,.2f}" in text
+
+
+def test_a_voucher_that_is_not_a_document_or_an_image_is_refused_and_nothing_is_written(client, w):
+    client.force_login(w.community)
+    before = FundSpending.objects.count()
+    page = client.post(_url("lists:funds_spend", w.tree.communities[0]), {
+        "amount": "10", "spent_on": TODAY.isoformat(), "purpose": "活动",
+        "voucher": SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")})
+    assert page.status_code == 400 and "凭证须为 PDF、图片、Word 或 Excel 文件" in page.content.decode()
+    assert FundSpending.objects.count() == before

@@ -29,6 +29,7 @@ from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Level, Org
 
 from . import funds
+from .actions_tasks import _check_upload as check_upload
 from . import selectors_funds as sel
 from .models_funds import (
     BudgetCategory,
@@ -225,6 +226,7 @@ def do_spend(user: Any, org: Org, amount: Any, spent_on: Any, purpose: Any, vouc
     row = FundSpending(org=org, org_path=org.path, year=day.year, spent_on=day, amount=amount, purpose=purpose,
                        created_by=_by(user))
     if voucher:
+        check_upload(voucher, "凭证")
         row.voucher = voucher
     row.save()
     audit.record(user, "lists.fund_spend", row, after=_snap(row, SPENDING_FIELDS))
@@ -272,6 +274,7 @@ def do_record_space(user: Any, org: Org, area: Any, measured_on: Any, note: Any 
         row = OfficeSpace(org=org, org_path=org.path, year=day.year)
     row.area, row.measured_on, row.note, row.recorded_by = area, day, note, _by(user)
     if evidence:
+        check_upload(evidence, "佐证附件")
         row.evidence = evidence
     row.save()
     audit.record(user, "lists.space_record", row, before=before, after=_snap(row, SPACE_FIELDS))
