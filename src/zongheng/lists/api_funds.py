@@ -75,7 +75,7 @@ class FundsChildPage(Schema):
     items: list[FundsChildOut]
 
 
-class BudgetLineOut(Schema):
+class FundsBudgetLineOut(Schema):
     id: int
     org: OrgRef
     year: int
@@ -85,7 +85,7 @@ class BudgetLineOut(Schema):
     note: str
 
 
-class BudgetLineIn(Schema):
+class FundsBudgetLineIn(Schema):
     org: int = Field(ge=1, le=MAX_ID, description="预算单位 id（区或市级组织）")
     year: int = Field(ge=2000, le=2100)
     category: Literal["site", "work", "pay", "project", "activity", "other"]
@@ -149,13 +149,13 @@ class FundSpendingIn(Schema):
     purpose: Text200
 
 
-class SpaceRowOut(Schema):
+class FundsSpaceRowOut(Schema):
     org: OrgRef
     area: Decimal | None = Field(description="面积（平方米）；未登记为空")
     meets: bool
 
 
-class SpaceOut(Schema):
+class FundsSpaceOut(Schema):
     org: OrgRef
     year: int
     standard: Decimal | None = Field(description="社区办公用房最低面积（平方米）")
@@ -167,17 +167,17 @@ class SpaceOut(Schema):
     count: int
     limit: int
     offset: int
-    items: list[SpaceRowOut]
+    items: list[FundsSpaceRowOut]
 
 
-class SpaceIn(Schema):
+class FundsSpaceIn(Schema):
     org: int = Field(ge=1, le=MAX_ID, description="社区 id")
     area: Annotated[Decimal, Field(gt=0, le=Decimal("999999.99"), decimal_places=2)]
     measured_on: Day
     note: Annotated[str, Field(max_length=200, pattern=NO_NUL)] = ""
 
 
-class SpaceRecordOut(Schema):
+class FundsSpaceRecordOut(Schema):
     id: int
     org: OrgRef
     year: int
@@ -185,7 +185,7 @@ class SpaceRecordOut(Schema):
     measured_on: dt.date
 
 
-class PayRowOut(Schema):
+class FundsPayRowOut(Schema):
     org: OrgRef
     headcount: int
     average: Decimal
@@ -193,7 +193,7 @@ class PayRowOut(Schema):
     rank: int
 
 
-class PayOut(Schema):
+class FundsPayOut(Schema):
     org: OrgRef
     year: int
     city: str | None
@@ -204,10 +204,10 @@ class PayOut(Schema):
     count: int
     limit: int
     offset: int
-    items: list[PayRowOut]
+    items: list[FundsPayRowOut]
 
 
-class PayIn(Schema):
+class FundsPayIn(Schema):
     org: int = Field(ge=1, le=MAX_ID, description="社区 id")
     year: int = Field(ge=2000, le=2100)
     worker_name: Annotated[str, Field(min_length=1, max_length=50, pattern=NO_NUL)]
@@ -215,7 +215,7 @@ class PayIn(Schema):
     annual_pay: Annotated[Decimal, Field(gt=0, le=Decimal("9999999.99"), decimal_places=2)]
 
 
-class WorkerPayOut(Schema):
+class FundsWorkerPayOut(Schema):
     id: int
     org: OrgRef
     year: int
@@ -224,16 +224,16 @@ class WorkerPayOut(Schema):
     annual_pay: Decimal
 
 
-class ThreeFigureOut(Schema):
+class FundsThreeFigureOut(Schema):
     label: str
     value: Decimal | None = Field(description="百分比；没有记录能说明的为空")
     note: str
 
 
-class ThreeOut(Schema):
+class FundsThreeOut(Schema):
     org: OrgRef
     year: int
-    figures: list[ThreeFigureOut]
+    figures: list[FundsThreeFigureOut]
 
 
 # ---------------------------------------------------------------- helpers
@@ -301,7 +301,7 @@ def funds_children(request: HttpRequest, org: int | None = OrgQ, year: int | Non
             "items": [{"org": _ref(k), "figures": _sub(roll[k.path])} for k in kids]}
 
 
-@router.get("/lists/funds/three", response={200: ThreeOut, **ONE},
+@router.get("/lists/funds/three", response={200: FundsThreeOut, **ONE},
             summary="三增三减：增报酬、增空间有记录可算；增权力、减负、减压、减责没有记录时为空")
 def funds_three(request: HttpRequest, org: int | None = OrgQ, year: int | None = YearQ) -> Any:
     _, target, year = _view(request, org, year)
@@ -313,16 +313,16 @@ def funds_three(request: HttpRequest, org: int | None = OrgQ, year: int | None =
 # ---------------------------------------------------------------- budget
 
 
-@router.get("/lists/funds/budget", response={200: list[BudgetLineOut], **ONE}, summary="单位的年度预算明细")
+@router.get("/lists/funds/budget", response={200: list[FundsBudgetLineOut], **ONE}, summary="单位的年度预算明细")
 def budget_lines(request: HttpRequest, org: int | None = OrgQ, year: int | None = YearQ) -> Any:
     user, target, year = _view(request, org, year)
     rows = BudgetLine.objects.restrict(user).filter(org_path=target.path, year=year).select_related("org")
     return [_line(b) for b in rows.order_by("category")[:50]]
 
 
-@router.post("/lists/funds/budget", response={200: BudgetLineOut, 204: None, **CREATE},
+@router.post("/lists/funds/budget", response={200: FundsBudgetLineOut, 204: None, **CREATE},
              summary="编制预算：设置区级年度预算的一个类别（金额为 0 删除该类别；仅区委组织部）")
-def set_budget(request: HttpRequest, payload: BudgetLineIn) -> Any:
+def set_budget(request: HttpRequest, payload: FundsBudgetLineIn) -> Any:
     user = _user(request)
     _require_manage_any(user)
     org = sel.resolve_budget_org(user, payload.org)
@@ -425,7 +425,7 @@ def reverse_spending(request: HttpRequest, payload: FundReverseIn, id: int = Pat
 # ---------------------------------------------------------------- space and pay
 
 
-@router.get("/lists/funds/space", response={200: SpaceOut, **ONE},
+@router.get("/lists/funds/space", response={200: FundsSpaceOut, **ONE},
             summary="社区办公用房：各社区面积与标准、达标社区占比、较上年增长")
 def get_space(request: HttpRequest, org: int | None = OrgQ, year: int | None = YearQ, limit: int = Limit,
               offset: int = Offset) -> Any:
@@ -439,9 +439,9 @@ def get_space(request: HttpRequest, org: int | None = OrgQ, year: int | None = Y
             "offset": offset, "items": [{"org": _ref(r.org), "area": r.area, "meets": r.meets} for r in rows]}
 
 
-@router.post("/lists/funds/space", response={201: SpaceRecordOut, **CREATE},
+@router.post("/lists/funds/space", response={201: FundsSpaceRecordOut, **CREATE},
              summary="登记社区办公用房面积（每年一条，再次登记覆盖当年的）")
-def record_space(request: HttpRequest, payload: SpaceIn) -> Any:
+def record_space(request: HttpRequest, payload: FundsSpaceIn) -> Any:
     user = _user(request)
     _require_manage_any(user)
     org = sel.resolve_community(user, payload.org)
@@ -450,7 +450,7 @@ def record_space(request: HttpRequest, payload: SpaceIn) -> Any:
                         "measured_on": row.measured_on})
 
 
-@router.get("/lists/funds/pay", response={200: PayOut, **ONE},
+@router.get("/lists/funds/pay", response={200: FundsPayOut, **ONE},
             summary="社区工作者报酬：各社区人均年报酬、与全市参考之比、在本级范围内的排名")
 def get_pay(request: HttpRequest, org: int | None = OrgQ, year: int | None = YearQ, limit: int = Limit,
             offset: int = Offset) -> Any:
@@ -470,9 +470,9 @@ def get_pay(request: HttpRequest, org: int | None = OrgQ, year: int | None = Yea
                       for r in page]}
 
 
-@router.post("/lists/funds/pay", response={201: WorkerPayOut, **CREATE},
+@router.post("/lists/funds/pay", response={201: FundsWorkerPayOut, **CREATE},
              summary="登记一名社区工作者的岗位和年报酬（同名再次登记为修改）")
-def record_pay(request: HttpRequest, payload: PayIn) -> Any:
+def record_pay(request: HttpRequest, payload: FundsPayIn) -> Any:
     user = _user(request)
     _require_manage_any(user)
     org = sel.resolve_community(user, payload.org)
@@ -481,7 +481,7 @@ def record_pay(request: HttpRequest, payload: PayIn) -> Any:
                         "post": row.post, "annual_pay": row.annual_pay})
 
 
-@router.get("/lists/funds/pay/{id}", response={200: WorkerPayOut, **ONE}, summary="一名社区工作者的报酬记录")
+@router.get("/lists/funds/pay/{id}", response={200: FundsWorkerPayOut, **ONE}, summary="一名社区工作者的报酬记录")
 def get_pay_row(request: HttpRequest, id: int = PathId) -> Any:
     user = _user(request)
     sel.require_view(user)
