@@ -105,6 +105,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "query": filter_query(request), "q": _q(org, year), "q_prev": _q(org, year - 1), "q_next": _q(org, year + 1),
         "parent": sel.orgs_in_scope(user).filter(path=_parent_path(org)).first() if org.depth > 1 else None,
         "can_manage": sel.may_manage(user, org), "can_budget": sel.may_budget(user, org),
+        "can_allocate": sel.may_manage(user, org) and sel.receiver_choices(user, org).exists(),
         "can_configure": sel.may_configure(user), "is_community": org.level.code == sel.COMMUNITY,
     })
 
