@@ -29,8 +29,8 @@ from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Level, Org
 
 from . import funds
-from .actions_tasks import _check_upload as check_upload
 from . import selectors_funds as sel
+from .actions_tasks import _check_upload as check_upload
 from .models_funds import (
     BudgetCategory,
     BudgetLine,
