@@ -65,7 +65,8 @@ def require_view(user: Any) -> None:
 
 
 def may_create(user: Any) -> bool:
-    return has_perm(user, Perm.INSPECT_RUN)
+    """inspection.run on a district or street (a community does not organise rounds)."""
+    return has_perm(user, Perm.INSPECT_RUN) and organiser_choices(user).exists()
 
 
 def may_run(user: Any, rnd: InspectionRound) -> bool:
