@@ -111,7 +111,7 @@ class TargetForm(forms.Form):
 
 class ItemForm(forms.Form):
     title = PlainCharField(label="整改事项", max_length=200)
-    org = ResolvedChoiceField(label="整改责任单位", help_text="被巡查组织或其下级")
+    org = ResolvedChoiceField(label="整改责任单位")
     responsible = PersonField(label="整改责任人", error_messages={"required": "请选择整改责任人"})
     due_on = forms.DateField(label="整改时限", widget=forms.DateInput(attrs={"type": "date"}))
 
