@@ -121,12 +121,13 @@ def _round(r: InspectionRound) -> dict[str, Any]:
             "state_label": RoundState(r.state).label}
 
 
-def _rect(user: Any, r: Rectification, today: dt.date, reporter: int | None = None) -> dict[str, Any]:
+def _rect(user: Any, r: Rectification, today: dt.date, reporter: int | None = None,
+          teams: frozenset[int] | None = None) -> dict[str, Any]:
     return {"id": r.pk, "round": r.round_id, "target": r.target_id, "finding": r.finding_id, "title": r.title,
             "org": _ref(r.org), "responsible": {"id": r.responsible.pk, "name": r.responsible.name},
             "due_on": r.due_on, "overdue": sel.is_overdue(r, today), "state": r.state,
             "state_label": RectState(r.state).label, "closed_on": r.closed_on,
-            "moves": [m for m, _ in sel.rect_moves(user, r, reporter)]}
+            "moves": [m for m, _ in sel.rect_moves(user, r, reporter, teams)]}
 
 
 def _detail(user: Any, pk: int) -> dict[str, Any]:
@@ -207,8 +208,9 @@ def list_rectifications(
     today = timezone.localdate()
     f = sel.RectFilters(state=state or "", round=round, overdue=overdue, mine=mine)
     qs = sel.rect_list(user, f, today)
+    teams = sel.team_ids(user)
     return {"count": qs.count(), "limit": limit, "offset": offset,
-            "items": [_rect(user, r, today) for r in qs[offset:offset + limit]]}
+            "items": [_rect(user, r, today, teams=teams) for r in qs[offset:offset + limit]]}
 
 
 @router.get("/lists/rectifications/{id}", response={200: InspRectDetailOut, **ONE},

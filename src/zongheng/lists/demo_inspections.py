@@ -212,15 +212,15 @@ def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str]
         pairs = _plan(book, w, rnd, people, targets, started - dt.timedelta(days=10))
         new = _findings(book, w, rnd, pairs, start, (30, 75))
         last = started
-        for i in new:
+        for n, i in enumerate(new):
             rect = book.rects[i]
             due = at(rect.due_on, 17, 0)
-            late = rng.random() < 0.2
+            late = n == 0 or rng.random() < 0.2  # the first one late, the second returned, the others by chance
             report_at = due + dt.timedelta(days=rng.randint(3, 25)) if late else due - dt.timedelta(
                 days=rng.randint(1, 20))
             report_at = max(report_at, rect.created_at + dt.timedelta(days=2))
             moves = [(RectMove.REPORT, report_at)]
-            if rng.random() < 0.15:  # returned once, then reported again
+            if n == 1 or rng.random() < 0.15:  # returned once, then reported again
                 back = report_at + dt.timedelta(days=rng.randint(2, 6))
                 again = back + dt.timedelta(days=rng.randint(3, 12))
                 moves += [(RectMove.RETURN, back), (RectMove.REPORT, again)]
@@ -256,7 +256,16 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
     pairs = _plan(book, w, rnd, people, [street, community, *others[:2], *rng.sample(far, min(4, len(far)))],
                   at(start, 9, 0) - dt.timedelta(days=10))
     new = _findings(book, w, rnd, pairs, start, (20, 90))
-    for i in new:  # where each item stands today, by its deadline
+    # Every kind of live work at least once, the home community's first: one item due soon, one overdue, one
+    # report waiting for verification longer than allowed; the others stand where the dice put them.
+    new.sort(key=lambda i: (book.rects[i].org_id != community.pk, not book.rects[i].org_path.startswith(street.path)))
+    forced = dict(zip(new[:3], ("soon", "overdue", "waiting"), strict=False))
+    for i, kind in forced.items():
+        rect = book.rects[i]
+        rect.due_on = today + dt.timedelta(days={"soon": 6, "overdue": -9, "waiting": 25}[kind])
+        if kind == "waiting":
+            _walk(book, w, i, [(RectMove.REPORT, max(now - dt.timedelta(days=13), rect.created_at))])
+    for i in new[3:]:  # where each item stands today, by its deadline
         rect = book.rects[i]
         due = at(rect.due_on, 17, 0)
         roll = rng.random()

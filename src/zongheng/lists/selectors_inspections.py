@@ -74,10 +74,16 @@ def may_run(user: Any, rnd: InspectionRound) -> bool:
     return bool(user and user.is_authenticated) and in_scope(user, Perm.INSPECT_RUN, rnd.org_path)
 
 
-def on_team(user: Any, team_id: int) -> bool:
+def team_ids(user: Any) -> frozenset[int]:
+    """The teams the user leads or belongs to (one query)."""
     pid = _pid(user)
-    return bool(pid) and InspectionTeam.objects.filter(pk=team_id).filter(
-        Q(leader_id=pid) | Q(members__id=pid)).exists()
+    return frozenset(InspectionTeam.objects.filter(Q(leader_id=pid) | Q(members__id=pid))
+                     .values_list("pk", flat=True)) if pid else frozenset()
+
+
+def on_team(user: Any, team_id: int, teams: frozenset[int] | None = None) -> bool:
+    """Whether the user is on the team; ``teams`` (``team_ids``, read once for a list) spares the query."""
+    return team_id in (teams if teams is not None else team_ids(user))
 
 
 def may_record(user: Any, target: InspectionTarget, rnd: InspectionRound) -> bool:
@@ -99,12 +105,13 @@ def may_report(user: Any, rect: Rectification) -> bool:
         user, Perm.LIST_REPORT, rect.org_path)
 
 
-def may_verify(user: Any, rect: Rectification, rnd: InspectionRound, reporter_id: int | None = None) -> bool:
+def may_verify(user: Any, rect: Rectification, rnd: InspectionRound, reporter_id: int | None = None,
+               teams: frozenset[int] | None = None) -> bool:
     if not (user and user.is_authenticated) or is_owner_side(user, rect):
         return False
     if reporter_id is not None and reporter_id == user.pk:
         return False
-    return may_run(user, rnd) or on_team(user, rect.target.team_id)
+    return may_run(user, rnd) or on_team(user, rect.target.team_id, teams)
 
 
 def round_moves(user: Any, rnd: InspectionRound) -> list[tuple[str, str]]:
@@ -113,13 +120,16 @@ def round_moves(user: Any, rnd: InspectionRound) -> list[tuple[str, str]]:
     return [(m, RoundMove(m).label) for m, (sources, _) in ROUND_TRANSITIONS.items() if rnd.state in sources]
 
 
-def rect_moves(user: Any, rect: Rectification, reporter_id: int | None = None) -> list[tuple[str, str]]:
-    """The moves the viewer can make now: allowed by the table from the current state and by their rights."""
+def rect_moves(user: Any, rect: Rectification, reporter_id: int | None = None,
+               teams: frozenset[int] | None = None) -> list[tuple[str, str]]:
+    """The moves the viewer can make now: allowed by the table from the current state and by their rights
+    (``teams``: the viewer's teams read once for a list). A list passes no reporter: the page and the action
+    check the last report's filer."""
     out = []
     for move, (sources, _) in RECT_TRANSITIONS.items():
         if rect.state not in sources:
             continue
-        ok = (may_verify(user, rect, rect.round, reporter_id) if move in VERIFY_MOVES
+        ok = (may_verify(user, rect, rect.round, reporter_id, teams) if move in VERIFY_MOVES
               else may_report(user, rect))
         if ok:
             out.append((move, RectMove(move).label))
