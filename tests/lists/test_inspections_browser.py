@@ -1,7 +1,7 @@
 """The inspections in the browser, on a phone: the team leader records a finding at a community with its item
 (the owner picker and the person search load on demand); the community's secretary finds the item on the hub,
 reports what was done with an evidence file; the district's 组织部 closes it (销号). The pages run under the CSP
-and pass axe. Screenshots of every page at 390 and 1366 px go to /tmp/shots/inspections/ (to be looked at)."""
+and pass axe. With ZH_SHOTS=<folder>, screenshots of every page at 390 and 1366 px go there (to be looked at)."""
 
 from __future__ import annotations
 
@@ -27,16 +27,17 @@ from zongheng.lists.models_inspections import Rectification
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots/inspections")
 
 
 def _shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    if not os.environ.get("ZH_SHOTS"):
+    folder = os.environ.get("ZH_SHOTS")  # e.g. /tmp/shots/inspections: screenshots to look at
+    if not folder:
         return
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = Path(folder)
+    shots.mkdir(parents=True, exist_ok=True)
     for width in (390, 1366):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 375, "height": 740})
 
 
