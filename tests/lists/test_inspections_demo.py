@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import time
 from typing import Any
 
 import pytest
@@ -18,17 +17,16 @@ from django.utils import timezone
 from tests.factories import build_tree, make_person, make_post, make_user, module_transaction
 from zongheng.accounts.models import User
 from zongheng.core import warnings
+from zongheng.core.permissions import Role
 from zongheng.core.todo import todos_for
 from zongheng.lists import demo_inspections
 from zongheng.lists.choices_inspections import RECT_TRANSITIONS, RectState, RoundState
 from zongheng.lists.models_inspections import InspectionEvent, InspectionRound, Rectification
 from zongheng.lists.warnings_inspections import RECT_OVERDUE, RECT_UNVERIFIED
-from zongheng.core.permissions import Role
 from zongheng.orgs.models import Org
 
 SEED = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID")).randrange(1, 10**6)
 TODAY = dt.date(2026, 11, 28)
-SECONDS: dict[str, float] = {}
 
 
 def _small_district() -> Any:
@@ -56,11 +54,9 @@ def district(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
             tree = _small_district()
-            started = time.perf_counter()
             with transaction.atomic():
                 demo_inspections.build(tree, seed=SEED, year=2018)
                 demo_inspections.build_live(tree, seed=SEED, today=TODAY)
-            SECONDS["demo"] = time.perf_counter() - started
         yield tree
 
 
