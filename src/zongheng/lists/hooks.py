@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import importlib
 
-PARTS: tuple[str, ...] = ("hooks_tasks", "hooks_projects", "hooks_warnings", "hooks_files", "hooks_funds")
+PARTS: tuple[str, ...] = (
+    "hooks_tasks",
+    "hooks_projects",
+    "hooks_warnings",
+    "hooks_files",
+    "hooks_funds",
+    "hooks_inspections",
+)
 
 
 def register() -> None:

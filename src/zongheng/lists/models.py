@@ -395,3 +395,4 @@ class Brand(models.Model):
     def __str__(self) -> str:
         return self.name
 from .models_funds import *  # noqa: E402, F403
+from .models_inspections import *  # noqa: E402, F403
