@@ -1,7 +1,7 @@
 """A small world for 述职评议: the district's organisation department runs a round of the four community
 secretaries of the test tree, with four rater groups (上级 20 %, 同级书记 10 %, 基层党员 30 %, 服务对象 40 %), a
 three-item sheet (30 + 30 + 40) and four bands; the district's secretary, the four secretaries (rating each other)
-and two members of each community rate online; residents come on paper sheets."""
+and two members of each community rate their own secretary online; residents come on paper sheets."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ def make_round(w: EvalWorld, *, anonymous: bool = True, open_: bool = True, titl
     groups = {g.name: g for g in r.groups.all()}
     actions.do_add_raters(w.dept, r, groups["上级党组织"], [w.leader.person_id])
     actions.do_add_raters(w.dept, r, groups["同级书记"], [u.person_id for u in w.secretaries])
-    actions.do_add_raters(w.dept, r, groups["基层党员"], [u.person_id for u in w.members])
+    for community in w.tree.communities:  # members rate their own community's secretary
+        actions.do_add_raters(w.dept, r, groups["基层党员"],
+                              [u.person_id for u in w.members if u.person.org_id == community.pk], within=community)
     if open_:
         r = actions.do_move_round(w.dept, r, EvalMove.OPEN, now=now)
     w.round = r
@@ -76,7 +78,7 @@ def vote_all(w: EvalWorld, r: EvalRound, rng: random.Random, *, share: float = 1
     subjects = list(r.subjects.select_related("person"))
     for rater in EvalRater.objects.filter(round=r):
         for s in subjects:
-            if s.person_id != rater.person_id and rng.random() < share:
+            if s.person_id != rater.person_id and s.org_path.startswith(rater.within) and rng.random() < share:
                 actions.do_vote(users[rater.person_id], r, s, random_scores(rng, r), rng.choice(["", "工作扎实", "群众认可"]),
                                 now=T0)
     service = r.groups.get(name="服务对象")

@@ -78,6 +78,7 @@ def test_a_rater_votes_once_per_subject_and_a_second_vote_is_refused(world, db):
 
 def test_a_rater_amends_their_own_vote_while_scoring(world, db):
     r, rater, subject = world.round, world.members[0], subject_of(world.round, world.secretaries[0])
+    assert rater.person.org_id == subject.org_id  # a member of the secretary's own community
     actions.do_vote(rater, r, subject, _full(r))
     actions.do_vote(rater, r, subject, {k: Decimal("5") for k in _full(r)}, "再看看", amend=True)
     votes = EvalVote.objects.filter(rater__person_id=rater.person_id, subject=subject)
@@ -157,3 +158,11 @@ def test_a_subject_writes_their_own_report_and_nobody_else_can(world, db):
         actions.do_submit_report(world.secretaries[1], s, "代写")
     s.refresh_from_db()
     assert s.report == "一年来，抓党建……" and s.reported_at is not None
+
+
+def test_a_member_rates_only_the_secretary_of_their_own_community(world, db):
+    r, member = world.round, world.members[0]
+    elsewhere = next(s for s in r.subjects.all() if s.org_id != member.person.org_id)
+    with pytest.raises(ActionError, match="不在您需评议的名单中"):
+        actions.do_vote(member, r, elsewhere, _full(r))
+    assert not EvalVote.objects.filter(subject=elsewhere, rater__person_id=member.person_id).exists()

@@ -172,7 +172,8 @@ def test_a_rater_finds_their_pending_ratings_in_the_to_do_list_and_the_api(clien
 
     me = world.members[3]
     r = world.round
-    left = r.subjects.exclude(person_id=me.person_id).count() - EvalVote.objects.filter(
+    # A member rates only their own community's secretary.
+    left = r.subjects.filter(org_id=me.person.org_id).count() - EvalVote.objects.filter(
         round=r, rater__person_id=me.person_id).count()
     items = [t for t in todos_for(me, timezone.now()) if t.kind == "待评议"]
     if left:
@@ -185,8 +186,9 @@ def test_a_rater_finds_their_pending_ratings_in_the_to_do_list_and_the_api(clien
 def test_voting_through_the_api_once_and_a_second_time_is_refused(client, world, db):
     me = world.members[4]
     r = world.round
-    target = next(s for s in r.subjects.all()
-                  if not EvalVote.objects.filter(rater__person_id=me.person_id, subject=s).exists())
+    EvalVote.objects.filter(rater__person_id=me.person_id).delete()
+    target = r.subjects.get(org_id=me.person.org_id)
+    other = r.subjects.exclude(org_id=me.person.org_id).first()
     scores = {str(i.pk): str(i.max_score) for i in r.items.all()}
     client.force_login(me)
     ok = _post(client, f"{API}/{r.pk}/votes", {"subject": target.pk, "scores": scores, "comment": "好"})
@@ -196,6 +198,8 @@ def test_voting_through_the_api_once_and_a_second_time_is_refused(client, world,
     amended = _post(client, f"{API}/{r.pk}/votes", {"subject": target.pk, "scores": scores, "comment": "改", "amend": True})
     assert amended.status_code == 200 and amended.json()["comment"] == "改"
     assert EvalVote.objects.filter(rater__person_id=me.person_id, subject=target).count() == 1
+    outside = _post(client, f"{API}/{r.pk}/votes", {"subject": other.pk, "scores": scores})
+    assert outside.status_code == 400 and "不在您需评议的名单中" in outside.json()["detail"]
 
 
 def test_the_organiser_builds_a_round_from_the_pages(client, world, db):

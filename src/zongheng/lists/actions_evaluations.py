@@ -258,17 +258,23 @@ def do_remove_subject(user: Any, subject: EvalSubject) -> None:
 
 
 @transaction.atomic
-def do_add_raters(user: Any, round_: EvalRound, group: EvalGroup, people: list[int | Person]) -> int:
+def do_add_raters(user: Any, round_: EvalRound, group: EvalGroup, people: list[int | Person], *,
+                  within: Org | None = None) -> int:
     """指定评议人 (draft or scoring): people (ids from a scoped source) join ``group``; a person already rating in
-    this round (in any group) is skipped. Returns how many were added."""
+    this round (in any group) is skipped. With ``within`` (an organisation inside the round's subtree) they rate
+    only the subjects inside it. Returns how many were added."""
     locked = _locked(user, round_, states=(EvalState.DRAFT, EvalState.SCORING), doing="调整评议人")
     if group.round_id != locked.pk:
         raise ActionError("请选择评议主体")
+    if within is not None and not within.path.startswith(locked.org_path):
+        raise ActionError("评议范围须在组织评议的党组织之内")
     ids = {p.pk if isinstance(p, Person) else int(p) for p in people}
     have = set(locked.raters.values_list("person_id", flat=True))
-    new = [EvalRater(round=locked, group=group, person_id=pid) for pid in sorted(ids - have)]
+    new = [EvalRater(round=locked, group=group, person_id=pid, within=within.path if within else "")
+           for pid in sorted(ids - have)]
     EvalRater.objects.bulk_create(new)
-    audit.record(user, "lists.eval_raters", locked, after={"group": group.name, "added": len(new)})
+    audit.record(user, "lists.eval_raters", locked, after={"group": group.name, "added": len(new),
+                                                           "within": within.path if within else ""})
     return len(new)
 
 
@@ -379,6 +385,8 @@ def do_vote(user: Any, round_: EvalRound, subject: EvalSubject, values: dict[Any
         raise ActionError("述职人不在本轮评议中")
     if subject.person_id == person_id:
         raise ActionError("不能给自己评分")
+    if not subject.org_path.startswith(rater.within):
+        raise ActionError("述职人不在您需评议的名单中")
     scores = _scores(locked, values)
     comment = _text(comment, "评议意见", COMMENT_MAX)
     if amend:

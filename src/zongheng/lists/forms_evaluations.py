@@ -90,7 +90,7 @@ class FormulaForm(forms.Form):
 
 
 SOURCES = [("leaders", "本组织班子成员（上级党组织）"), ("subjects", "全体述职人（同级互评）"),
-           ("members", "所选组织的党员（基层党员）"), ("ids", "按人员编号")]
+           ("members", "所选组织的党员（基层党员，只评本组织内的述职人）"), ("ids", "按人员编号")]
 
 
 class RatersForm(forms.Form):

@@ -52,11 +52,12 @@ def home_section(user: Any, year: int | None, today: dt.date) -> Any:
 def register() -> None:
     from zongheng.core.paths import register_path_copy
 
-    from .models_evaluations import EvalRound, EvalSubject
+    from .models_evaluations import EvalRater, EvalRound, EvalSubject
     from .views_home import register_home_section
 
     for model in (EvalRound, EvalSubject):
         register_path_copy(model, "org_path")
+    register_path_copy(EvalRater, "within")
     register_home_section(30, "evaluations", home_section)
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.evalround", url_by_pk("lists:eval_round"), Perm.LIST_VIEW)

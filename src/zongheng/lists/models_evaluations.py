@@ -153,11 +153,14 @@ class EvalSubject(models.Model):
 
 
 class EvalRater(models.Model):
-    """评议人: a person assigned to one rater group of a round (one group per round)."""
+    """评议人: a person assigned to one rater group of a round (one group per round). They rate every subject of
+    the round but themselves — or, with ``within`` (an organisation's path), only the subjects inside that
+    organisation (a community's members rate their own secretary; a street's secretary the street's communities')."""
 
     round = models.ForeignKey(EvalRound, on_delete=models.CASCADE, related_name="raters")
     group = models.ForeignKey(EvalGroup, on_delete=models.CASCADE, related_name="raters")
     person = models.ForeignKey(Person, verbose_name="评议人", on_delete=models.CASCADE, related_name="+")
+    within = models.CharField("评议范围（组织路径）", max_length=255, blank=True, db_index=True)
 
     class Meta:
         ordering = ["group", "id"]

@@ -17,7 +17,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from zongheng.core.access import has_perm, in_scope
@@ -112,9 +113,11 @@ def moves_for(user: Any, round_: EvalRound) -> list[tuple[str, str]]:
 
 
 def rateable_subjects(rater: EvalRater) -> QuerySet[EvalSubject]:
-    """The subjects a rater rates: all of the round's but themselves."""
-    return (EvalSubject.objects.filter(round_id=rater.round_id).exclude(person_id=rater.person_id)
-            .select_related("person", "org").order_by("org_path", "pk"))
+    """The subjects a rater rates: all of the round's but themselves (inside ``within`` when it is set)."""
+    qs = EvalSubject.objects.filter(round_id=rater.round_id).exclude(person_id=rater.person_id)
+    if rater.within:
+        qs = qs.filter(org_path__startswith=rater.within)
+    return qs.select_related("person", "org").order_by("org_path", "pk")
 
 
 def rater_subject(rater: EvalRater, subject_pk: int) -> EvalSubject:
@@ -138,23 +141,20 @@ class Pending:
 
 
 def pending_for(user: Any) -> list[Pending]:
-    """待评议: per open round where the user rates, how many subjects they have not rated yet (two queries)."""
+    """待评议: per open round where the user rates, how many of the subjects they rate (``rateable_subjects``) they
+    have not rated yet (one query)."""
     pid = _person_id(user)
     if not pid:
         return []
-    raters = list(EvalRater.objects.filter(person_id=pid, round__state=EvalState.SCORING)
-                  .annotate(n_subjects=Count("round__subjects", distinct=True),
-                            n_votes=Count("votes", distinct=True),
-                            is_subject=Count("round__subjects", filter=Q(round__subjects__person_id=pid),
-                                             distinct=True))
-                  .values_list("round_id", "round__title", "round__due_at", "n_subjects", "n_votes", "is_subject")
-                  .order_by("round__due_at", "round_id"))
-    out = []
-    for round_id, title, due_at, subjects, votes, is_subject in raters:
-        left = subjects - is_subject - votes
-        if left > 0:
-            out.append(Pending(round_id, title, due_at, left))
-    return out
+    subjects = (EvalSubject.objects.filter(round_id=OuterRef("round_id"), org_path__startswith=OuterRef("within"))
+                .exclude(person_id=pid))
+    rows = (EvalRater.objects.filter(person_id=pid, round__state=EvalState.SCORING)
+            .annotate(n_subjects=Coalesce(Subquery(subjects.order_by().values("round_id")
+                                                   .annotate(n=Count("pk")).values("n")[:1]), 0),
+                      n_votes=Count("votes", distinct=True))
+            .values_list("round_id", "round__title", "round__due_at", "n_subjects", "n_votes")
+            .order_by("round__due_at", "round_id"))
+    return [Pending(round_id, title, due_at, n - votes) for round_id, title, due_at, n, votes in rows if n > votes]
 
 
 def my_results(user: Any) -> QuerySet[EvalSubject]:

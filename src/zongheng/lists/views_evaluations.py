@@ -184,7 +184,8 @@ def raters(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             group = selectors.group_for(r, form.cleaned_data["group"])
             people = _rater_source(user, r, form.cleaned_data)
-            added = actions.do_add_raters(user, r, group, people)
+            within = form.cleaned_data.get("org") if form.cleaned_data["source"] == "members" else None
+            added = actions.do_add_raters(user, r, group, people, within=within)
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
