@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from zongheng.core.access import has_perm
+from zongheng.core.access import has_perm, org_names
 from zongheng.core.errors import ActionError
 from zongheng.core.permissions import Perm
 
@@ -194,8 +194,12 @@ def raters(request: HttpRequest, pk: int) -> HttpResponse:
     rows = (EvalRater.objects.filter(round=r).select_related("group", "person", "person__org")
             .order_by("group__order", "person__org_path", "pk"))
     voted = set(EvalVote.objects.filter(round=r, rater__isnull=False).values_list("rater_id", flat=True).distinct())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = org_names({x.within for x in page if x.within})
+    for x in page:
+        x.within_name = names.get(x.within, "")  # type: ignore[attr-defined]
     return render(request, "lists/evaluations/raters.html", {
-        "section": SECTION, "r": r, "form": form, "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "section": SECTION, "r": r, "form": form, "page": page,
         "query": "", "voted": voted, "can_change": r.state in (EvalState.DRAFT, EvalState.SCORING)})
 
 
