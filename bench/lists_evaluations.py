@@ -114,7 +114,7 @@ def one(scale: int) -> dict[str, Any]:
     ms, queries, response = timed(lambda: client.get(url))
     assert response.status_code == 200, response.status_code
     rows.append({"what": "page: the round as organiser (results table)", "ms": round(ms, 1), "queries": queries})
-    ms, queries, content = timed(lambda: results_xlsx(r))
+    ms, queries, _content = timed(lambda: results_xlsx(r))
     rows.append({"what": "export: results .xlsx (with every vote)", "ms": round(ms, 1), "queries": queries})
     return {"scale": scale, "vendor": connection.vendor, "setup_s": setup_s, "subjects": len(subjects),
             "votes": votes, "raters": EvalRater.objects.filter(round=r).count(),

@@ -79,8 +79,8 @@ def vote_all(w: EvalWorld, r: EvalRound, rng: random.Random, *, share: float = 1
     for rater in EvalRater.objects.filter(round=r):
         for s in subjects:
             if s.person_id != rater.person_id and s.org_path.startswith(rater.within) and rng.random() < share:
-                actions.do_vote(users[rater.person_id], r, s, random_scores(rng, r), rng.choice(["", "工作扎实", "群众认可"]),
-                                now=T0)
+                actions.do_vote(users[rater.person_id], r, s, random_scores(rng, r),
+                                rng.choice(["", "工作扎实", "群众认可"]), now=T0)
     service = r.groups.get(name="服务对象")
     for n in range(sheets):
         chosen = [s for s in subjects if rng.random() < 0.7] or subjects[:1]

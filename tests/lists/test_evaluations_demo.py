@@ -59,7 +59,8 @@ def test_2018_evaluates_every_community_secretary_with_the_districts_weights(dis
     r = EvalRound.objects.get(year=2018, kind=EvalKind.ANNUAL)
     assert r.org_id == district.pk and r.state == EvalState.PUBLISHED
     weights = dict(r.groups.values_list("name", "weight"))
-    assert weights == {"上级党组织": Decimal(20), "同级书记": Decimal(10), "基层党员": Decimal(30), "服务对象": Decimal(40)}
+    assert weights == {"上级党组织": Decimal(20), "同级书记": Decimal(10), "基层党员": Decimal(30),
+                       "服务对象": Decimal(40)}
     assert weights["服务对象"] + weights["基层党员"] > weights["上级党组织"] + weights["同级书记"]
     communities = Org.objects.filter(path__startswith=district.path, level__code="community", kind="regular")
     secretaries = set(Post.objects.filter(role=Role.SECRETARY, org__in=communities, ends_on__isnull=True)

@@ -195,7 +195,8 @@ def test_voting_through_the_api_once_and_a_second_time_is_refused(client, world,
     assert ok.status_code == 200 and ok.json()["voted"]
     again = _post(client, f"{API}/{r.pk}/votes", {"subject": target.pk, "scores": scores})
     assert again.status_code == 400 and "不能重复评分" in again.json()["detail"]
-    amended = _post(client, f"{API}/{r.pk}/votes", {"subject": target.pk, "scores": scores, "comment": "改", "amend": True})
+    amended = _post(client, f"{API}/{r.pk}/votes",
+                    {"subject": target.pk, "scores": scores, "comment": "改", "amend": True})
     assert amended.status_code == 200 and amended.json()["comment"] == "改"
     assert EvalVote.objects.filter(rater__person_id=me.person_id, subject=target).count() == 1
     outside = _post(client, f"{API}/{r.pk}/votes", {"subject": other.pk, "scores": scores})

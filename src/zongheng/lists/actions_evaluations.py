@@ -90,7 +90,7 @@ def do_create_round(user: Any, data: dict[str, Any], *, now: dt.datetime | None 
     month = data.get("month")
     if kind == EvalKind.MONTHLY:
         try:
-            month = int(month)
+            month = int(month)  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
             raise ActionError("每月一评须选择月份") from exc
         if not 1 <= month <= 12:

@@ -190,8 +190,9 @@ def _annual(b: _Builder, d: _District, year: int, state: str, since: dt.datetime
             ) -> EvalRound:
     """年度述职评议 of the community secretaries by the district, with its four rater groups."""
     rng = b.rng
-    r = b.round(d.district, EvalKind.ANNUAL, f"{year}年度社区党组织书记抓基层党建工作述职评议", year, None, state, since,
-                due_at, ANNUAL_GROUPS, ANNUAL_ITEMS, BANDS, copied_from=copied_from)
+    title = f"{year}年度社区党组织书记抓基层党建工作述职评议"
+    r = b.round(d.district, EvalKind.ANNUAL, title, year, None, state, since, due_at, ANNUAL_GROUPS, ANNUAL_ITEMS,
+                BANDS, copied_from=copied_from)
     groups = {g.name: g for g in r.groups.all()}
     items = list(r.items.all())
     subjects = b.subjects(r, d.subject_rows(), d.names, created)

@@ -74,7 +74,7 @@ def grade_for(total: Decimal | None, bands: list[tuple[str, Decimal]]) -> str:
 def competition_ranks(totals: dict[int, Decimal]) -> dict[int, int]:
     """{key: rank} with ties sharing a rank and the next rank skipped (1, 1, 3)."""
     ordered = sorted(totals.values(), reverse=True)
-    first = {}
+    first: dict[Decimal, int] = {}
     for i, value in enumerate(ordered):
         first.setdefault(value, i + 1)
     return {key: first[value] for key, value in totals.items()}

@@ -44,7 +44,9 @@ def may_use(user: Any) -> bool:
     if has_perm(user, Perm.EVAL_RUN) or has_perm(user, Perm.LIST_VIEW):
         return True
     pid = _person_id(user)
-    return bool(pid) and (EvalRater.objects.filter(person_id=pid).exists()
+    if not pid:
+        return False
+    return (EvalRater.objects.filter(person_id=pid).exists()
                           or EvalSubject.objects.filter(person_id=pid).exists())
 
 
