@@ -50,6 +50,7 @@ def routes(Route: Any) -> list[Any]:
         Route("lists:eval_new"),
         Route("lists:eval_org_pick"),
         Route("lists:eval_round", s),
+        Route("lists:eval_edit", s),
         Route("lists:eval_formula", d),
         Route("lists:eval_subjects_add", d, method="post", in_scope=None),
         Route("lists:eval_subject", subj),

@@ -231,3 +231,28 @@ def test_the_organiser_builds_a_round_from_the_pages(client, world, db):
     again = client.post(reverse("lists:eval_sheet", args=[r.pk]), {"number": "P-1", "group": r.groups.first().pk,
                                                                    f"s{s.pk}_i{item.pk}": "80"})
     assert "已经录入过" in again.content.decode()
+
+
+def test_the_results_api_gives_the_organiser_every_subject_and_a_subject_only_their_own_row(client, world, db):
+    r = world.published
+    res = scoring.results(r)
+    client.force_login(world.dept)
+    rows = client.get(f"{API}/{r.pk}/results").json()["rows"]
+    assert [(x["subject"], x["total"] and Decimal(x["total"]), x["grade"], x["rank"]) for x in rows] == [
+        (x.subject_id, x.total, x.grade, x.rank) for x in res.rows]
+    me = world.secretaries[3]
+    client.force_login(me)
+    mine = client.get(f"{API}/{r.pk}/results").json()["rows"]
+    s = subject_of(r, me)
+    assert [x["subject"] for x in mine] == [s.pk] and mine[0]["comments"] == scoring.comments_for(s.pk)
+    assert not any(name in json.dumps(mine, ensure_ascii=False) for name in _rater_names(world))
+
+
+def test_the_organiser_renames_a_round_and_switches_its_anonymity(client, world, db):
+    client.force_login(world.dept)
+    r = EvalRound.objects.get(pk=world.round.pk)  # a copy: the module's round object stays as built
+    response = client.post(reverse("lists:eval_edit", args=[r.pk]), {"title": "改名后的评议", "anonymous": ""})
+    assert response.status_code == 302
+    r.refresh_from_db()
+    assert r.title == "改名后的评议" and not r.anonymous
+    assert client.get(reverse("lists:eval_edit", args=[world.published.pk])).status_code == 403

@@ -220,9 +220,9 @@ def eval_results(request: HttpRequest, id: int = PathId) -> Any:
         rows = [own] if own else []
     else:
         raise Http404
+    comments = scoring.comments_by_subject(r)
     return {"round": r.pk, "rows": [
         {"subject": x.subject_id, "name": x.name, "org": x.org_name, "total": x.total, "grade": x.grade,
-         "rank": x.rank, "comments": scoring.comments_for(x.subject_id) if not seat.reads_all or len(rows) == 1
-         else [],
+         "rank": x.rank, "comments": comments.get(x.subject_id, []),
          "groups": [{"group": g.name, "weight": g.weight, "votes": g.votes, "mean": g.mean} for g in x.groups]}
         for x in rows]}

@@ -75,6 +75,14 @@ class RoundForm(forms.Form):
         return self.cleaned_data.get("due_at")
 
 
+class RoundEditForm(forms.Form):
+    title = PlainCharField(label="名称", max_length=100)
+    anonymous = forms.BooleanField(label="匿名（结果和导出不显示评议人姓名）", required=False)
+    due_at = forms.DateTimeField(label="评分截止时间", required=False,
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                            format="%Y-%m-%dT%H:%M"))
+
+
 class FormulaForm(forms.Form):
     groups = PlainCharField(label="评议主体和权重（%）", max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
                             help_text="一行一个，如“服务对象 40”；权重合计须为 100")

@@ -119,13 +119,22 @@ def comments_for(subject_id: int) -> list[str]:
                   .values_list("comment", flat=True))
 
 
+def comments_by_subject(round_: EvalRound) -> dict[int, list[str]]:
+    """Every subject's comments (sorted, without authors) in one query."""
+    out: dict[int, list[str]] = {}
+    for subject_id, comment in (EvalVote.objects.filter(round=round_).exclude(comment="")
+                                .values_list("subject_id", "comment")):
+        out.setdefault(subject_id, []).append(comment)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def sheet_total(round_: EvalRound) -> Decimal:
     """The score sheet's full marks (the sum of its items' maxima)."""
     return round_.items.aggregate(total=Sum("max_score"))["total"] or Decimal("0")
 
 
 def vote_progress(round_: EvalRound) -> dict[str, Any]:
-    """Online raters who voted, paper sheets entered, votes cast (three queries)."""
+    """Online raters who voted, paper sheets entered, votes cast (four queries)."""
     return {"raters": round_.raters.count(),
             "voted": round_.votes.filter(rater__isnull=False).values("rater_id").distinct().count(),
             "sheets": round_.sheets.count(), "votes": round_.votes.count()}

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("lists/evaluations/new/", v.round_new, name="eval_new"),
     path("lists/evaluations/pick-org/", v.org_pick, name="eval_org_pick"),
     path("lists/evaluations/<int:pk>/", v.round_detail, name="eval_round"),
+    path("lists/evaluations/<int:pk>/edit/", v.round_edit, name="eval_edit"),
     path("lists/evaluations/<int:pk>/formula/", v.round_formula, name="eval_formula"),
     path("lists/evaluations/<int:pk>/subjects/add/", v.subjects_add, name="eval_subjects_add"),
     path("lists/evaluations/<int:pk>/subjects/<int:subject_pk>/", v.subject_detail, name="eval_subject"),

@@ -28,7 +28,7 @@ from . import actions_evaluations as actions
 from . import scoring
 from . import selectors_evaluations as selectors
 from .choices_evaluations import EvalMove, EvalState
-from .forms_evaluations import FormulaForm, RatersForm, RoundForm, VoteForm, formula_text
+from .forms_evaluations import FormulaForm, RatersForm, RoundEditForm, RoundForm, VoteForm, formula_text
 from .models_evaluations import EvalRater, EvalSubject, EvalVote
 
 PAGE_SIZE = 50
@@ -111,6 +111,26 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "results": scoring.results(r) if r.state != EvalState.DRAFT else None,
             "levels": selectors.level_choices(r) if seat.organises and r.state == EvalState.DRAFT else []})
     return render(request, "lists/evaluations/round_detail.html", context)
+
+
+@login_required
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改名称、匿名设置和评分截止时间 (until the round is published)."""
+    user = request.user
+    r = _organised(request, pk)
+    if r.state == EvalState.PUBLISHED:
+        raise PermissionDenied("评议结果已公布，不能再修改")
+    form = RoundEditForm(request.POST or None, initial={"title": r.title, "anonymous": r.anonymous,
+                                                        "due_at": r.due_at})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_round(user, r, form.cleaned_data)
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已保存")
+            return redirect("lists:eval_round", pk=r.pk)
+    return render(request, "lists/evaluations/round_edit.html", {"section": SECTION, "form": form, "r": r})
 
 
 @login_required
