@@ -105,10 +105,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                "bands": list(r.bands.all()), "full": scoring.sheet_total(r)}
     if seat.reads_all:
         subjects = r.subjects.select_related("person", "org").order_by("org_path", "pk")
+        results = scoring.results(r) if r.state != EvalState.DRAFT else None
         context.update({
             "subjects": Paginator(subjects, PAGE_SIZE).get_page(request.GET.get("page")), "query": "",
-            "progress": scoring.vote_progress(r), "moves": selectors.moves_for(user, r),
-            "results": scoring.results(r) if r.state != EvalState.DRAFT else None,
+            "progress": scoring.vote_progress(r), "moves": selectors.moves_for(user, r), "results": results,
+            "ranked": Paginator(results.rows, PAGE_SIZE).get_page(request.GET.get("rpage")) if results else None,
             "levels": selectors.level_choices(r) if seat.organises and r.state == EvalState.DRAFT else []})
     return render(request, "lists/evaluations/round_detail.html", context)
 
