@@ -256,3 +256,13 @@ def test_the_organiser_renames_a_round_and_switches_its_anonymity(client, world,
     r.refresh_from_db()
     assert r.title == "改名后的评议" and not r.anonymous
     assert client.get(reverse("lists:eval_edit", args=[world.published.pk])).status_code == 403
+
+
+def test_a_member_without_a_post_reaches_their_ratings_but_no_hub_link_or_creation(client, world, db):
+    me = world.members[0]
+    EvalVote.objects.filter(rater__person_id=me.person_id).delete()  # their rating still to do
+    client.force_login(me)
+    body = client.get(reverse("lists:evals")).content.decode()
+    assert reverse("lists:eval_rate", args=[world.round.pk]) in body
+    assert reverse("lists:home") + '"' not in body and reverse("lists:eval_new") not in body
+    assert client.get(reverse("lists:eval_new")).status_code == 403

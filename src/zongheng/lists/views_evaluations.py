@@ -64,7 +64,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "lists/evaluations/round_list.html", {
         "section": SECTION, "page": page, "query": "", "pending": selectors.pending_for(user),
-        "mine": list(selectors.my_results(user)[:10]), "can_create": has_perm(user, Perm.EVAL_RUN)})
+        "mine": list(selectors.my_results(user)[:10]), "can_create": has_perm(user, Perm.EVAL_RUN),
+        "can_hub": has_perm(user, Perm.LIST_VIEW)})
 
 
 @login_required
