@@ -4,7 +4,7 @@ import importlib
 
 from ninja import Router
 
-PARTS = ("api_tasks", "api_projects", "api_funds", "api_inspections")
+PARTS = ("api_tasks", "api_projects", "api_funds", "api_inspections", "api_evaluations")
 
 router = Router()
 for _name in PARTS:

@@ -13,6 +13,7 @@ PARTS: tuple[str, ...] = (
     "hooks_files",
     "hooks_funds",
     "hooks_inspections",
+    "hooks_evaluations",
 )
 
 

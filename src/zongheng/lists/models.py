@@ -396,3 +396,4 @@ class Brand(models.Model):
         return self.name
 from .models_funds import *  # noqa: E402, F403
 from .models_inspections import *  # noqa: E402, F403
+from .models_evaluations import *  # noqa: E402, F403

@@ -6,7 +6,8 @@ from django.urls import URLPattern
 
 app_name = "lists"
 
-PARTS = ("urls_tasks", "urls_files", "urls_projects", "urls_funds", "urls_inspections")
+PARTS = ("urls_tasks", "urls_files", "urls_projects", "urls_funds", "urls_inspections",
+         "urls_evaluations")
 
 urlpatterns: list[URLPattern] = []
 for _name in PARTS:
