@@ -29,8 +29,8 @@ Keys = Annotated[list[Annotated[str, Field(max_length=40, pattern=r"^[a-z_]+:\d{
                  Field(min_length=1, max_length=frontline.MAX_CITED,
                        description="引用的一线工作，如 task:12、demand:5、campaign:3、temp_org:88")]
 MonthQuery = Query(None, description="月份，如 2018-07")
-StartQuery = Query(..., description="开始日期")
-EndQuery = Query(..., description="结束日期")
+StartQuery = Query(None, description="开始日期（默认结束日期前一年）")
+EndQuery = Query(None, description="结束日期（默认今天）")
 
 
 class CadrePersonRef(Schema):
@@ -170,12 +170,14 @@ def create_promotion(request: HttpRequest, payload: CadrePromotionIn) -> Any:
 @router.get("/lists/cadres/people/{id}/work", response={200: list[CadreWorkOut], **WRITE},
             summary="一名干部在某期间的一线工作（在管辖范围内，可供引用）")
 def person_work(request: HttpRequest, id: int = PathId,
-                start: dt.date = StartQuery, end: dt.date = EndQuery) -> Any:
+                start: dt.date | None = StartQuery, end: dt.date | None = EndQuery) -> Any:
     user = _user(request)
     sel.require_record(user)
     person = sel.people_to_record(user).filter(pk=id).first()
     if person is None:
         raise Http404
+    end = end or timezone.localdate()
+    start = start or end - dt.timedelta(days=365)
     if end < start or (end - start).days > 3 * 366 + 1:
         raise ActionError("期间须为开始日期到结束日期，最长三年")
     return [{"kind": w.kind, "id": w.pk, "key": w.key, "label": w.label, "part": w.part, "start": w.start,

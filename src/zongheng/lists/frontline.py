@@ -188,8 +188,8 @@ def promotion_window(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, day
 
 
-URLS: dict[str, str] = {WorkKind.TASK: "lists:task", WorkKind.DEMAND: "demands:detail", WorkKind.CAMPAIGN: "members:campaign",
-        WorkKind.TEMP_ORG: "orgs:org"}
+URLS: dict[str, str] = {WorkKind.TASK: "lists:task", WorkKind.DEMAND: "demands:detail",
+                        WorkKind.CAMPAIGN: "members:campaign", WorkKind.TEMP_ORG: "orgs:org"}
 
 
 def visible(user: Any, refs: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:

@@ -37,6 +37,14 @@ def require_view(user: Any) -> None:
         raise PermissionDenied(NO_ACCESS)
 
 
+def require_view_own(user: Any) -> None:
+    """A person's record page: ``list.view`` holders, and anybody with a person record (their own record)."""
+    if not (user and user.is_authenticated):
+        raise NotAuthenticated
+    if not (has_perm(user, Perm.LIST_VIEW) or getattr(user, "person_id", None)):
+        raise PermissionDenied(NO_ACCESS)
+
+
 def may_record(user: Any) -> bool:
     return has_perm(user, Perm.CADRE_RECORD)
 

@@ -80,6 +80,7 @@ def promotions(request: HttpRequest) -> HttpResponse:
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     """A person's record: their stars and promotions (those the viewer may read) with the cited work."""
     user = request.user
+    sel.require_view_own(user)
     who = sel.person_for_record(user, pk)
     star_rows = list(sel.stars(user).filter(person=who).order_by("-month")[:120])
     promo_rows = list(sel.promotions(user).filter(person=who).order_by("-promoted_on")[:60])
