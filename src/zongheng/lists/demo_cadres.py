@@ -258,7 +258,8 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
     log = log or (lambda _msg: None)
     today = today or timezone.localdate()
     this_month = today.replace(day=1)
-    months = _months((this_month - dt.timedelta(days=62)).replace(day=1), this_month)
+    first = ((this_month - dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    months = _months(first, this_month)  # this month and the two before
     if CadreStar.objects.filter(org_path__startswith=district.path, month__in=months).exists():
         log("近期干部之星已存在，不再生成")
         return 0, 0
