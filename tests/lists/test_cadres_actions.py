@@ -10,6 +10,9 @@ import os
 import random
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import build_tree, module_transaction
 from tests.lists.factories_cadres import T0, key, make_world, star
@@ -139,3 +142,33 @@ def test_the_figures_equal_a_count_of_the_raw_records(w, db):
         starred = {p.person_id for p in raw_promos
                    if any(s.person_id == p.person_id and s.month <= p.promoted_on for s in CadreStar.objects.all())}
         assert sel.promoted_with_star(user, start, end) == (len(starred), len(promoted))
+
+
+def _expected_own(w, month: dt.date) -> set[str]:  # type: ignore[no-untyped-def]
+    """``a``'s work in a star's window, from the dates the factory wrote (not through ``frontline``)."""
+    start, end = frontline.star_window(month)
+    spans = {key(w.work["t1"]): (dt.date(2018, 3, 1), dt.date.max),
+             key(w.work["task"]): (dt.date(2018, 1, 1), dt.date(2018, 12, 31)),
+             key(w.work["demand"]): (dt.date(2018, 6, 10), dt.date(2018, 6, 10)),
+             key(w.work["campaign"]): (dt.date(2018, 7, 1), dt.date(2018, 7, 14))}
+    return {k for k, (first, last) in spans.items() if first <= end and last >= start}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(month=st.sampled_from([dt.date(y, m, 1) for y in (2017, 2018) for m in range(1, 13)]),
+       picks=st.lists(st.sampled_from(["t1", "t2", "t3", "task", "demand", "campaign"]), min_size=1, max_size=4,
+                      unique=True))
+def test_a_star_is_saved_exactly_when_every_citation_is_the_persons_own_work_of_its_window(w, db, month, picks):
+    keys = [key(w.work[p]) for p in picks]
+    with transaction.atomic():
+        counts = _counts()
+        try:
+            s = actions_cadres.do_select_star(w.dept, {"person": w.a.pk, "month": f"{month:%Y-%m}", "deeds": "一线",
+                                                       "work": keys}, now=T0)
+        except ActionError:
+            assert not set(keys) <= _expected_own(w, month)
+            assert _counts() == counts
+        else:
+            assert set(keys) <= _expected_own(w, month)
+            assert {c.key for c in s.citations.all()} == set(keys)
+        transaction.set_rollback(True)

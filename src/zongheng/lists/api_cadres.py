@@ -176,6 +176,8 @@ def person_work(request: HttpRequest, id: int = PathId,
     person = sel.people_to_record(user).filter(pk=id).first()
     if person is None:
         raise Http404
+    if any(d is not None and not 2000 <= d.year <= 2100 for d in (start, end)):
+        raise ActionError("日期须在 2000 年到 2100 年之间")
     end = end or timezone.localdate()
     start = start or end - dt.timedelta(days=365)
     if end < start or (end - start).days > 3 * 366 + 1:
