@@ -22,7 +22,7 @@ from zongheng.core.models import AuditLog
 from zongheng.core.permissions import Perm
 from zongheng.lists import actions_cadres, frontline
 from zongheng.lists import selectors_cadres as sel
-from zongheng.lists.models import CadreStar, Citation, Promotion
+from zongheng.lists.models import CadreStar, Citation, Promotion, Task
 
 RNG = random.Random(os.environ.get("PYTEST_XDIST_TESTRUNUID"))
 
@@ -117,6 +117,15 @@ def test_a_withdrawn_star_leaves_only_its_audit_record(w, db):
     assert not Citation.objects.filter(star_id=s.pk).exists()
     log = AuditLog.objects.filter(action="lists.star_withdraw", object_id=str(s.pk)).get()
     assert log.before["cited"] == [key(w.work["t2"])]
+
+
+def test_a_citation_outlives_its_record_as_a_label_without_a_link(w, db):
+    s = star(w.dept, w.a, "2018-04", [w.work["task"], w.work["t1"]])
+    Task.objects.filter(pk=w.work["task"].pk).delete()  # (the shared object keeps its id)
+    cited = sel.cited(w.dept, [s])[("star", s.pk)]
+    assert [(c.label, c.url is None) for c in cited] == [
+        (c.label, c.kind == "task") for c in Citation.objects.filter(star=s).order_by("id")]
+    assert Citation.objects.filter(star=s, kind="task", task__isnull=True).count() == 1
 
 
 def test_the_figures_equal_a_count_of_the_raw_records(w, db):

@@ -40,7 +40,7 @@ class CadrePersonRef(Schema):
 
 class CadreCitationOut(Schema):
     kind: str = Field(description="task 清单任务；demand 群众诉求；campaign 认领值守；temp_org 临时党组织")
-    id: int
+    id: int | None = Field(description="被引用记录的 id；记录已被删除时为空")
     label: str
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models import Q
@@ -35,11 +35,12 @@ from .demo_tasks import at
 from .models import Task
 from .models_cadres import CadreStar, Citation, Promotion, WorkKind
 
+Cited = Sequence[tuple[str, int, str]]  # (kind, record id, label)
 STARS = 61
 PROMOTIONS = 27
 TO_POSTS = ["社区党委书记", "社区党委副书记", "街道党工委委员", "街道办事处副主任", "社区居委会主任",
             "街道党建办主任", "村党总支书记"]
-DEEDS = {
+DEEDS: dict[str, str] = {
     TempPurpose.PROJECT: "扎根项目建设一线，带领临时党支部党员攻坚克难，推动项目按期建设",
     TempPurpose.DEMOLITION: "坚守征迁一线，逐户上门宣讲政策，化解矛盾，按期完成征迁任务",
     TempPurpose.FLOOD: "坚守防汛一线，带领党员昼夜巡堤查险，守住责任堤段安全",
@@ -109,11 +110,11 @@ def _tasks_by_org(district: Org, year: int) -> dict[int, list[tuple[int, str, dt
 class _Writer:
     def __init__(self, pool: _Pool, recorder: Any, now: dt.datetime) -> None:
         self.pool, self.recorder, self.now = pool, recorder, now
-        self.stars: list[tuple[CadreStar, list[tuple[str, int, str]]]] = []
-        self.promotions: list[tuple[Promotion, list[tuple[str, int, str]]]] = []
+        self.stars: list[tuple[CadreStar, Cited]] = []
+        self.promotions: list[tuple[Promotion, Cited]] = []
         self.taken: set[tuple[int, dt.date]] = set()
 
-    def star(self, pid: int, month: dt.date, deeds: str, cited: list[tuple[str, int, str]]) -> None:
+    def star(self, pid: int, month: dt.date, deeds: str, cited: Cited) -> None:
         org_id, path = self.pool.person_org[pid]
         self.taken.add((pid, month))
         selected = min(at(frontline.star_window(month)[1] + dt.timedelta(days=5), 10, 0), self.now)
@@ -121,7 +122,7 @@ class _Writer:
                                      selected_by=self.recorder, selected_at=selected), cited))
 
     def promotion(self, pid: int, day: dt.date, from_post: str, to_post: str, doc_no: str, reason: str,
-                  cited: list[tuple[str, int, str]]) -> None:
+                  cited: Cited) -> None:
         org_id, path = self.pool.person_org[pid]
         self.promotions.append((Promotion(person_id=pid, org_id=org_id, org_path=path, promoted_on=day,
                                           from_post=from_post, to_post=to_post, doc_no=doc_no, reason=reason,
@@ -129,7 +130,7 @@ class _Writer:
                                 cited))
 
     def write(self) -> tuple[int, int]:
-        fk = {WorkKind.TASK: "task_id", WorkKind.DEMAND: "demand_id", WorkKind.CAMPAIGN: "campaign_id",
+        fk: dict[str, str] = {WorkKind.TASK: "task_id", WorkKind.DEMAND: "demand_id", WorkKind.CAMPAIGN: "campaign_id",
               WorkKind.TEMP_ORG: "temp_org_id"}
         CadreStar.objects.bulk_create([s for s, _ in self.stars])
         Promotion.objects.bulk_create([p for p, _ in self.promotions])
@@ -176,7 +177,7 @@ def _star_month(w: _Writer, rng: random.Random, month: dt.date, year: int,
         if options:
             oid, pid = rng.choice(options)
             running = [t for t in tasks[oid] if t[2] <= end and t[3] >= start]
-            cited = [(WorkKind.TASK, pk, label) for pk, label, _, _ in rng.sample(running, min(2, len(running)))]
+            cited: Cited = [(WorkKind.TASK, pk, label) for pk, label, _, _ in rng.sample(running, min(2, len(running)))]
             w.star(pid, month, TASK_DEEDS.format(title=cited[0][2].split(" ", 1)[-1][:60]), cited)
             return True
     if flood and choice < 0.6:
@@ -223,7 +224,7 @@ def _promote(w: _Writer, rng: random.Random, pool: _Pool, months: list[dt.date],
              tasks: dict[int, list[tuple[int, str, dt.date, dt.date]]], count: int, year: int) -> None:
     """``count`` promotions: two in three of cadres starred before, the rest of temporary organisations'
     secretaries; each on a day after the work it cites began, citing all of that person's cited kinds."""
-    starred: dict[int, list[tuple[CadreStar, list[tuple[str, int, str]]]]] = {}
+    starred: dict[int, list[tuple[CadreStar, Cited]]] = {}
     for star, cited in w.stars:
         starred.setdefault(star.person_id, []).append((star, cited))
     people = list(starred)
@@ -282,10 +283,10 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
             running = [t for t in tasks[oid] if t[2] <= end and t[3] >= start]
             cited = [(WorkKind.TASK, pk, label) for pk, label, _, _ in rng.sample(running, min(2, len(running)))]
             w.star(pid, month, TASK_DEEDS.format(title=cited[0][2].split(" ", 1)[-1][:60]), cited)
-    for n, (star, cited) in enumerate(w.stars[:2], start=1):
+    for n, (star, star_cited) in enumerate(w.stars[:2], start=1):
         day = min(frontline.star_window(star.month)[1] + dt.timedelta(days=10), today)
         w.promotion(star.person_id, day, "社区党委书记", "街道党工委委员", f"迎组干〔{day.year}〕{n}号",
-                    f"{star.month:%Y年%m月}获评月度干部之星，{star.deeds}"[:500], cited)
+                    f"{star.month:%Y年%m月}获评月度干部之星，{star.deeds}"[:500], star_cited)
     stars, promotions = w.write()
     log(f"近三个月干部之星 {stars} 名、今年提拔重用 {promotions} 名")
     return stars, promotions

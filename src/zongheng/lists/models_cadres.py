@@ -94,17 +94,18 @@ class Promotion(models.Model):
 
 class Citation(models.Model):
     """引用的一线工作: one record of front-line work cited by a star or a promotion (exactly one of them), pointing
-    at exactly the record of its kind; ``label`` is how the work read when it was cited."""
+    at the record of its kind (no other); ``label`` is how the work read when it was cited. Should the record
+    itself be removed (a task list replaced by an import), the citation stays as its label, without a link."""
 
     star = models.ForeignKey(CadreStar, null=True, blank=True, on_delete=models.CASCADE, related_name="citations")
     promotion = models.ForeignKey(Promotion, null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="citations")
     kind = models.CharField("类别", max_length=16, choices=WorkKind.choices)
-    task = models.ForeignKey("lists.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    demand = models.ForeignKey("demands.Demand", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    campaign = models.ForeignKey("members.Campaign", null=True, blank=True, on_delete=models.PROTECT,
+    task = models.ForeignKey("lists.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    demand = models.ForeignKey("demands.Demand", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey("members.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
-    temp_org = models.ForeignKey(Org, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    temp_org = models.ForeignKey(Org, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     label = models.CharField("一线工作", max_length=300)
 
     class Meta:
@@ -116,14 +117,10 @@ class Citation(models.Model):
                                    condition=(Q(star__isnull=False, promotion__isnull=True)
                                               | Q(star__isnull=True, promotion__isnull=False))),
             models.CheckConstraint(name="citation_kind_matches", condition=(
-                Q(kind=WorkKind.TASK, task__isnull=False, demand__isnull=True, campaign__isnull=True,
-                  temp_org__isnull=True)
-                | Q(kind=WorkKind.DEMAND, task__isnull=True, demand__isnull=False, campaign__isnull=True,
-                    temp_org__isnull=True)
-                | Q(kind=WorkKind.CAMPAIGN, task__isnull=True, demand__isnull=True, campaign__isnull=False,
-                    temp_org__isnull=True)
-                | Q(kind=WorkKind.TEMP_ORG, task__isnull=True, demand__isnull=True, campaign__isnull=True,
-                    temp_org__isnull=False))),
+                Q(kind=WorkKind.TASK, demand__isnull=True, campaign__isnull=True, temp_org__isnull=True)
+                | Q(kind=WorkKind.DEMAND, task__isnull=True, campaign__isnull=True, temp_org__isnull=True)
+                | Q(kind=WorkKind.CAMPAIGN, task__isnull=True, demand__isnull=True, temp_org__isnull=True)
+                | Q(kind=WorkKind.TEMP_ORG, task__isnull=True, demand__isnull=True, campaign__isnull=True))),
         ]
 
     def __str__(self) -> str:
