@@ -20,8 +20,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zongheng.core.access import has_perm
 from zongheng.core.errors import ActionError
 from zongheng.core.paging import filter_query
+from zongheng.core.permissions import Perm
 from zongheng.orgs.resolve import as_pk
 
 from . import actions_cadres as actions
@@ -54,7 +56,7 @@ def stars(request: HttpRequest) -> HttpResponse:
         "month": month, "prev": _month_shift(month, -1), "next": _month_shift(month, 1) if month < today.replace(
             day=1) else None,
         "page": page, "rows": [(s, cited.get(("star", s.pk), [])) for s in rows], "query": filter_query(request),
-        "year_count": sel.stars_count(user, dt.date(month.year, 1, 1), dt.date(month.year, 12, 31)),
+        "can_view": True, "year_count": sel.stars_count(user, dt.date(month.year, 1, 1), dt.date(month.year, 12, 31)),
         "can_record": sel.may_record(user)})
 
 
@@ -73,7 +75,7 @@ def promotions(request: HttpRequest) -> HttpResponse:
         "year": year, "page": page, "rows": [(p, cited.get(("promotion", p.pk), [])) for p in rows],
         "query": filter_query(request), "starred": starred, "promoted": promoted,
         "share": sel.share_text(starred, promoted), "stars": sel.stars_count(user, start, end),
-        "temps": sel.temp_orgs_opened(user, start, end), "can_record": sel.may_record(user)})
+        "temps": sel.temp_orgs_opened(user, start, end), "can_record": sel.may_record(user), "can_view": True})
 
 
 @login_required
@@ -88,7 +90,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lists/cadres/person.html", {
         "who": who, "stars": [(s, cited.get(("star", s.pk), [])) for s in star_rows],
         "promotions": [(p, cited.get(("promotion", p.pk), [])) for p in promo_rows],
-        "can_record": sel.may_record(user)})
+        "can_record": sel.may_record(user), "can_view": has_perm(user, Perm.LIST_VIEW)})
 
 
 def _work_context(user: Any, person_value: Any, window: tuple[dt.date, dt.date] | None,
