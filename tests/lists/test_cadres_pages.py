@@ -53,6 +53,7 @@ def test_a_citation_the_viewer_may_not_open_is_shown_without_a_link(client, w, d
     client.force_login(w.member)  # their own record: the campaign is not theirs to open
     body = client.get(reverse("lists:cadre_person", args=[w.member.person_id])).content.decode()
     assert "2018年防汛值守" in body and reverse("members:campaign", args=[w.work["campaign"].pk]) not in body
+    assert reverse("lists:cadre_stars") not in body  # nor a list they may not read
 
 
 def test_the_lists_run_a_constant_number_of_queries(client, w, db, django_assert_max_num_queries):

@@ -22,7 +22,7 @@ class _CitingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields[self.period].widget.attrs.update({
             "hx-get": reverse("lists:cadre_pick_work") + ("?for=promotion" if self.period == "promoted_on" else ""),
-            "hx-include": "closest form", "hx-target": "#work-results", "hx-trigger": "change"})
+            "hx-include": include(self.period), "hx-target": "#work-results", "hx-trigger": "change"})
 
     def person(self) -> str:
         return str(self.data.get("person") or "")[:20]
@@ -48,6 +48,11 @@ class PromotionForm(_CitingForm):
     doc_no = forms.CharField(label="任职文号（选填）", max_length=60, required=False)
     reason = forms.CharField(label="提拔理由", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "请填写提拔理由", "max_length": "提拔理由最多 500 个字"})
+
+
+def include(period: str) -> str:
+    """What the work picker's request carries: the person, the period and the ticked work (never the CSRF token)."""
+    return f"[name=person]:checked, [name={period}], [name=work]:checked"
 
 
 def data_of(form: _CitingForm) -> dict[str, Any]:
