@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from tests.matrix_parts import Parts
 
-NAMES = ("matrix_tasks", "matrix_files", "matrix_projects", "matrix_funds", "matrix_inspections", "matrix_evaluations")
+NAMES = (
+    "matrix_tasks",
+    "matrix_files",
+    "matrix_projects",
+    "matrix_funds",
+    "matrix_inspections",
+    "matrix_evaluations",
+    "matrix_cadres",
+)
 _PARTS = Parts(__package__ or "tests.lists", NAMES)
 BODIES = _PARTS.bodies
 SHARED_PATH = _PARTS.shared_path

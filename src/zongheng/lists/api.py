@@ -4,7 +4,14 @@ import importlib
 
 from ninja import Router
 
-PARTS = ("api_tasks", "api_projects", "api_funds", "api_inspections", "api_evaluations")
+PARTS = (
+    "api_tasks",
+    "api_projects",
+    "api_funds",
+    "api_inspections",
+    "api_evaluations",
+    "api_cadres",
+)
 
 router = Router()
 for _name in PARTS:

@@ -14,6 +14,7 @@ PARTS: tuple[str, ...] = (
     "hooks_funds",
     "hooks_inspections",
     "hooks_evaluations",
+    "hooks_cadres",
 )
 
 

@@ -397,6 +397,7 @@ class Brand(models.Model):
 
 
 # The parts of 一清单 (2) keep their models in their own files.
+from .models_cadres import *  # noqa: E402, F403
 from .models_evaluations import *  # noqa: E402, F403
 from .models_funds import *  # noqa: E402, F403
 from .models_inspections import *  # noqa: E402, F403

@@ -6,8 +6,15 @@ from django.urls import URLPattern
 
 app_name = "lists"
 
-PARTS = ("urls_tasks", "urls_files", "urls_projects", "urls_funds", "urls_inspections",
-         "urls_evaluations")
+PARTS = (
+    "urls_tasks",
+    "urls_files",
+    "urls_projects",
+    "urls_funds",
+    "urls_inspections",
+    "urls_evaluations",
+    "urls_cadres",
+)
 
 urlpatterns: list[URLPattern] = []
 for _name in PARTS:
