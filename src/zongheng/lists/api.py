@@ -4,7 +4,7 @@ import importlib
 
 from ninja import Router
 
-PARTS = ("api_tasks", "api_projects")
+PARTS = ("api_tasks", "api_projects", "api_standards")
 
 router = Router()
 for _name in PARTS:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-PARTS: tuple[str, ...] = ("hooks_tasks", "hooks_projects", "hooks_warnings", "hooks_files")
+PARTS: tuple[str, ...] = ("hooks_tasks", "hooks_projects", "hooks_warnings", "hooks_files", "hooks_standards")
 
 
 def register() -> None:

@@ -394,3 +394,4 @@ class Brand(models.Model):
 
     def __str__(self) -> str:
         return self.name
+from .models_standards import *  # noqa: E402, F403

@@ -6,7 +6,7 @@ from django.urls import URLPattern
 
 app_name = "lists"
 
-PARTS = ("urls_tasks", "urls_files", "urls_projects")
+PARTS = ("urls_tasks", "urls_files", "urls_projects", "urls_standards")
 
 urlpatterns: list[URLPattern] = []
 for _name in PARTS:
