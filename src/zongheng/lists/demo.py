@@ -14,13 +14,14 @@ from typing import Any
 
 from django.db import transaction
 
-from . import demo_projects, demo_tasks
+from . import demo_projects, demo_standards, demo_tasks
 
 
 def build(district: Any, seed: int = 2018, year: int = 2018, log: Callable[[str], None] | None = None) -> None:
     with transaction.atomic():
         demo_tasks.build(district, seed=seed, year=year, log=log)
         demo_projects.build(district, seed=seed, year=year, log=log)
+        demo_standards.build(district, seed=seed, year=year, log=log)
 
 
 def build_live(district: Any, seed: int = 2018, log: Callable[[str], None] | None = None,
@@ -28,6 +29,7 @@ def build_live(district: Any, seed: int = 2018, log: Callable[[str], None] | Non
     with transaction.atomic():
         demo_tasks.build_live(district, seed=seed, log=log, today=today)
         demo_projects.build_live(district, seed=seed, log=log, today=today)
+        demo_standards.build_live(district, seed=seed, log=log, today=today)
 
 
 def accounts() -> list[dict[str, str]]:
