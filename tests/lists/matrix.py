@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.matrix_parts import Parts
 
-NAMES = ("matrix_tasks", "matrix_files", "matrix_projects")
+NAMES = ("matrix_tasks", "matrix_files", "matrix_projects", "matrix_standards")
 _PARTS = Parts(__package__ or "tests.lists", NAMES)
 BODIES = _PARTS.bodies
 SHARED_PATH = _PARTS.shared_path

@@ -27,7 +27,7 @@ from . import standards
 from .actions_tasks import _check_upload as check_upload
 from .models_standards import Assessment, Method, StandardIndicator
 
-FIELDS = ["score", "evidence", "evidence_file", "assessor", "assessed_at"]
+FIELDS = ["score", "evidence", "assessor", "assessed_at"]
 REFUSED = "您不能为该组织评分：须在其上级组织担任可评分的职务（不能给本组织自评）"
 
 
@@ -36,6 +36,10 @@ def assessable(org: Org, fw: standards.Framework | None = None) -> list[Standard
     fw = fw or standards.active_framework()
     target = standards.targets(Org.objects.filter(pk=org.pk))[0]
     return [ind for _, ind in fw.indicators_for(target) if ind.method == Method.ASSESSED]
+
+
+def _snapshot(row: Assessment) -> dict[str, Any]:
+    return audit.snapshot(row, FIELDS) | {"evidence_file": row.evidence_file.name or ""}
 
 
 def _score(value: Any, maximum: Decimal) -> Decimal:
@@ -68,7 +72,7 @@ def do_assess(user: Any, org: Org, quarter: Quarter, indicator: StandardIndicato
     if upload:
         check_upload(upload, "佐证材料")
     row = Assessment.objects.select_for_update().filter(indicator=ind, org=org, period=quarter.key).first()
-    before = audit.snapshot(row, FIELDS) if row is not None else None
+    before = _snapshot(row) if row is not None else None
     if row is None:
         row = Assessment(indicator=ind, org=org, org_path=org.path, period=quarter.key)
     row.score, row.evidence, row.assessor, row.assessed_at = score, evidence, user, now
@@ -80,5 +84,5 @@ def do_assess(user: Any, org: Org, quarter: Quarter, indicator: StandardIndicato
     except IntegrityError:  # another assessor's first score landed first: refuse, nothing written
         raise ActionError("该指标刚刚已有人评分，请刷新后再评") from None
     audit.record(user, "lists.standard_assess", row, object_repr=f"{org.name} {quarter.label} {ind.name}",
-                 before=before, after=audit.snapshot(row, FIELDS))
+                 before=before, after=_snapshot(row))
     return row

@@ -130,7 +130,7 @@ def _card(c: standards.Card, with_lines: bool = True) -> dict[str, Any]:
 
 
 @router.get("/lists/standards/framework", response={200: StdFrameworkOut, **ONE}, summary="标准化建设标准体系（1+9）")
-def get_framework(request: HttpRequest) -> Any:
+def std_framework(request: HttpRequest) -> Any:
     sel.require_view(_user(request))
     fw = standards.active_framework()
     kinds = []
@@ -148,7 +148,7 @@ def get_framework(request: HttpRequest) -> Any:
 
 
 @router.get("/lists/standards/cards/{id}", response={200: StdCardOut, **READ}, summary="组织的季度评分卡")
-def get_card(request: HttpRequest, id: int = PathId, period: str | None = PERIOD_Q) -> Any:
+def std_card(request: HttpRequest, id: int = PathId, period: str | None = PERIOD_Q) -> Any:
     user = _user(request)
     sel.require_view(user)
     org = sel.org_for(user, id)
@@ -157,7 +157,7 @@ def get_card(request: HttpRequest, id: int = PathId, period: str | None = PERIOD
 
 @router.get("/lists/standards/cards", response={200: StdCardPage, **READ},
             summary="某组织范围内某一层级的评分卡排名（只在调用者管辖范围内）")
-def list_cards(request: HttpRequest, org: int | None = Query(None, ge=1, le=MAX_ID, description="在其范围内比较的组织；"
+def std_cards(request: HttpRequest, org: int | None = Query(None, ge=1, le=MAX_ID, description="在其范围内比较的组织；"
                                                                                                 "不填为调用者管辖的最高组织"),
                level: str | None = Query(None, max_length=32, pattern=r"^[a-z0-9_-]*$",
                                          description="层级代码（如 community）；不填为最高的下级层级"),
@@ -180,7 +180,7 @@ def list_cards(request: HttpRequest, org: int | None = Query(None, ge=1, le=MAX_
 
 @router.post("/lists/standards/cards/{id}/assess", response={200: StdCardOut, **WRITE},
              summary="人工评分（须在被评组织的上级担任可评分职务）")
-def assess(request: HttpRequest, payload: StdAssessIn, id: int = PathId) -> Any:
+def std_assess(request: HttpRequest, payload: StdAssessIn, id: int = PathId) -> Any:
     user = _user(request)
     sel.require_view(user)
     org = sel.org_for(user, id)
