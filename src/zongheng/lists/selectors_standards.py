@@ -49,11 +49,12 @@ def may_assess(user: Any, org_path: str) -> bool:
 
 
 def home_org(user: Any) -> Org | None:
-    """The viewer's own organisation: the highest one where they hold a post with ``list.view``."""
+    """The viewer's own organisation: the deepest one where they hold a post with ``list.view`` (a community
+    secretary who also sits on the street's committee: the community)."""
     paths = [p for p in post_paths(user) if in_scope(user, Perm.LIST_VIEW, p)]
     if not paths:
         return None
-    return Org.objects.select_related("level").filter(path=min(paths, key=lambda p: (len(p), p))).first()
+    return Org.objects.select_related("level").filter(path=max(paths, key=lambda p: (len(p), p))).first()
 
 
 def top_org(user: Any) -> Org | None:
