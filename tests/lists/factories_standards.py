@@ -32,9 +32,9 @@ from zongheng.core.permissions import Role
 from zongheng.lists import standards_default
 from zongheng.lists.models import Milestone, Task, TaskList
 from zongheng.meetings.models import Attendance, Meeting, MeetingType
+from zongheng.members.models import Visit
 from zongheng.notices.models import Notice, NoticeRecipient
 from zongheng.orgs.models import LinkedHousehold, Org
-from zongheng.members.models import Visit
 
 QUARTER = Quarter(2025, 2)
 

@@ -22,7 +22,8 @@ def objects(community: Any, grid: Any, owner: Any) -> dict[str, Any]:
     indicator = StandardIndicator.objects.get(kind__framework__active=True, kind__code="grid", code="r03")
     quarter = Quarter.of(timezone.localdate())
     assessment = actions_standards.do_assess(owner, grid, quarter, indicator, {
-        "score": "12", "evidence": "网格党支部书记兼任网格长", "evidence_file": SimpleUploadedFile("佐证.pdf", b"%PDF-1.4 x")})
+        "score": "12", "evidence": "网格党支部书记兼任网格长",
+        "evidence_file": SimpleUploadedFile("佐证.pdf", b"%PDF-1.4 x")})
     return {"std_assessment": assessment, "std_indicator": indicator}
 
 
