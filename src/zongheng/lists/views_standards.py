@@ -119,6 +119,11 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
     return cards_xlsx(f"{org.name}_{quarter.label}_标准化建设评分.xlsx", "标准化建设评分", ranked)
 
 
+def _ids(indicator_pk: int) -> str:
+    """One form per indicator on the page: element ids unique per form (labels point at their own field)."""
+    return f"id_i{indicator_pk}_%s"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def assess(request: HttpRequest, pk: int) -> HttpResponse:
@@ -141,7 +146,7 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
         wanted = next((ln for ln in lines if form.data.get("indicator") == str(ln.indicator.pk)), None)
         if wanted is None:
             raise Http404
-        form = AssessForm(request.POST, request.FILES, indicator=wanted.indicator)
+        form = AssessForm(request.POST, request.FILES, indicator=wanted.indicator, auto_id=_ids(wanted.indicator.pk))
         if form.is_valid():
             try:
                 actions.do_assess(user, org, quarter, wanted.indicator, form.cleaned_data)
@@ -157,7 +162,8 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
     for ln in lines:
         a = ln.assessment
         initial = {"score": a.score, "evidence": a.evidence} if a else None
-        rows.append((ln, failed.get(ln.indicator.pk) or AssessForm(initial=initial, indicator=ln.indicator)))
+        rows.append((ln, failed.get(ln.indicator.pk)
+                     or AssessForm(initial=initial, indicator=ln.indicator, auto_id=_ids(ln.indicator.pk))))
     return render(request, "lists/standards/assess.html", {
         "org": org, "quarter": quarter, "rows": rows, "card_url": card_url(org.pk, quarter),
         "action": f"{reverse('lists:standard_assess', args=[org.pk])}?{urlencode({'period': quarter.key})}",
