@@ -24,10 +24,12 @@ CODE = "list.task_progress"
 def task_progress(orgs: Sequence[OrgRef], quarter: Quarter, now: dt.datetime) -> dict[int, Reading]:
     boards = list(progress.load_all(quarter.reading_day(now), year=quarter.year).values())
     url = reverse("lists:tasks")
+    # Only an organisation on the path of some piece carries anything: ask the board for those alone.
+    carried = {t.org_path[:k] for b in boards for t in b.tasks.values() for k in range(1, len(t.org_path) + 1)}
     out: dict[int, Reading] = {}
     for o in orgs:
         link = f"{url}?{urlencode({'year': quarter.year, 'org': o.id, 'leaf': 1})}"
-        values = [v for v in (b.org_progress(o.path) for b in boards) if v is not None]
+        values = [v for v in (b.org_progress(o.path) for b in boards) if v is not None] if o.path in carried else []
         if not values:
             out[o.id] = Reading("—", None, link)
             continue

@@ -199,7 +199,7 @@ def _assessments(orgs: Sequence[Target], quarter: Quarter, fw: Framework) -> dic
     common = registry.common_prefix(t.ref.path for t in orgs)
     rows = (Assessment.objects.filter(period=quarter.key, org_path__startswith=common,
                                       indicator__kind__framework=fw.framework)
-            .select_related("assessor").order_by())
+            .order_by())
     return {(a.org_id, a.indicator_id): a for a in rows if a.org_id in ids}
 
 

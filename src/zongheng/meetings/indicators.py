@@ -3,7 +3,8 @@
 For each organisation, every meeting it had to hold (each enabled type that applies to it, each period of
 the type's cadence that ends inside the quarter and is over) counts once; those held on time (with quorum,
 before the period's end) count as met — the same ``compliance`` the compliance page and the warning rule
-read. A few queries per type and period, whatever the number of organisations.
+read, over the organisations the type applies to. A few queries per type and period, whatever the number of
+organisations.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from zongheng.orgs.models import Org
 from .choices import Compliance
 from .models import MeetingType
 from .periods import periods_of_year
-from .selectors import compliance
+from .selectors import applicable_orgs, compliance
 
 CODE = "meeting.on_time"
 
@@ -39,7 +40,8 @@ def on_time(orgs: Sequence[OrgRef], quarter: Quarter, now: dt.datetime) -> dict[
     due: dict[int, int] = dict.fromkeys(ids, 0)
     for mtype in MeetingType.objects.filter(enabled=True).order_by("id"):
         for period in due_in(mtype, quarter, now):
-            for org_id, cell in compliance(mtype, period, org_qs, now).items():  # type: ignore[arg-type]
+            required = applicable_orgs(mtype, org_qs, period).only("pk")  # type: ignore[arg-type]
+            for org_id, cell in compliance(mtype, period, required, now).items():  # type: ignore[arg-type]
                 if cell.status in (Compliance.ON_TIME, Compliance.LATE, Compliance.NOT_HELD):
                     due[org_id] += 1
                     held[org_id] += cell.status == Compliance.ON_TIME
