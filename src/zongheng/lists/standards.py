@@ -33,6 +33,7 @@ from zongheng.orgs.models import Org
 from .models_standards import Assessment, Method, StandardFramework, StandardIndicator, StandardKind
 
 TENTH = Decimal("0.1")
+ID_LIST = 500  # up to this many organisations, their assessments are read by id
 
 
 def score_of(max_score: Decimal, attainment: float) -> Decimal:
@@ -196,10 +197,11 @@ def _assessments(orgs: Sequence[Target], quarter: Quarter, fw: Framework) -> dic
     if not orgs or fw.framework is None:
         return {}
     ids = {t.ref.id for t in orgs}
-    common = registry.common_prefix(t.ref.path for t in orgs)
-    rows = (Assessment.objects.filter(period=quarter.key, org_path__startswith=common,
-                                      indicator__kind__framework=fw.framework)
-            .order_by())
+    rows = Assessment.objects.filter(period=quarter.key, indicator__kind__framework=fw.framework).order_by()
+    if len(ids) <= ID_LIST:  # a page's few organisations: by id; the whole tree: by the subtree holding them
+        rows = rows.filter(org_id__in=ids)
+    else:
+        rows = rows.filter(org_path__startswith=registry.common_prefix(t.ref.path for t in orgs))
     return {(a.org_id, a.indicator_id): a for a in rows if a.org_id in ids}
 
 
