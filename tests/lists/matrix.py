@@ -13,6 +13,7 @@ NAMES = (
     "matrix_inspections",
     "matrix_evaluations",
     "matrix_cadres",
+    "matrix_standards",
 )
 _PARTS = Parts(__package__ or "tests.lists", NAMES)
 BODIES = _PARTS.bodies

@@ -77,9 +77,11 @@ def my_items(user: Any, now: dt.datetime) -> list[Todo]:
 
 
 def register() -> None:
+    from . import indicators
     from .pace import RULE, find_behind
 
     register_rule(RULE, "结对共建活动落后于进度", Perm.COBUILD_VIEW, find_behind)
+    indicators.register()
     register_rule(ITEM_OVERDUE, "认领项目逾期", Perm.COBUILD_VIEW, find_item_overdue)
     register_todo(40, "cobuild.items", my_items)
     register_actions(AUDIT_ACTIONS)

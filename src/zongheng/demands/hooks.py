@@ -62,9 +62,10 @@ def register_linkage() -> None:
     from zongheng.core.todo import register_figure, register_todo
     from zongheng.core.warnings import register_rule
 
-    from . import tasks, todo
+    from . import indicators, tasks, todo
 
     register_periodic("demands.sweep", lambda now: tasks.sweep(now))
     register_rule(todo.RULE, "诉求超时", Perm.DEMAND_VIEW, todo.overdue_demands)
     register_todo(20, "demands.waiting", todo.waiting_for)
     register_figure(20, "demands.scope", todo.scope_figures)
+    indicators.register()

@@ -11,6 +11,7 @@ PARTS = (
     "api_inspections",
     "api_evaluations",
     "api_cadres",
+    "api_standards",
 )
 
 router = Router()

@@ -14,7 +14,15 @@ from typing import Any
 
 from django.db import transaction
 
-from . import demo_cadres, demo_evaluations, demo_funds, demo_inspections, demo_projects, demo_tasks
+from . import (
+    demo_cadres,
+    demo_evaluations,
+    demo_funds,
+    demo_inspections,
+    demo_projects,
+    demo_standards,
+    demo_tasks,
+)
 
 
 def build(district: Any, seed: int = 2018, year: int = 2018, log: Callable[[str], None] | None = None) -> None:
@@ -25,6 +33,7 @@ def build(district: Any, seed: int = 2018, year: int = 2018, log: Callable[[str]
         demo_inspections.build(district, seed=seed, year=year, log=log)
         demo_evaluations.build(district, seed=seed, year=year, log=log)
         demo_cadres.build(district, seed=seed, year=year, log=log)
+        demo_standards.build(district, seed=seed, year=year, log=log)
 
 
 def build_live(district: Any, seed: int = 2018, log: Callable[[str], None] | None = None,
@@ -36,6 +45,7 @@ def build_live(district: Any, seed: int = 2018, log: Callable[[str], None] | Non
         demo_inspections.build_live(district, seed=seed, log=log, today=today)
         demo_evaluations.build_live(district, seed=seed, log=log, today=today)
         demo_cadres.build_live(district, seed=seed, log=log, today=today)
+        demo_standards.build_live(district, seed=seed, log=log, today=today)
 
 
 def accounts() -> list[dict[str, str]]:

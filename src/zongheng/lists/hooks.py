@@ -15,6 +15,7 @@ PARTS: tuple[str, ...] = (
     "hooks_inspections",
     "hooks_evaluations",
     "hooks_cadres",
+    "hooks_standards",
 )
 
 

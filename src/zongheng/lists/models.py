@@ -401,3 +401,4 @@ from .models_cadres import *  # noqa: E402, F403
 from .models_evaluations import *  # noqa: E402, F403
 from .models_funds import *  # noqa: E402, F403
 from .models_inspections import *  # noqa: E402, F403
+from .models_standards import *  # noqa: E402, F403

@@ -14,6 +14,7 @@ PARTS = (
     "urls_inspections",
     "urls_evaluations",
     "urls_cadres",
+    "urls_standards",
 )
 
 urlpatterns: list[URLPattern] = []

@@ -121,7 +121,7 @@ def visit_links(user: Any, ids: list[int]) -> dict[int, str]:
 def register() -> None:
     from zongheng.demands.related import register_demand_link
 
-    from . import hub
+    from . import hub, indicators
     from .deeds import register_deed_source
     from .selectors_points import register_source_link
 
@@ -131,5 +131,6 @@ def register() -> None:
     register_deed_source("visits", visit_deeds)
     register_source_link("visit", visit_links)
     hub.register_section(20, "visits", hub_section)
+    indicators.register()
     hub.register_mine(20, "visits", mine_section)
     register_todo(60, "members.visits", my_concerns)
