@@ -21,7 +21,7 @@ from zongheng.core.masking import id_check_char
 from zongheng.core.permissions import Role
 from zongheng.demands.defaults import ensure_installed
 from zongheng.orgs import actions
-from zongheng.orgs.models import Level, Org, Person, Post
+from zongheng.orgs.models import Level, Org, Person, Post, fill_missing_codes
 
 _seq = itertools.count(1)
 
@@ -111,25 +111,40 @@ class Tree:
 
 
 def build_tree() -> Tree:
+    """The district through the real ``add_root``; the 30 orgs below it in one ``bulk_create``, in the order
+    (depth first) and with the paths, depths, child counts and codes that 30 ``add_child`` calls give them — the
+    same tree in ~15 queries instead of ~250 (most tests start from it)."""
     # Data migrations' rows are gone after a transactional test flushed the database.
     levels = ensure_levels()
     ensure_installed()
     district = Org.objects.add_root(instance=Org(name="测试区", level=levels["district"]))
     tree = Tree(levels=levels, district=district)
+    below: list[Org] = []
+
+    def child(parent: Org, n: int, name: str, level: str, numchild: int) -> Org:
+        depth = parent.depth + 1
+        org = Org(name=name, level=levels[level], depth=depth, numchild=numchild,
+                  path=Org._get_path(parent.path, depth, n))
+        below.append(org)
+        return org
+
+    district.numchild = 2
     for s in range(2):
-        street = Org.objects.add_child(district, instance=Org(name=f"第{s + 1}街道", level=levels["street"]))
+        street = child(district, s + 1, f"第{s + 1}街道", "street", 2)
         tree.streets.append(street)
         for c in range(2):
-            community = Org.objects.add_child(
-                street, instance=Org(name=f"街道{s + 1}第{c + 1}社区", level=levels["community"]))
+            community = child(street, c + 1, f"街道{s + 1}第{c + 1}社区", "community", 2)
             tree.communities.append(community)
             for g in range(2):
-                grid = Org.objects.add_child(
-                    community, instance=Org(name=f"{community.name}第{g + 1}网格", level=levels["grid"]))
+                grid = child(community, g + 1, f"{community.name}第{g + 1}网格", "grid", 1)
                 tree.grids.append(grid)
-                household = Org.objects.add_child(
-                    grid, instance=Org(name=f"{grid.name}中心户", level=levels["household"]))
-                tree.households.append(household)
+                tree.households.append(child(grid, 1, f"{grid.name}中心户", "household", 0))
+    Org.objects.bulk_create(below)
+    Org.objects.filter(pk=district.pk).update(numchild=district.numchild)
+    fill_missing_codes(Org, Org.objects.filter(pk__in=[o.pk for o in below]))
+    codes = dict(Org.objects.filter(pk__in=[o.pk for o in below]).values_list("pk", "code"))
+    for org in below:
+        org.code = codes[org.pk]
     return tree
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import Tree, make_person, make_post, make_user, user_with_post
+from tests.factories import Tree, build_tree, make_person, make_post, make_user, module_transaction, user_with_post
 from zongheng.accounts.actions import do_create_token
 from zongheng.core.permissions import Role
 from zongheng.orgs.choices import OrgKind
@@ -85,16 +85,27 @@ def _workbench_objects(community: Org, grid: Org, owner: Any) -> dict[str, Any]:
     return {"demand": demand, "photo": photo, "station": station, "session": session}
 
 
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    """The world is built once for the module (the ~1,500 rows below only read it), inside a transaction rolled
+    back when the module ends; each test runs in a savepoint inside it (``world`` asks for ``db``), so what a
+    test writes — a session, an audit record, a refused write that slipped through — is gone before the next."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            tree = build_tree()
+            holder = user_with_post(tree.communities[0], Role.SECRETARY, "holder")
+            other = user_with_post(tree.communities[2], Role.SECRETARY, "other")
+            auditor = user_with_post(tree.district, Role.AUDITOR, "auditor")
+            stranger = make_user(None, "stranger")
+            world = World(tree, holder, auditor, stranger, _objects(tree, 0, holder), _objects(tree, 2, other))
+            world.dept = user_with_post(tree.district, Role.ORG_DEPT, "dept")
+            _config_objects(world)
+        yield world
+
+
 @pytest.fixture
-def world(tree) -> World:
-    holder = user_with_post(tree.communities[0], Role.SECRETARY, "holder")
-    other = user_with_post(tree.communities[2], Role.SECRETARY, "other")
-    auditor = user_with_post(tree.district, Role.AUDITOR, "auditor")
-    stranger = make_user(None, "stranger")
-    world = World(tree, holder, auditor, stranger, _objects(tree, 0, holder), _objects(tree, 2, other))
-    world.dept = user_with_post(tree.district, Role.ORG_DEPT, "dept")
-    _config_objects(world)
-    return world
+def world(shared_world, db) -> World:  # type: ignore[no-untyped-def]
+    return shared_world
 
 
 def _config_objects(world: World) -> None:
