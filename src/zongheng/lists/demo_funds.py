@@ -54,6 +54,11 @@ def _yuan(x: float) -> Decimal:
     return Decimal(int(x)).quantize(Decimal("0.01"))
 
 
+def _thousands(x: float | Decimal) -> Decimal:
+    """A budget figure as a district types it: whole thousands of yuan."""
+    return Decimal(int(float(x) / 1000) * 1000).quantize(Decimal("0.01"))
+
+
 class _Funds:
     def __init__(self, district: Org, rng: random.Random) -> None:
         self.district, self.rng = district, rng
@@ -78,7 +83,7 @@ class _Funds:
         left = total
         cats = list(SHARES)
         for i, cat in enumerate(cats):
-            amount = left if i == len(cats) - 1 else _yuan(float(total) * SHARES[cat] * rng.uniform(0.9, 1.1))
+            amount = left if i == len(cats) - 1 else _thousands(float(total) * SHARES[cat] * rng.uniform(0.9, 1.1))
             left -= amount
             self.budgets.append(BudgetLine(org=self.district, org_path=self.district.path, year=year, category=cat,
                                            amount=amount, note=f"{year}年城市基层党建专项经费"))
@@ -183,7 +188,7 @@ class _Funds:
 
 def _total(rng: random.Random) -> Decimal:
     """The article's year: 2,000+万元 (20–24 million yuan)."""
-    return _yuan(rng.uniform(20_000_000, 24_000_000))
+    return _thousands(rng.uniform(20_000_000, 24_000_000))
 
 
 def _reference(rng: random.Random, year: int) -> Decimal:
@@ -193,7 +198,7 @@ def _reference(rng: random.Random, year: int) -> Decimal:
 def _two_years(district: Org, rng: random.Random, year: int, total: Decimal, until: dt.date,
                log: Callable[[str], None]) -> None:
     f = _Funds(district, rng)
-    last = (total / Decimal(str(round(1 + rng.uniform(0.08, 0.20), 3)))).quantize(Decimal("1"))
+    last = _thousands(total / Decimal(str(round(1 + rng.uniform(0.08, 0.20), 3))))
     f.year(year - 1, last, dt.date(year - 1, 12, 31))
     f.year(year, total, until)
     areas: dict[int, Decimal] = {}
@@ -228,5 +233,5 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
         return None
     rng = random.Random(seed * 103 + today.year)
     grown = _total(rng) * Decimal(str(round(1.07 ** (today.year - 2018), 4)))
-    _two_years(district, rng, today.year, grown.quantize(Decimal("1.00")), today, log)
+    _two_years(district, rng, today.year, _thousands(grown), today, log)
     return None

@@ -53,5 +53,5 @@ def register() -> None:
 
     for model in (CadreStar, Promotion):
         register_path_copy(model, "org_path")
-    register_home_section(40, "cadres", home_section)
+    register_home_section(70, "cadres", home_section, "干部使用在一线")
     register_actions(AUDIT_ACTIONS)

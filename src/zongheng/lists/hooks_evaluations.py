@@ -58,7 +58,7 @@ def register() -> None:
     for model in (EvalRound, EvalSubject):
         register_path_copy(model, "org_path")
     register_path_copy(EvalRater, "within")
-    register_home_section(30, "evaluations", home_section)
+    register_home_section(30, "evaluations", home_section, "述职评议")
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.evalround", url_by_pk("lists:eval_round"), Perm.LIST_VIEW)
     register_todo(67, "lists.evaluations", my_ratings)

@@ -73,7 +73,7 @@ def register() -> None:
     for model in (m.FundAccount, m.BudgetLine, m.FundSpending, m.OfficeSpace, m.WorkerPay):
         register_path_copy(model, "org_path")
     register_path_copy(m.FundAllocation, "giver_path", "receiver_path")
-    register_home_section(40, "funds", home_section)
+    register_home_section(50, "funds", home_section, "财政保障")
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.fundallocation", url_by_pk("lists:funds_allocation"), Perm.LIST_VIEW)
     register_object_url("lists.fundspending", url_by_pk("lists:funds_spending"), Perm.LIST_VIEW)

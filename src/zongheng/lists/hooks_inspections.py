@@ -90,7 +90,7 @@ def register() -> None:
 
     for model in (InspectionRound, InspectionTarget, Finding, Rectification):
         register_path_copy(model, "org_path")
-    register_home_section(30, "inspections", home_section)
+    register_home_section(40, "inspections", home_section, "巡查和整改")
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.inspectionround", url_by_pk("lists:inspection"), Perm.LIST_VIEW)
     register_object_url("lists.inspectiontarget", url_by_pk("lists:inspection_target"), Perm.LIST_VIEW)

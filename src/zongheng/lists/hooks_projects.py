@@ -92,7 +92,7 @@ def register() -> None:
     from .selectors_projects import RULE, find_stalled
     from .views_home import register_home_section
 
-    register_home_section(20, "projects", home_section)  # the hub (一清单) is the one navigation entry
+    register_home_section(20, "projects", home_section, "项目清单")  # the hub (一清单) is the one navigation entry
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.project", url_by_pk("lists:project"), Perm.LIST_VIEW)
     register_object_url("lists.brand", url_by_pk("lists:brand_edit"), Perm.LIST_CONFIGURE)

@@ -66,4 +66,4 @@ def register() -> None:
     register_path_copy(Assessment, "org_path")
     register_actions(AUDIT_ACTIONS)
     register_object_url("lists.assessment", _assessment_url, Perm.LIST_VIEW)
-    register_home_section(40, "standards", home_section)
+    register_home_section(60, "standards", home_section, "标准化建设")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,28 +32,32 @@ from .models import TaskList
 
 @dataclass(frozen=True)
 class HomeSection:
-    """A section another part shows on the hub: a template and its context."""
+    """A section another part shows on the hub: a template and its context (``anchor`` and ``title`` are set by
+    ``home_sections`` from the registration: the hub's jump list links to each section)."""
 
     template: str
     context: dict[str, Any]
+    anchor: str = ""
+    title: str = ""
 
 
-# (order, name, func(user, year or None, today) -> HomeSection | None)
+# (order, name, func(user, year or None, today) -> HomeSection | None, title)
 HomeSectionFunc = Callable[[Any, int | None, dt.date], HomeSection | None]
-_SECTIONS: dict[str, tuple[int, HomeSectionFunc]] = {}
+_SECTIONS: dict[str, tuple[int, HomeSectionFunc, str]] = {}
 
 
-def register_home_section(order: int, name: str, func: HomeSectionFunc) -> None:
-    """Add (or replace, by name) a section of the hub below the task list — e.g. the project list (项目清单)."""
-    _SECTIONS[name] = (order, func)
+def register_home_section(order: int, name: str, func: HomeSectionFunc, title: str) -> None:
+    """Add (or replace, by name) a section of the hub below the task list — e.g. the project list (项目清单);
+    ``title`` is its entry in the hub's jump list."""
+    _SECTIONS[name] = (order, func, title)
 
 
 def home_sections(user: Any, year: int | None, today: dt.date) -> list[HomeSection]:
     out = []
-    for _, func in sorted(_SECTIONS.values(), key=lambda entry: entry[0]):
+    for name, (_, func, title) in sorted(_SECTIONS.items(), key=lambda entry: entry[1][0]):
         section = func(user, year, today)
         if section is not None:
-            out.append(section)
+            out.append(replace(section, anchor=f"part-{name}", title=title))
     return out
 
 
