@@ -266,3 +266,14 @@ def test_a_member_without_a_post_reaches_their_ratings_but_no_hub_link_or_creati
     assert reverse("lists:eval_rate", args=[world.round.pk]) in body
     assert reverse("lists:home") + '"' not in body and reverse("lists:eval_new") not in body
     assert client.get(reverse("lists:eval_new")).status_code == 403
+
+
+def test_a_comment_typed_as_a_formula_is_exported_as_text(client, world, db):
+    vote = EvalVote.objects.filter(round=world.published).order_by("pk").first()
+    assert vote is not None
+    EvalVote.objects.filter(pk=vote.pk).update(comment='=HYPERLINK("http://evil.example","点此")')
+    client.force_login(world.dept)
+    wb = load_workbook(io.BytesIO(client.get(reverse("lists:eval_export", args=[world.published.pk])).content))
+    comments = [row[-1] for row in wb["评分明细"].iter_rows(min_row=2, values_only=True)]
+    assert "'=HYPERLINK(\"http://evil.example\",\"点此\")" in comments
+    assert not any(str(c).startswith("=") for c in comments if c)

@@ -5,36 +5,18 @@ citations whatever the year's size."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
-from urllib.parse import quote
 
 from django.db.models import Q
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from zongheng.core.exports import XLSX_MIME, _cell
+from zongheng.core.exports import attachment, workbook_bytes
 
 from . import selectors_cadres as sel
 from .models_cadres import Citation
 
 STAR_HEADERS = ["月份", "姓名", "所在组织", "事迹", "引用的一线工作"]
 PROMOTION_HEADERS = ["任职日期", "姓名", "所在组织", "原职务", "新职务", "任职文号", "提拔理由", "引用的一线工作"]
-
-
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    ws = wb.create_sheet(title=title)
-    bold = Font(bold=True)
-    cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = bold
-        cells.append(cell)
-    ws.append(cells)
-    for row in rows:
-        ws.append([_cell(v) for v in row])
 
 
 def year_workbook(user: Any, year: int) -> bytes:
@@ -47,19 +29,15 @@ def year_workbook(user: Any, year: int) -> bytes:
                                          | Q(promotion_id__in=[p.pk for p in promotions])).order_by("id"):
             owner = ("star", c.star_id) if c.star_id else ("promotion", c.promotion_id or 0)
             cited.setdefault(owner, []).append(f"【{c.get_kind_display()}】{c.label}")
-    wb = Workbook(write_only=True)
-    _sheet(wb, "月度干部之星", STAR_HEADERS, [
-        [f"{s.month:%Y-%m}", s.person.name, s.org.name, s.deeds, "；".join(cited.get(("star", s.pk), []))]
-        for s in stars])
-    _sheet(wb, "提拔重用", PROMOTION_HEADERS, [
-        [p.promoted_on, p.person.name, p.org.name, p.from_post, p.to_post, p.doc_no, p.reason,
-         "；".join(cited.get(("promotion", p.pk), []))] for p in promotions])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes([
+        ("月度干部之星", STAR_HEADERS, [
+            [f"{s.month:%Y-%m}", s.person.name, s.org.name, s.deeds, "；".join(cited.get(("star", s.pk), []))]
+            for s in stars]),
+        ("提拔重用", PROMOTION_HEADERS, [
+            [p.promoted_on, p.person.name, p.org.name, p.from_post, p.to_post, p.doc_no, p.reason,
+             "；".join(cited.get(("promotion", p.pk), []))] for p in promotions]),
+    ])
 
 
 def year_response(user: Any, year: int) -> HttpResponse:
-    response = HttpResponse(year_workbook(user, year), content_type=XLSX_MIME)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{year}年干部之星和提拔重用.xlsx')}"
-    return response
+    return attachment(year_workbook(user, year), f"{year}年干部之星和提拔重用.xlsx")

@@ -5,9 +5,11 @@ from ``scoring.results`` (the one computation); the views check who may download
 
 from __future__ import annotations
 
-import io
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+
+from zongheng.core.exports import workbook_bytes
 
 from . import scoring
 from .exports_tasks import _document, _save
@@ -15,22 +17,14 @@ from .models_evaluations import EvalRound, EvalScore, EvalSubject, EvalVote
 
 
 def results_xlsx(round_: EvalRound) -> bytes:
-    """Two sheets, written in openpyxl's write-only mode: 评议结果 (from ``scoring.results``) and 评分明细 (every
-    vote: its group, its rater — or （匿名） — its item scores, total and comment). Four queries past the results'
-    five, whatever the number of votes."""
-    from openpyxl import Workbook
-
+    """Two sheets (``core.exports.workbook_bytes``: a comment typed as a formula is written as text): 评议结果
+    (from ``scoring.results``) and 评分明细 (every vote: its group, its rater — or （匿名） — its item scores, total
+    and comment). Four queries past the results' five, whatever the number of votes."""
     res = scoring.results(round_)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("评议结果")
-    for col, width in zip("ABC", (6, 12, 24), strict=True):
-        ws.column_dimensions[col].width = width
-    ws.append(["名次", "述职人", "所在组织", *[f"{name}（{w}%）" for _, name, w in res.groups], "综合得分", "等次"])
-    for row in res.rows:
-        ws.append([row.rank, row.name, row.org_name, *[g.mean for g in row.groups], row.total, row.grade])
-    detail = wb.create_sheet("评分明细")
+    results = (["名次", "述职人", "所在组织", *[f"{name}（{w}%）" for _, name, w in res.groups], "综合得分", "等次"],
+               [[row.rank, row.name, row.org_name, *[g.mean for g in row.groups], row.total, row.grade]
+                for row in res.rows])
     items = list(round_.items.values_list("pk", "title"))
-    detail.append(["述职人", "评议主体", "评议人 / 评分表", *[title for _, title in items], "合计", "评议意见"])
     scores: dict[int, dict[int, Decimal]] = {}
     for vote_id, item_id, score in EvalScore.objects.filter(vote__round=round_).values_list("vote_id", "item_id",
                                                                                               "score"):
@@ -38,13 +32,18 @@ def results_xlsx(round_: EvalRound) -> bytes:
     votes = (EvalVote.objects.filter(round=round_).order_by("subject__org_path", "subject_id", "group__order", "pk")
              .values_list("pk", "subject__person__name", "group__name", "rater__person__name", "sheet__number",
                           "comment"))
-    for pk, subject, group, rater, sheet, comment in votes:
-        mine = scores.get(pk, {})
-        who = "（匿名）" if round_.anonymous else (rater or f"纸质评分表 {sheet or ''}")
-        detail.append([subject, group, who, *[mine.get(i) for i, _ in items], sum(mine.values()), comment])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+
+    def detail() -> Iterator[list[Any]]:
+        for pk, subject, group, rater, sheet, comment in votes:
+            mine = scores.get(pk, {})
+            who = "（匿名）" if round_.anonymous else (rater or f"纸质评分表 {sheet or ''}")
+            yield [subject, group, who, *[mine.get(i) for i, _ in items], sum(mine.values()), comment]
+
+    return workbook_bytes([
+        ("评议结果", *results),
+        ("评分明细", ["述职人", "评议主体", "评议人 / 评分表", *[title for _, title in items], "合计", "评议意见"],
+         detail()),
+    ])
 
 
 def notice_docx(round_: EvalRound, subject: EvalSubject) -> bytes:

@@ -3,13 +3,9 @@ child's subtree (budget, from above, spent, balance), then the allocations and t
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from zongheng.core.exports import _cell
+from zongheng.core.exports import Sheet, workbook_bytes
 from zongheng.orgs.models import Org
 
 from . import funds
@@ -19,18 +15,7 @@ from .exports_tasks import download
 __all__ = ["download", "funds_xlsx"]
 
 
-def _sheet(wb: Workbook, title: str, headers: list[str], rows: Any) -> None:
-    ws = wb.create_sheet(title=title)
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-
-
 def funds_xlsx(user: Any, org: Org, year: int) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
     acc = funds.account(org.path, year)
     sub = funds.subtree(org.path, year)
     kids = list(sel.children_of(org))
@@ -42,16 +27,14 @@ def funds_xlsx(user: Any, org: Org, year: int) -> bytes:
     ]
     rows += [[k.name, roll[k.path].budget, roll[k.path].inflow, roll[k.path].spent, roll[k.path].balance,
               roll[k.path].spent_share] for k in kids]
-    _sheet(wb, f"{year}年经费总表", head, rows)
+    sheets: list[Sheet] = [(f"{year}年经费总表", head, rows)]
     allocs = (sel.allocations(user).filter(year=year, receiver_path__startswith=org.path)
               .order_by("allocated_on", "id"))
-    _sheet(wb, "下拨明细", ["日期", "下拨单位", "接收单位", "金额（元）", "用途", "冲销"],
-           ([a.allocated_on, a.giver.name, a.receiver.name, a.amount, a.purpose, "是" if a.reverses_id else ""]
-            for a in allocs.iterator(chunk_size=500)))
+    sheets.append(("下拨明细", ["日期", "下拨单位", "接收单位", "金额（元）", "用途", "冲销"], (
+        [a.allocated_on, a.giver.name, a.receiver.name, a.amount, a.purpose, "是" if a.reverses_id else ""]
+        for a in allocs.iterator(chunk_size=500))))
     spends = sel.spendings(user).filter(year=year, org_path__startswith=org.path).order_by("spent_on", "id")
-    _sheet(wb, "支出明细", ["日期", "单位", "金额（元）", "用途", "冲销"],
-           ([s.spent_on, s.org.name, s.amount, s.purpose, "是" if s.reverses_id else ""]
-            for s in spends.iterator(chunk_size=500)))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    sheets.append(("支出明细", ["日期", "单位", "金额（元）", "用途", "冲销"], (
+        [s.spent_on, s.org.name, s.amount, s.purpose, "是" if s.reverses_id else ""]
+        for s in spends.iterator(chunk_size=500))))
+    return workbook_bytes(sheets)

@@ -12,7 +12,6 @@ import io
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
@@ -20,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from zongheng.core.exports import XLSX_MIME, _cell
+from zongheng.core.exports import XLSX_MIME, _cell, attachment
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org, Person
 
@@ -45,9 +44,7 @@ _RESULT = dict(ReviewResult.choices)
 
 
 def download(content: bytes, mime: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=mime)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(content, filename, mime)
 
 
 def scoped_tasks(user: Any, task_list: TaskList) -> Any:

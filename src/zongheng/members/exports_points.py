@@ -4,20 +4,15 @@ only: the views pass an organisation already resolved in it."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from django.db.models import QuerySet, Sum
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from zongheng.core.exports import XLSX_MIME, _cell
+from zongheng.core.exports import attachment, workbook_bytes
 from zongheng.orgs.models import Org, Person
 
 from .choices import Deed
@@ -26,30 +21,6 @@ from .selectors_points import BANDS, ChildRow, Totals, items, members_below
 
 EXPORT_MAX = 50_000  # rows of one sheet; a larger organisation exports its children one by one
 TRUNCATED = "（仅导出前 {n:,} 行：请选择下级组织分别导出）"
-
-
-def _workbook(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, headers, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        header_cells = []
-        for h in headers:
-            cell = WriteOnlyCell(ws, value=h)
-            cell.font = bold
-            header_cells.append(cell)
-        ws.append(header_cells)
-        for row in rows:
-            ws.append([_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _response(filename: str, content: bytes) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_MIME)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def _totals_cells(label: str, t: Totals) -> list[Any]:
@@ -78,12 +49,12 @@ def totals_xlsx(org: Org, year: int, total: Totals, children: list[ChildRow], me
          *[per_item[p.pk].get(i.pk, 0) for i in all_items], sum(per_item[p.pk].values())] for p in people]
     if cut:
         member_rows.append([TRUNCATED.format(n=EXPORT_MAX)])
-    content = _workbook([
+    content = workbook_bytes([
         (f"{year}年积分统计", head, summary),
         ("党员积分", ["姓名", "所在组织", "报到社区（双联双管）", "党员类型", *[i.name for i in all_items], "合计"],
          member_rows),
     ])
-    return _response(f"{org.name}{year}年党员积分统计.xlsx", content)
+    return attachment(content, f"{org.name}{year}年党员积分统计.xlsx")
 
 
 def ledger_xlsx(org: Org, year: int) -> HttpResponse:
@@ -104,6 +75,6 @@ def ledger_xlsx(org: Org, year: int) -> HttpResponse:
             yield [name, org_name, day, item or "", deeds.get(deed, deed), pts, source, "更正" if corrects else "",
                    note, at]
 
-    content = _workbook([(f"{year}年积分台账", ["姓名", "所在组织", "事项日期", "八带头事项", "积分来源", "积分",
+    content = workbook_bytes([(f"{year}年积分台账", ["姓名", "所在组织", "事项日期", "八带头事项", "积分来源", "积分",
                                              "来源记录", "类别", "说明", "记账时间"], cells())])
-    return _response(f"{org.name}{year}年积分台账.xlsx", content)
+    return attachment(content, f"{org.name}{year}年积分台账.xlsx")
