@@ -212,6 +212,11 @@ def test_the_hub_shows_this_years_budget_and_spent_share(client, w):
     text = client.get(reverse("lists:home")).content.decode()
     assert "财政保障" in text
     assert f"{funds.budget(w.tree.district.path, TODAY.year):,.2f}" in text
+    # A street draws up no budget of its own: its card shows what it received from above, opening those rows.
+    client.force_login(w.street)
+    text = client.get(reverse("lists:home")).content.decode()
+    inflow = funds.subtree(w.tree.streets[0].path, TODAY.year).inflow
+    assert inflow > 0 and f"{inflow:,.2f}" in text and "收到上级下拨" in text and "dir=inflow" in text
 
 
 def test_a_voucher_that_is_not_a_document_or_an_image_is_refused_and_nothing_is_written(client, w):

@@ -42,6 +42,7 @@ def home_section(user: Any, year: int | None, today: dt.date) -> Any:
         "org": org, "year": year, "budget": series[year], "growth": funds.growth(series[year], series[year - 1]),
         "sub": sub, "url": f"{reverse('lists:funds')}?{q}", "budget_url": f"{reverse('lists:funds_budget')}?{q}",
         "spent_url": f"{reverse('lists:funds_spendings')}?{q}&all=1",
+        "received_url": f"{reverse('lists:funds_allocations')}?{q}&dir=inflow",
         "space_url": f"{reverse('lists:funds_space')}?{q}", "pay_url": f"{reverse('lists:funds_pay')}?{q}"})
 
 
