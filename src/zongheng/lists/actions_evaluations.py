@@ -374,7 +374,9 @@ def do_vote(user: Any, round_: EvalRound, subject: EvalSubject, values: dict[Any
     One vote per rater per subject: a second is refused; ``amend`` changes the rater's own vote while the round
     is being scored."""
     now = now or timezone.now()
-    locked = EvalRound.objects.get(pk=round_.pk)
+    # The round's row is locked for the vote, so a round closed at the same moment takes no vote after it closed
+    # (the close waits for the vote's commit, or the vote reads the closed state).
+    locked = EvalRound.objects.select_for_update().get(pk=round_.pk)
     person_id = getattr(user, "person_id", None)
     rater = EvalRater.objects.filter(round=locked, person_id=person_id).first() if person_id else None
     if rater is None:
