@@ -58,6 +58,7 @@ def routes(Route: Any) -> list[Any]:
         Route("lists:eval_notice", lambda o: {"pk": o["ev_published"].pk, "subject_pk": o["ev_own"].pk}),
         Route("lists:eval_raters", s),
         Route("lists:eval_member_org_pick", s),
+        Route("lists:eval_rater_people", s),
         Route("lists:eval_rater_remove", lambda o: {"pk": o["ev_open"].pk, "rater_pk": o["ev_rater"].pk},
               method="post", in_scope=None),
         Route("lists:eval_move", lambda o: {"pk": o["ev_open"].pk, "move": "close"}, method="post", in_scope=None),

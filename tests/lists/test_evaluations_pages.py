@@ -20,7 +20,7 @@ from django.urls import reverse
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.factories import build_tree, module_transaction
+from tests.factories import build_tree, make_person, module_transaction
 from tests.lists.factories_evaluations import make_round, make_world, subject_of, vote_all
 from zongheng.core.todo import todos_for
 from zongheng.lists import actions_evaluations as actions
@@ -220,6 +220,19 @@ def test_the_organiser_builds_a_round_from_the_pages(client, world, db):
     client.post(reverse("lists:eval_raters", args=[r.pk]), {"group": r.groups.get(name="上级").pk,
                                                            "source": "leaders"})
     assert r.raters.filter(person_id=world.leader.person_id).exists()
+    # Named raters are found by name (the search lists only people the organiser may see) and ticked.
+    member = world.members[0]
+    found = client.get(reverse("lists:eval_rater_people", args=[r.pk]), {"person_q": member.person.name[:3],
+                                                                        "people": [member.person_id]})
+    assert f'value="{member.person_id}" checked' in found.content.decode()
+    client.post(reverse("lists:eval_raters", args=[r.pk]), {"group": r.groups.get(name="服务对象").pk,
+                                                           "source": "people", "people": [member.person_id]})
+    assert r.raters.filter(person_id=member.person_id, group__name="服务对象").exists()
+    outsider = make_person(build_tree().district)  # another district: not in the organiser's scope
+    refused = client.post(reverse("lists:eval_raters", args=[r.pk]), {"group": r.groups.get(name="上级").pk,
+                                                                     "source": "people", "people": [outsider.pk]})
+    assert refused.status_code == 200 and not r.raters.filter(person_id=outsider.pk).exists()
+    assert "评议人" in refused.content.decode()
     client.post(reverse("lists:eval_move", args=[r.pk, "open"]))
     r.refresh_from_db()
     assert r.state == "scoring"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from zongheng.core.errors import ActionError
 from zongheng.demands.forms import PlainCharField
+from zongheng.orgs.person_picker import PersonField, PersonPickWidget
 from zongheng.orgs.picker import PickerWidget
 from zongheng.orgs.resolve import ResolvedChoiceField
 
@@ -98,15 +99,14 @@ class FormulaForm(forms.Form):
 
 
 SOURCES = [("leaders", "本组织班子成员（上级党组织）"), ("subjects", "全体述职人（同级互评）"),
-           ("members", "所选组织的党员（基层党员，只评本组织内的述职人）"), ("ids", "按人员编号")]
+           ("members", "所选组织的党员（基层党员，只评本组织内的述职人）"), ("people", "指定人员（输入姓名查找）")]
 
 
 class RatersForm(forms.Form):
     group = forms.ChoiceField(label="评议主体", choices=())
     source = forms.ChoiceField(label="评议人来源", choices=SOURCES)
     org = ResolvedChoiceField(label="组织（来源为所选组织的党员时）", required=False)
-    ids = forms.CharField(label="人员编号（来源为按人员编号时）", required=False, max_length=4000,
-                          help_text="以空格或逗号分隔，最多 500 人")
+    people = PersonField(label="人员（来源为指定人员时）", required=False)
 
     def __init__(self, *args: Any, user: Any, round_: EvalRound, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -117,6 +117,9 @@ class RatersForm(forms.Form):
                                   help_text="点一下输入框列出可选的组织，输入文字筛选")
         org.resolve = lambda value: selectors.pick_one(  # type: ignore[attr-defined]
             selectors.member_org_choices(user, round_), value, selectors.refusal("组织"))
+        self.fields["people"].widget = PersonPickWidget(
+            url=reverse("lists:eval_rater_people", args=[round_.pk]), multiple=True,
+            people=selectors.rater_people_choices(user, round_))
 
 
 class VoteForm(forms.Form):

@@ -11,51 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from zongheng.demands.forms import PlainCharField
 from zongheng.demands.forms_public import MultipleFileField, MultipleFileInput
 from zongheng.orgs.models import Org, Person
+from zongheng.orgs.person_picker import PersonField, PersonPickWidget
 from zongheng.orgs.picker import PickerWidget
-from zongheng.orgs.resolve import ResolvedChoiceField, as_pk
+from zongheng.orgs.resolve import ResolvedChoiceField
 
 from . import selectors_inspections as sel
 from .actions_tasks import EVIDENCE_TYPES
 from .choices_inspections import FOCUSES
 from .models_inspections import InspectionRound, InspectionTarget
-
-
-class PersonPickWidget(forms.Widget):
-    """A name search for people, loaded on demand (``url`` answers ``lists/inspections/_people.html``); the
-    people chosen now are shown ticked, looked up among ``people`` only (a forged id shows nothing)."""
-
-    template_name = "lists/inspections/_person_pick.html"
-
-    def __init__(self, *, url: str, people: QuerySet[Person], multiple: bool = False,
-                 attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs)
-        self.url, self.people, self.multiple = url, people, multiple
-
-    def format_value(self, value: Any) -> list[Any]:  # type: ignore[override]  # several values
-        if value in (None, ""):
-            return []
-        return [getattr(v, "pk", v) for v in (value if isinstance(value, list | tuple) else [value])]
-
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
-        pks = [pk for pk in (as_pk(v) for v in context["widget"]["value"][:30]) if pk is not None]
-        chosen = list(self.people.filter(pk__in=pks).order_by("name", "pk")) if pks else []
-        context["widget"].update(url=self.url, people=[(p, True) for p in chosen], multiple=self.multiple)
-        return context
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        if self.multiple:
-            return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
-        return data.get(name)
-
-    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return False
 
 
 class RoundForm(forms.Form):
@@ -74,15 +42,6 @@ class RoundForm(forms.Form):
         field: Any = self.fields["org"]
         field.queryset = sel.organiser_choices(user)  # districts and streets: a short list
         field.resolve = lambda value: sel.resolve_organiser(user, value)
-
-
-class PersonField(forms.Field):
-    """An id from the person search; resolved by the form's ``clean`` through the scoped lookup."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return [as_pk(v) for v in value if as_pk(v) is not None][:30]
-        return as_pk(value)
 
 
 class TeamForm(forms.Form):

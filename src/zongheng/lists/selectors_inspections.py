@@ -297,11 +297,3 @@ def secretary_of(org: Org, day: dt.date | None = None) -> Person | None:
     post = (Post.objects.active(day or timezone.localdate()).filter(org=org, role=Role.SECRETARY)
             .select_related("person").order_by("starts_on", "pk").first())
     return post.person if post else None
-
-
-def people_search(people: QuerySet[Person], q: str, limit: int = 20) -> tuple[list[Person], int]:
-    qs = people
-    for word in q.split()[:3]:
-        qs = qs.filter(name__icontains=word[:20])
-    rows = list(qs.order_by("name", "pk")[:limit])
-    return rows, (len(rows) if len(rows) < limit else qs.count())

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("lists/evaluations/<int:pk>/subjects/<int:subject_pk>/notice.docx", v.notice_docx, name="eval_notice"),
     path("lists/evaluations/<int:pk>/raters/", v.raters, name="eval_raters"),
     path("lists/evaluations/<int:pk>/raters/pick-org/", v.member_org_pick, name="eval_member_org_pick"),
+    path("lists/evaluations/<int:pk>/raters/people/", v.rater_people, name="eval_rater_people"),
     path("lists/evaluations/<int:pk>/raters/<int:rater_pk>/remove/", v.rater_remove, name="eval_rater_remove"),
     path("lists/evaluations/<int:pk>/move/<slug:move>/", v.round_move, name="eval_move"),
     path("lists/evaluations/<int:pk>/rate/", v.rate, name="eval_rate"),

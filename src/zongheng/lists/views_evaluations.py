@@ -197,6 +197,15 @@ def member_org_pick(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def rater_people(request: HttpRequest, pk: int) -> HttpResponse:
+    """The raters form's person search (htmx): people the organiser may assign."""
+    from zongheng.orgs.person_picker import render_people
+
+    r = _organised(request, pk)
+    return render_people(request, selectors.rater_people_choices(request.user, r), name="people", multiple=True)
+
+
+@login_required
 def raters(request: HttpRequest, pk: int) -> HttpResponse:
     """评议人: who rates in each group (paged), and the form that adds people from a source."""
     user = request.user
@@ -236,9 +245,9 @@ def _rater_source(user: Any, r: Any, data: dict[str, Any]) -> list[Any]:
         if data.get("org") is None:
             raise ActionError("请选择组织")
         return selectors.members_of(data["org"])
-    values = [v for v in str(data.get("ids") or "").replace("，", ",").replace(",", " ").split() if v]
+    values = data.get("people") or []
     if not values:
-        raise ActionError("请填写人员编号")
+        raise ActionError("请输入姓名查找并勾选评议人")
     return selectors.resolve_rater_people(user, r, values)
 
 

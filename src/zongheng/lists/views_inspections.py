@@ -142,20 +142,13 @@ def _running(user: Any, pk: int) -> InspectionRound:
 
 
 def _people(request: HttpRequest, people: Any) -> HttpResponse:
-    """The person search's answer (htmx): at most a screenful of matching names; the ticked ones stay on top."""
-    from zongheng.orgs.resolve import as_pk
+    """The person search's answer (htmx) for one of the forms' person fields."""
+    from zongheng.orgs.person_picker import render_people
 
     field = request.GET.get("field") or ""
     if field not in ("leader", "members", "responsible"):
         field = "leader"
-    multiple = field == "members"
-    q = request.GET.get("person_q", "").strip()[:40]
-    ticked = [pk for pk in (as_pk(v) for v in request.GET.getlist(field)[:30]) if pk is not None]
-    kept = list(people.filter(pk__in=ticked).order_by("name", "pk")) if ticked else []
-    found, total = sel.people_search(people.exclude(pk__in=[p.pk for p in kept]), q)
-    return render(request, "lists/inspections/_people.html", {
-        "people": [(p, True) for p in kept] + [(p, False) for p in found], "name": field, "multiple": multiple,
-        "q": q, "more": max(total - len(found), 0)})
+    return render_people(request, people, name=field, multiple=field == "members")
 
 
 @login_required
