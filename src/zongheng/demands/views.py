@@ -243,7 +243,7 @@ def _reportable(user: Any, demand: Demand, summons: list[Summons]) -> list[Summo
 
 def _demand(user: Any, pk: int) -> Demand:
     qs = selectors.demands_in_scope(user).select_related(
-        "category", "grid", "org", "station", "listening_session", "merged_into")
+        "category", "grid__level", "org", "station", "listening_session", "merged_into")
     return get_object_or_404(qs, pk=pk)
 
 
