@@ -128,7 +128,8 @@ def test_a_forged_owner_or_responsible_person_is_refused_and_nothing_is_written(
 def test_the_round_moves_along_its_table_and_completes_only_when_every_item_is_closed(w, db):
     from zongheng.lists.models_inspections import InspectionRound
 
-    rnd = actions.do_create_round(w.dept, {"org": w.tree.district, "year": 2018, "period": f"专项{RNG.randrange(10**6)}",
+    period = f"专项{RNG.randrange(10**6)}"  # at most 8 characters (the limit is 20)
+    rnd = actions.do_create_round(w.dept, {"org": w.tree.district, "year": 2018, "period": period,
                                            "title": "专项巡查", "focus": "作风建设", "starts_on": "2018-06-01",
                                            "ends_on": "2018-06-30"}, now=T0)
     with pytest.raises(ActionError, match="巡查组"):
