@@ -42,7 +42,7 @@ from .forms_funds import (
     SpendForm,
     StandardForm,
 )
-from .models_funds import BudgetCategory, BudgetLine, FundAllocation, FundSpending, OfficeSpace, PayReference, WorkerPay
+from .models_funds import BudgetCategory, BudgetLine, OfficeSpace, PayReference, WorkerPay
 from .views_tasks import _attachment
 
 PAGE_SIZE = 30
@@ -223,54 +223,44 @@ def receiver_pick(request: HttpRequest) -> HttpResponse:
     return render_pick(request, sel.receiver_choices(user, giver), name="receiver", multiple=False)
 
 
-@login_required
-def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _reversible(request: HttpRequest, row: Any, owner: Org, do_reverse: Any, *, what: str, url_name: str,
+                template: str) -> HttpResponse:
+    """An allocation's or a spending's page, with the form that reverses it for whoever manages ``owner`` while
+    it is neither a reversal nor reversed already (the reversal, if any, read once)."""
     user = request.user
-    sel.require_view(user)
-    row = sel.allocation_for(user, pk)
-    can = (row.reverses_id is None and sel.may_manage(user, row.giver)
-           and not FundAllocation.objects.filter(reverses=row).exists())
+    reversal = type(row).objects.filter(reverses=row).first()
+    can = row.reverses_id is None and reversal is None and sel.may_manage(user, owner)
     form = ReverseForm(request.POST or None) if can else None
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("这笔下拨不能由您冲销")
+            raise PermissionDenied(f"这笔{what}不能由您冲销")
         if form.is_valid():
             try:
-                actions.do_reverse_allocation(user, row, form.cleaned_data["reason"])
+                do_reverse(user, row, form.cleaned_data["reason"])
             except ActionError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, "下拨已冲销")
-                return redirect("lists:funds_allocation", pk=row.pk)
-    reversal = FundAllocation.objects.filter(reverses=row).first()
-    return render(request, "lists/funds/allocation.html", {
-        "section": "funds", "row": row, "form": form, "reversal": reversal, "q": _q(row.giver, row.year)},
+                messages.success(request, f"{what}已冲销")
+                return redirect(url_name, pk=row.pk)
+    return render(request, template, {
+        "section": "funds", "row": row, "form": form, "reversal": reversal, "q": _q(owner, row.year)},
         status=400 if form is not None and form.errors else 200)
+
+
+@login_required
+def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sel.require_view(request.user)
+    row = sel.allocation_for(request.user, pk)
+    return _reversible(request, row, row.giver, actions.do_reverse_allocation, what="下拨",
+                       url_name="lists:funds_allocation", template="lists/funds/allocation.html")
 
 
 @login_required
 def spending_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    sel.require_view(user)
-    row = sel.spending_for(user, pk)
-    can = (row.reverses_id is None and sel.may_manage(user, row.org)
-           and not FundSpending.objects.filter(reverses=row).exists())
-    form = ReverseForm(request.POST or None) if can else None
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied("这笔支出不能由您冲销")
-        if form.is_valid():
-            try:
-                actions.do_reverse_spending(user, row, form.cleaned_data["reason"])
-            except ActionError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, "支出已冲销")
-                return redirect("lists:funds_spending", pk=row.pk)
-    reversal = FundSpending.objects.filter(reverses=row).first()
-    return render(request, "lists/funds/spending.html", {
-        "section": "funds", "row": row, "form": form, "reversal": reversal, "q": _q(row.org, row.year)},
-        status=400 if form is not None and form.errors else 200)
+    sel.require_view(request.user)
+    row = sel.spending_for(request.user, pk)
+    return _reversible(request, row, row.org, actions.do_reverse_spending, what="支出",
+                       url_name="lists:funds_spending", template="lists/funds/spending.html")
 
 
 @login_required
