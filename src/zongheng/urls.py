@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("zongheng.cobuild.urls")),
     path("", include("zongheng.members.urls")),
     path("", include("zongheng.lists.urls")),
+    path("", include("zongheng.net.urls")),
     path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]
 

@@ -48,6 +48,8 @@ class Perm(models.TextChoices):
     FUNDS_MANAGE = "funds.manage", "编制和分配党建经费、登记支出、办公用房和工作者报酬"
     STANDARD_ASSESS = "standard.assess", "标准化建设评分（人工评分指标）"
     CADRE_RECORD = "cadre.record", "评选月度干部之星、记录提拔重用"
+    NET_VIEW = "net.view", "查看一张网（各模块数据总览、网格地图）"
+    NET_REPORT = "net.report", "生成年度工作报告"
 
 
 class Role(models.TextChoices):
@@ -72,7 +74,7 @@ _ASSURE = {Perm.EVAL_RUN, Perm.INSPECT_RUN, Perm.FUNDS_MANAGE, Perm.STANDARD_ASS
 _MANAGE = {
     Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.ORG_MOVE, Perm.PERSON_VIEW, Perm.PERSON_CHANGE,
     Perm.PERSON_REVEAL, Perm.PERSON_IMPORT, Perm.POST_CHANGE, *_DEMANDS, *_LINKAGE, *_COBUILD, *_MEMBERS,
-    *_LISTS, *_ASSURE,
+    *_LISTS, *_ASSURE, Perm.NET_VIEW, Perm.NET_REPORT,
 }
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
@@ -83,16 +85,16 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.DEPUTY_SECRETARY: frozenset(_MANAGE - {Perm.ORG_MOVE}),
     Role.COMMITTEE_MEMBER: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, *_DEMANDS, Perm.MEETING_VIEW, Perm.NOTICE_VIEW,
-         Perm.COBUILD_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT, Perm.LIST_VIEW}
+         Perm.COBUILD_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT, Perm.LIST_VIEW, Perm.NET_VIEW}
     ),
     Role.SECRETARY_ASSISTANT: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.PERSON_IMPORT, *_DEMANDS,
          Perm.MEETING_VIEW, Perm.MEETING_CHANGE, Perm.NOTICE_VIEW, *_COBUILD, *_MEMBERS, Perm.LIST_VIEW,
-         Perm.LIST_REPORT}
+         Perm.LIST_REPORT, Perm.NET_VIEW}
     ),
     Role.GRID_LEADER: frozenset(
         {Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.PERSON_CHANGE, Perm.DEMAND_VIEW, Perm.DEMAND_ENTER, Perm.DEMAND_HANDLE,
-         Perm.MEETING_VIEW, Perm.NOTICE_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT}
+         Perm.MEETING_VIEW, Perm.NOTICE_VIEW, Perm.MEMBER_VIEW, Perm.MEMBER_VISIT, Perm.NET_VIEW}
     ),
     # A central household head (a post on the central household's node): its linked households' 民情日记.
     Role.HOUSEHOLD_HEAD: frozenset({Perm.ORG_VIEW, Perm.PERSON_VIEW, Perm.DEMAND_ENTER, Perm.MEMBER_VIEW,

@@ -27,16 +27,15 @@ grouped query for all children of an organisation (``GROUP BY substr(grid_path, 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from zongheng.core.periods import Period
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import Org
 
@@ -44,7 +43,8 @@ from .actions import overdue_q
 from .choices import Status
 from .models import Demand
 
-TZ = ZoneInfo("Asia/Shanghai")
+__all__ = ["Period"]  # the period type lives in core; re-exported for the module's callers
+
 EXCLUDED = (Status.REJECTED, Status.MERGED)
 FIGURES = ("counted", "response_due", "responded", "resolution_due", "resolved", "rated", "satisfied", "answered",
            "overdue")
@@ -62,83 +62,6 @@ RATE_HELP = (
     ("平均办理时长", "从受理到答复的平均小时数，只计已答复的诉求。"),
     ("超时", "尚未答复、已超过当前时限（未接单看响应时限，已接单看办结时限）的诉求件数。"),
 )
-
-
-# ---------------------------------------------------------------- periods
-
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
-
-
-@dataclass(frozen=True)
-class Period:
-    """A month ("2018-03"), quarter ("2018-Q1") or year ("2018") in Asia/Shanghai."""
-
-    kind: str  # month | quarter | year
-    year: int
-    number: int = 0  # month 1–12 or quarter 1–4; 0 for a year
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        text = (text or "").strip()
-        if len(text) > 10:
-            raise ValueError("统计期间格式应为 2018-03（月）、2018-Q1（季度）或 2018（年）")
-        if m := _MONTH.match(text):
-            year, month = int(m[1]), int(m[2])
-            if 1 <= month <= 12 and 1900 <= year <= 2999:
-                return cls("month", year, month)
-        elif m := _QUARTER.match(text):
-            if 1900 <= int(m[1]) <= 2999:
-                return cls("quarter", int(m[1]), int(m[2]))
-        elif m := _YEAR.match(text):
-            if 1900 <= int(m[1]) <= 2999:
-                return cls("year", int(m[1]))
-        raise ValueError("统计期间格式应为 2018-03（月）、2018-Q1（季度）或 2018（年）")
-
-    @classmethod
-    def current(cls, kind: str = "year", now: dt.datetime | None = None) -> Period:
-        local = (now or timezone.now()).astimezone(TZ)
-        if kind == "month":
-            return cls("month", local.year, local.month)
-        if kind == "quarter":
-            return cls("quarter", local.year, (local.month - 1) // 3 + 1)
-        return cls("year", local.year)
-
-    def _months(self) -> tuple[int, int]:
-        """(first month, month count)."""
-        if self.kind == "month":
-            return self.number, 1
-        if self.kind == "quarter":
-            return 3 * (self.number - 1) + 1, 3
-        return 1, 12
-
-    @property
-    def start(self) -> dt.datetime:
-        first, _ = self._months()
-        return dt.datetime(self.year, first, 1, tzinfo=TZ)
-
-    @property
-    def end(self) -> dt.datetime:
-        """Exclusive end."""
-        first, n = self._months()
-        month0 = first - 1 + n
-        return dt.datetime(self.year + month0 // 12, month0 % 12 + 1, 1, tzinfo=TZ)
-
-    def __str__(self) -> str:
-        if self.kind == "month":
-            return f"{self.year}-{self.number:02d}"
-        if self.kind == "quarter":
-            return f"{self.year}-Q{self.number}"
-        return str(self.year)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "month":
-            return f"{self.year}年{self.number}月"
-        if self.kind == "quarter":
-            return f"{self.year}年第{self.number}季度"
-        return f"{self.year}年"
 
 
 # ---------------------------------------------------------------- the definitions

@@ -82,6 +82,9 @@ def register() -> None:
     register_object_url("orgs.importjob", url_by_pk("orgs:import_job"), Perm.PERSON_IMPORT)
     register_org_finder(_orgs_named)
     register_nav(10, "orgs:tree", "组织体系", Perm.ORG_VIEW)
+    from . import metrics
+
+    metrics.register()
     register_nav(20, "orgs:people", "人员", Perm.PERSON_VIEW)
     register_landing(10, "orgs.maintained_org", lambda user: _top_org(user, Perm.ORG_CHANGE))
     register_landing(30, "orgs.viewed_org", lambda user: _top_org(user, Perm.ORG_VIEW))

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "zongheng.cobuild",
     "zongheng.members",
     "zongheng.lists",
+    "zongheng.net",
 ]
 
 MIDDLEWARE = [

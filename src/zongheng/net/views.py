@@ -1,0 +1,145 @@
+"""一张网's pages: one dashboard per organisation (district, street, community, grid) and the rows behind each
+figure.
+
+Reads: ``require(net.view)`` (no right anywhere → 403), the organisation through ``selectors.dashboard_org``
+(outside the scope → 404). A figure links to its rows only where the viewer holds the right of the module that
+owns them (``can_open_rows``); the rows page checks the same. A malformed period is answered with a Chinese
+message and status 400, never with another period's figures.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from zongheng.core import metrics as mx
+from zongheng.core.access import require
+from zongheng.core.periods import Period
+from zongheng.core.permissions import Perm
+from zongheng.orgs.models import Org
+
+from . import selectors as s
+
+PER_PAGE = 50
+
+
+def rows_url(org: Org, code: str, period: Period) -> str:
+    return reverse("net:rows", args=[org.pk, code]) + "?" + urlencode({"period": str(period)})
+
+
+def dashboard_url(org: Org, period: Period | None = None) -> str:
+    url = reverse("net:dashboard", args=[org.pk])
+    return url + "?" + urlencode({"period": str(period)}) if period else url
+
+
+def show(value: mx.Number | None, metric: mx.Metric) -> str:
+    """A figure as printed: "—" when a ratio has nothing to count; thousands separated; a percentage with %."""
+    if value is None:
+        return "—"
+    if metric.is_ratio:
+        return f"{value}%"
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    return f"{value:,}"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard of the user's top organisation."""
+    require(request.user, Perm.NET_VIEW)
+    org = s.top_org(request.user)
+    if org is None:
+        raise Http404("未找到，或不在您的管辖范围内")
+    query = request.GET.urlencode()
+    return redirect(dashboard_url(org) + (f"?{query}" if query else ""))
+
+
+def _period(request: HttpRequest, org: Org, now: Any) -> tuple[Period | None, str]:
+    try:
+        return s.period_of(request.GET.get("period"), org, now, request.GET.get("kind", "year")), ""
+    except ValueError as exc:
+        return None, f"统计期间“{request.GET.get('period', '')[:20]}”无法识别：{exc}"
+
+
+def _cards(request: HttpRequest, org: Org, period: Period, panel: s.Panel) -> list[dict[str, Any]]:
+    out = []
+    for r in panel.readings:
+        m = r.metric
+        change = r.change
+        out.append({
+            "code": m.code, "label": m.label, "unit": "" if m.is_ratio else m.unit, "help": m.help,
+            "value": show(r.value, m), "previous": show(r.previous, m),
+            "change": None if change is None or not change else (("+" if change > 0 else "") + show(change, m)),
+            "url": rows_url(org, m.code, period) if s.can_open_rows(request.user, m.code, org) else None,
+        })
+    return out
+
+
+def _chart(panel: s.Panel, kids: list[Org]) -> dict[str, Any] | None:
+    """The data of a panel's bar chart: its headline figure by child (the table below says the same)."""
+    head = panel.headline
+    if head is None or not kids:
+        return None
+    return {"title": f"{head.metric.label}（按下级组织）", "unit": "%" if head.metric.is_ratio else head.metric.unit,
+            "names": [k.name for k in kids],
+            "values": [None if head.children.get(k.path) is None else float(head.children[k.path] or 0)
+                       for k in kids]}
+
+
+@login_required
+def dashboard(request: HttpRequest, org_id: int) -> HttpResponse:
+    require(request.user, Perm.NET_VIEW)
+    org = s.dashboard_org(request.user, org_id)
+    now = timezone.now()
+    period, error = _period(request, org, now)
+    parent = None
+    if org.depth > 1:
+        parent = s.dashboard_orgs(request.user).filter(path=org.path[:-Org.steplen]).first()
+    context: dict[str, Any] = {"org": org, "parent": parent, "period": period, "error": error,
+                               "typed_period": request.GET.get("period", "")[:20]}
+    if period is None:
+        context["period_groups"] = s.period_choices(mx.latest_period("year", org.path, now), now)
+        return render(request, "net/dashboard.html", context, status=400)
+    kids = s.children(org)
+    panels = s.panels(org, kids, period, now)
+    context.update(
+        period_groups=s.period_choices(period, now), previous=period.previous(),
+        panels=[{"key": p.key, "label": p.label, "cards": _cards(request, org, period, p),
+                 "chart": _chart(p, kids), "chart_id": f"chart-{p.key}",
+                 "table": [{"org": k, "url": dashboard_url(k, period),
+                            "values": [show(r.children.get(k.path), r.metric) for r in p.readings]} for k in kids],
+                 "columns": [r.metric.label for r in p.readings]} for p in panels],
+    )
+    return render(request, "net/dashboard.html", context)
+
+
+@login_required
+def rows(request: HttpRequest, org_id: int, code: str) -> HttpResponse:
+    """Exactly the rows a figure counts, for the organisation and period, fifty a page."""
+    require(request.user, Perm.NET_VIEW)
+    org = s.dashboard_org(request.user, org_id)
+    metric = mx.metric(code)
+    if metric is None or not s.can_open_rows(request.user, code, org):
+        raise Http404("未找到，或不在您的管辖范围内")
+    now = timezone.now()
+    try:
+        period = Period.parse(request.GET.get("period", ""))
+    except ValueError as exc:
+        return render(request, "net/rows.html", {"org": org, "metric": metric, "error": str(exc)}, status=400)
+    src = mx.source_of(code)
+    qs = mx.rows(code, org.path, period, now).order_by("-pk")
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "net/rows.html", {
+        "org": org, "metric": metric, "period": period, "page": page, "source": src,
+        "items": [src.show(obj) for obj in page.object_list],
+        "back": dashboard_url(org, period),
+        "query": urlencode({"period": str(period)}),
+    })
