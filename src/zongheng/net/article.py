@@ -44,8 +44,9 @@ def exactly(code: str, words: str, n: int, window: str = "year") -> Figure:
 
 
 def more_than(code: str, words: str, n: int, window: str = "year") -> Figure:
-    """"N多": at least N, below the next round figure (20多 → 20–29, 100多 → 100–199, 2000多万元 → 2000–2999万)."""
-    step = 10 ** (len(str(n)) - 1)
+    """"N多": at least N, below N plus one unit of its last significant digit (20多 → 20–29, 460多 → 460–469,
+    2400多 → 2400–2499, 100多 → 100–199, 2000多万元 → 2000–2999万)."""
+    step = 10 ** (len(str(n)) - len(str(n).rstrip("0")))
     return Figure(code, words, n, n + step - 1, window)
 
 
