@@ -1,0 +1,124 @@
+"""一张网: the dashboard of the root organisation (the district at scale 1, 安庆市 above), and its SQL floor.
+
+Usage (PostgreSQL; the database is created when missing and its demo rebuilt unless ``--reuse``):
+
+    .venv/bin/python bench/net.py --url postgres://postgres@127.0.0.1:5432/zh_bench_net --scale 1 [--reuse]
+
+Measures, as a superuser whose scope is the whole tree (Django test ``Client``; ``BENCH_REPEAT`` requests
+after one warm-up):
+
+- ``/net/<root>/?period=<year>`` — the page: p50 and p95 wall time and the number of queries of one request;
+- ``/api/v1/net/<root>/figures`` — the same figures in the API;
+- the **SQL floor**: the very queries the figures need (captured from one ``metrics.read`` call), executed
+  again through a bare cursor — what the database alone costs, with no Python around it.
+
+Prints a Markdown table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import REPEAT
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/zh_bench_net")
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--year", type=int, default=0, help="the period shown (default: this year)")
+    args = parser.parse_args()
+
+    import os
+
+    from run import ensure_pg_database
+
+    if not ensure_pg_database(args.url):
+        sys.exit("PostgreSQL is needed")
+    os.environ["DATABASE_URL"] = args.url
+    from common import setup_django
+
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from zongheng.accounts.models import User
+    from zongheng.core import metrics as mx
+    from zongheng.core.periods import Period
+    from zongheng.net import selectors
+    from zongheng.orgs.models import Org
+
+    call_command("migrate", verbosity=0)
+    if not (args.reuse and Org.objects.exists()):
+        started = time.perf_counter()
+        call_command("demo", "--reset" if Org.objects.exists() else "--if-empty", "--scale", str(args.scale),
+                     verbosity=0, stdout=open(os.devnull, "w"))
+        print(f"demo built at scale {args.scale} in {time.perf_counter() - started:.1f} s")
+    root = Org.objects.get_root_nodes().first()
+    assert root is not None
+    year = args.year or timezone.localdate().year
+    period = Period("year", year)
+    user, _ = User.objects.get_or_create(username="bench-net", defaults={"is_superuser": True, "is_staff": True})
+    client = Client()
+    client.force_login(user)
+    rows = []
+
+    def request(path: str) -> tuple[float, float, int]:
+        times = []
+        client.get(path)  # warm-up
+        for _ in range(max(REPEAT, 10)):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(path)
+        return statistics.median(times), percentile(times, 0.95), len(ctx)
+
+    paths = (("page", f"/net/{root.pk}/?period={year}"), ("API", f"/api/v1/net/{root.pk}/figures?period={year}"))
+    for what, path in paths:
+        p50, p95, queries = request(path)
+        rows.append({"what": what, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "queries": queries})
+
+    now = timezone.now()
+    kids = [k.path for k in selectors.children(root)]
+    codes = [m.code for m in mx.metrics()]
+    with CaptureQueriesContext(connection) as ctx:
+        mx.read(codes, root.path, kids, period, now)
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    floor = []
+    for _ in range(max(REPEAT, 10)):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql in sqls:
+                cursor.execute(sql)
+                cursor.fetchall()
+        floor.append((time.perf_counter() - started) * 1000)
+    rows.append({"what": "SQL floor", "p50_ms": round(statistics.median(floor), 1),
+                 "p95_ms": round(percentile(floor, 0.95), 1), "queries": len(sqls)})
+    scale = Org.objects.filter(level__code="district").count()
+    print(f"root {root.name}, {scale} district(s), {len(codes)} figures, {len(kids)} children, period {period}")
+    print("| scale | what | p50 ms | p95 ms | queries |\n|---:|---|---:|---:|---:|")
+    for row in rows:
+        print(f"| {scale} | {row['what']} | {row['p50_ms']} | {row['p95_ms']} | {row['queries']} |")
+    print(json.dumps({"scale": scale, "figures": len(codes), "rows": rows}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
