@@ -214,6 +214,31 @@ def test_the_report_counts_what_the_tests_count(district, db):
         n=Sum("quantity"))["n"]
 
 
+def test_the_article_s_horizontal_figures_come_out_of_the_registered_metrics(district, db):
+    """一张网's figures (``cobuild.metrics``, read as the annual report reads them) land in the article's ranges
+    for every seed: 6 大工委, 31 大党委, 60多家 and 70多名 unit members, 21 county-level cadres, 100多份
+    agreements, 近百件 problems, 36 + 45 + 31 pairings, 200多个 entries, 30多处 idle resources, 50多万元,
+    2400多平方米 — and agree with the demo's own direct counts."""
+    from zongheng.net import article
+
+    now = timezone.now()
+    figs = [f for f in article.FIGURES if f.code.startswith("horizontal.")]
+    assert len(figs) == 14
+    values = {f.code.removeprefix("horizontal."): article.value(f, district.path, YEAR, now) for f in figs}
+    assert not {f.code: values[f.code.removeprefix("horizontal.")] for f in figs
+                if not f.low <= values[f.code.removeprefix("horizontal.")] <= f.high}
+    direct = cobuild_demo.figures(district, YEAR)
+    for code, key in (("agreements", "agreements"), ("street_council_units", "street_unit_members"),
+                      ("community_council_units", "community_unit_members"), ("county_cadres", "county_city_cadres"),
+                      ("pairings_organs", "agency_pairings"), ("pairings_nonpublic", "firm_pairings"),
+                      ("pairings_remote", "outside_pairings"), ("idle_resources", "idle_put_to_use"),
+                      ("funds_raised", "funds_raised"), ("space_m2", "premises_m2"), ("list_entries", "list_entries")):
+        assert values[code] == direct[key], code
+    # 近百件: the problems of the year's items, all completed within the year.
+    assert values["problems_solved"] == direct["problems_solved"]
+    assert not AgreementItem.objects.filter(agreement__signed_on__year=YEAR, completed_on__year__gt=YEAR).exists()
+
+
 def test_the_live_slice_has_work_due_warnings_and_proposals(district, db):
     from zongheng.cobuild.matching import proposals_for_need
     from zongheng.cobuild.pace import pace

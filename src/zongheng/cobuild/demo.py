@@ -13,7 +13,9 @@ done (or ended when all its items were dropped), so no overdue warning comes fro
 36 agency and 45 enterprise/social-organisation pairings with communities (振发锻件公司 with 炮营山社区)
 and 31 pairings with communities in 苏浙沪, with the year's joint activities (a few pairings behind
 pace); 200+ list entries, 30+ idle resources put to use by accepted matches (each an item of 资源联享),
-500,000+ yuan of support raised and 2,400+ m² of premises from 市总工会 and 绿地集团安庆置业.
+500,000+ yuan of support raised and 2,400+ m² of premises that 市总工会 and 绿地集团安庆置业, members of their
+street's 大工委, give to communities of that street (the other shared venues come from units without a street
+council seat, so ``metrics``' horizontal.space_m2 reads the article's figure).
 Unit members attend the held joint meetings of their council's organisation in the year.
 
 ``build_live(district, seed)`` adds this year up to today: the pairings' activities (a few behind
@@ -204,7 +206,7 @@ STREET_COUNCIL_UNIT_SEATS = (62, 68)  # the article: 60 多家 unit members of t
 COMMUNITY_COUNCIL_UNIT_SEATS = (72, 79)  # 70 多名, 21 of them 县处级 cadres of 市直 units
 COUNTY_CADRES = 21
 AGREEMENTS = (102, 110)  # 100 多份 (matches add a few of their own)
-PROBLEMS = (95, 103)  # 近百件
+PROBLEMS = (92, 99)  # 近百件 (90–99), all solved by items completed within the year
 AGENCY_PAIRINGS, FIRM_PAIRINGS = 36, 45
 IDLE_PUT_TO_USE = (31, 35)  # 30 多处
 FUNDS_RAISED = (505, 580)  # 50 多万元, in thousands
@@ -585,7 +587,7 @@ class _Year:
         if state == ItemState.DONE:
             done = due + dt.timedelta(days=rng.randint(3, 40)) if late else self.gen.date(
                 min(due - dt.timedelta(days=45), due), due)
-            done = max(done, start + dt.timedelta(days=7))
+            done = min(max(done, start + dt.timedelta(days=7)), dt.date(self.year, 12, 31))  # late, not next year
             if today is not None:
                 done = min(done, today)
             it.completed_on, it.progress = done, 100
@@ -775,7 +777,18 @@ class _Year:
             matches.append((Match(need=n, resource=r, quantity=quantity, reason=reason, item=it,
                                   accepted_at=_at(day, rng)), it))
 
-        # 2,400 多平方米 of premises from 市总工会 and 绿地集团安庆置业, for the 商圈 and 楼宇 党群服务中心.
+        # Units with a seat on a street council (大工委): the premises they give to their street are the
+        # article's 2,400 多平方米 (``metrics``: horizontal.space_m2), so the other shared venues come from units
+        # without one.
+        street_seated = {m.unit.pk for m in self.members if m.seat == SeatKind.UNIT and m.unit is not None
+                         and m.council.org.level.code in ("street", "township")}
+        unseated = [u for u in self.units if u.pk not in street_seated] or self.units
+
+        def street_of(u: Unit) -> Org:
+            return u.place if u.place.level.code == "street" else gen.street_of[u.place.pk]
+
+        # 2,400 多平方米 of premises from 市总工会 and 绿地集团安庆置业 (both on their street's 大工委), for the 商圈
+        # and 楼宇 党群服务中心 of a community of the street they sit in (驻地街道).
         union, greenland = self.by_name.get(UNION), self.by_name.get(GREENLAND)
         if union is not None and greenland is not None:
             total = rng.randint(*PREMISES_M2)
@@ -786,12 +799,15 @@ class _Year:
                                    (greenland, "绿地中心裙楼用房（楼宇党群服务中心）", total - a1 - a2)):
                 r = resource(u, ResourceKind.VENUE, title, area, idle=True, area=area)
                 day = gen.date(dt.date(year, 3, 1), dt.date(year, 6, 30))
-                n = need(community_near(u), ResourceKind.VENUE, rng.choice(NEEDS[ResourceKind.VENUE][4:6]), area, day)
+                home = gen.in_street[street_of(u).pk]
+                near = [c for c in signed[u.pk] if c in home]
+                n = need(rng.choice(near or home), ResourceKind.VENUE, rng.choice(NEEDS[ResourceKind.VENUE][4:6]),
+                         area, day)
                 match(n, r, area, day + dt.timedelta(days=rng.randint(5, 30)))
         # 30 多处 idle resources put to use.
         for _ in range(rng.randint(*IDLE_PUT_TO_USE) - 3):
-            u = provider(self.units)
             kind = rng.choices(list(IDLE), weights=[6, 2, 2])[0]
+            u = provider(unseated if kind == ResourceKind.VENUE else self.units)
             cap = rng.randint(40, 400) if kind == ResourceKind.VENUE else rng.randint(5, 60)
             r = resource(u, kind, rng.choice(IDLE[kind]), cap, idle=True,
                          area=cap if kind == ResourceKind.VENUE else None)
@@ -817,11 +833,11 @@ class _Year:
         # What units offer besides, part of it matched (the named units offer something each).
         named = [self.by_name[n] for n in (ZHENFA, ZIFENG, SHANGQUAN, UNION, GREENLAND) if n in self.by_name]
         for i in range(rng.randint(36, 44)):
-            u = named[i] if i < len(named) else provider(self.units)
             kind = rng.choice(list(OFFERS))
+            u = named[i] if i < len(named) else provider(unseated if kind == ResourceKind.VENUE else self.units)
             cap = rng.randint(60, 300) if kind == ResourceKind.VENUE else rng.randint(10, 120)
             r = resource(u, kind, rng.choice(OFFERS[kind]), cap, area=cap if kind == ResourceKind.VENUE else None)
-            if rng.random() < 0.3:
+            if rng.random() < 0.3 and not (kind == ResourceKind.VENUE and u.pk in street_seated):
                 day = gen.date(dt.date(year, 3, 1), dt.date(year, 11, 15))
                 q = rng.randint(1, max(1, cap // 2))
                 n = need(community_near(u), kind, _fit(rng, kind, r.title), q, day)
@@ -1145,9 +1161,9 @@ def figures(district: Org, year: int = 2018) -> dict[str, int]:
         "idle_put_to_use": Resource.objects.filter(unit_path__startswith=below, idle=True,
                                                    matches__isnull=False).distinct().count(),
         "funds_raised": matches.filter(resource__kind=ResourceKind.FUNDS).aggregate(n=Sum("quantity"))["n"] or 0,
-        "premises_m2": Resource.objects.filter(
-            Q(unit__name=UNION + _suffix(district)) | Q(unit__name=GREENLAND + _suffix(district)),
-            kind=ResourceKind.VENUE).aggregate(n=Sum("area_m2"))["n"] or 0,
+        "premises_m2": matches.filter(
+            Q(resource__unit__name=UNION + _suffix(district)) | Q(resource__unit__name=GREENLAND + _suffix(district)),
+            resource__kind=ResourceKind.VENUE).aggregate(n=Sum("quantity"))["n"] or 0,
     }
 
 

@@ -1,6 +1,6 @@
 """What 一横 registers with the ground (``CobuildConfig.ready``): each part (units and councils, agreements
 and pairings, the lists) registers its navigation, landing, warning rules, to-do items, figures and audit
-labels from its own ``hooks_*`` module."""
+labels from its own ``hooks_*`` module; ``metrics`` registers 一张网's horizontal figures."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def register() -> None:
     hooks_units.register()
     hooks_agreements.register()
     hooks_lists.register()
+    from . import metrics
+
+    metrics.register()  # 一张网's horizontal panel
 
 
 def _unit_moved(org: Any, new_parent: Any) -> None:
