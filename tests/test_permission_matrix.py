@@ -27,7 +27,7 @@ from zongheng.orgs.models import ActivityTeam, ImportJob, Level, LinkedHousehold
 # ``objects(community, grid, owner) -> dict`` (rows inside ``community``, made for ``owner``, a community
 # secretary there), ``routes(Route) -> list[Route]`` and optionally ``BODIES`` / ``SHARED_PATH`` dicts.
 MODULE_MATRICES = [importlib.import_module(f"tests.{name}.matrix")
-                   for name in ("meetings", "notices", "core", "cobuild", "members", "lists")
+                   for name in ("meetings", "notices", "core", "cobuild", "members", "lists", "net")
                    if (Path(__file__).parent / name / "matrix.py").exists()]
 
 

@@ -130,10 +130,9 @@ def rows(request: HttpRequest, org_id: int, code: str) -> HttpResponse:
     if metric is None or not s.can_open_rows(request.user, code, org):
         raise Http404("未找到，或不在您的管辖范围内")
     now = timezone.now()
-    try:
-        period = Period.parse(request.GET.get("period", ""))
-    except ValueError as exc:
-        return render(request, "net/rows.html", {"org": org, "metric": metric, "error": str(exc)}, status=400)
+    period, error = _period(request, org, now)
+    if period is None:
+        return render(request, "net/rows.html", {"org": org, "metric": metric, "error": error}, status=400)
     src = mx.source_of(code)
     qs = mx.rows(code, org.path, period, now).order_by("-pk")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
