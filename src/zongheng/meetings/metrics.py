@@ -60,30 +60,41 @@ def held_in(period: Period, now: dt.datetime) -> QuerySet[Meeting]:
 # ---------------------------------------------------------------- due
 
 
-def _owed(terms: dict[str, list[Term]]) -> Any:
-    """On a MeetingType row (with ``opted_since``: the organisation's opt-in date): how many of its
-    cadence's ``terms`` the organisation owes."""
+def _owed(terms: dict[str, list[Term]], type_: str = "", opted: bool = False) -> Any:
+    """On a row naming a meeting type (``type_``: the path to it, "" on the type itself): how many of its
+    cadence's ``terms`` start on or after the type's start date — and, on an opt-in row (``opted``), on or
+    after the row's own ``since``."""
     whens = []
     for cadence, items in terms.items():
         if not items:
             continue
         count: Any = Value(0)
         for t in items:
-            started = (Q(since__isnull=True) | Q(since__lte=t.start)) & (Q(opt_in=False) | Q(opted_since__lte=t.start))
+            started = Q(**{f"{type_}since__isnull": True}) | Q(**{f"{type_}since__lte": t.start})
+            if opted:
+                started &= Q(since__lte=t.start)
             count = count + Case(When(started, then=Value(1)), default=Value(0))
-        whens.append(When(cadence=cadence, then=count))
+        whens.append(When(**{f"{type_}cadence": cadence, "then": count}))
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
+def _total(rows: QuerySet[Any], owed: Any) -> Any:
+    """SUM(owed) over ``rows`` as a scalar subquery (0 when none)."""
+    total = (rows.annotate(owed=owed).order_by()
+             .annotate(total=Func(F("owed"), function="SUM", output_field=IntegerField())).values("total"))
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
 def orgs_due(period: Period, now: dt.datetime) -> QuerySet[Org]:
-    """Regular organisations owing at least one meeting in the period, with ``meetings_due``: how many."""
-    opted = MeetingTypeOrg.objects.filter(type=OuterRef("pk"), org=OuterRef(OuterRef("pk"))).values("since")[:1]
-    per_org = (MeetingType.objects.filter(enabled=True, levels=OuterRef("level_id"))
-               .annotate(opted_since=Subquery(opted)).annotate(owed=_owed(terms_due(period, now)))
-               .order_by().annotate(total=Func(F("owed"), function="SUM", output_field=IntegerField()))
-               .values("total"))
-    return (Org.objects.filter(kind=OrgKind.REGULAR)
-            .annotate(meetings_due=Coalesce(Subquery(per_org, output_field=IntegerField()), Value(0)))
+    """Regular organisations owing at least one meeting in the period, with ``meetings_due``: how many — over
+    the enabled types of their level that apply to all, and the opt-in ones switched on for them."""
+    terms = terms_due(period, now)
+    for_all = MeetingType.objects.filter(enabled=True, opt_in=False, levels=OuterRef("level_id"))
+    opted = MeetingTypeOrg.objects.filter(org=OuterRef("pk"), type__enabled=True, type__opt_in=True,
+                                          type__levels=OuterRef("level_id"))
+    levels = MeetingType.levels.through.objects.filter(meetingtype__enabled=True).values("level_id")
+    return (Org.objects.filter(kind=OrgKind.REGULAR, level_id__in=levels)  # households, units: no type, no sum
+            .annotate(meetings_due=_total(for_all, _owed(terms)) + _total(opted, _owed(terms, "type__", True)))
             .filter(meetings_due__gt=0).select_related("level"))
 
 
