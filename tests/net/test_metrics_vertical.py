@@ -218,8 +218,13 @@ def test_meeting_figures_equal_the_module_s_compliance_for_every_scope_period_an
             assert {o.pk: o.meetings_due for o in due_rows} == owed, where
             held = [x for x in Meeting.objects.all() if x.status == "held" and x.org_path.startswith(scope.path)
                     and period.start <= x.held_at < period.end and x.held_at <= now]
+            joint = {x.pk for x in held if x.type.code in JOINT_TYPES}
             assert (v["vertical.meetings_held"] or 0) == len(held), where
-            assert (v["vertical.joint_meetings"] or 0) == sum(x.type.code in JOINT_TYPES for x in held), where
+            assert (v["vertical.joint_meetings"] or 0) == len(joint), where
+            assert set(mx.rows("vertical.meetings_held", scope.path, period, now).values_list("pk", flat=True)) == {
+                x.pk for x in held}
+            assert set(mx.rows("vertical.joint_meetings", scope.path, period, now).values_list("pk", flat=True)
+                       ) == joint
 
 
 def test_meeting_figures_equal_the_standardisation_indicator_summed_over_the_subtree(world: World, db) -> None:
@@ -261,6 +266,10 @@ def test_notice_figures_equal_the_module_s_ack_rate_and_direct_counts(world: Wor
             assert (v["vertical.receipts_acked"] or 0) == len(acked), (scope.name, text)
             rows = mx.rows("vertical.receipts_acked", scope.path, period, now)
             assert set(rows.values_list("pk", flat=True)) == acked
+            due_rows = mx.rows("vertical.receipts_due", scope.path, period, now)
+            assert set(due_rows.values_list("pk", flat=True)) == {r.pk for r in counted}
+            sent_rows = mx.rows("vertical.notices_sent", scope.path, period, now)
+            assert set(sent_rows.values_list("pk", flat=True)) == {n.pk for n in sent}
             if period.kind == "quarter":
                 ref = OrgRef(scope.pk, scope.path, scope.name, scope.level.code)
                 reading = notice_indicators.ack_rate([ref], Quarter(period.year, period.number), now)[scope.pk]
