@@ -119,6 +119,25 @@ def test_functional_organisations_draw_residents_into_activity_teams(built, db):
     assert not Person.objects.filter(teams__isnull=False, is_party_member=True).exists()
 
 
+def test_the_tree_s_article_figures_are_computed_from_the_records_for_2018(built, db):
+    """一张网's tree figures (``net.article``) of the district for 2018 fall in the article's ranges: 264 grids,
+    1,357 central households, 64 temporary branches and 156 temporary groups set up since 2017, 20多 functional
+    organisations, 30多 teams, 31 secretary assistants sent down in 2018."""
+    from django.utils import timezone
+
+    from zongheng.net import article
+
+    district = Org.objects.get(code="340802")
+    figures = [f for f in article.FIGURES if f.code.startswith("tree.")]
+    assert len(figures) == 7
+    values = {f.code: article.value(f, district.path, 2018, timezone.now()) for f in figures}
+    assert [f.code for f in figures if not f.low <= values[f.code] <= f.high] == []  # type: ignore[operator]
+    assert (values["tree.temp_branches_set_up"], values["tree.temp_groups_set_up"]) == (64, 156)
+    assert values["tree.assistants_sent"] == 31
+    assert values["tree.functional"] == Org.objects.filter(kind=OrgKind.FUNCTIONAL).count()
+    assert values["tree.teams"] == ActivityTeam.objects.count()
+
+
 def test_about_twenty_thousand_members_of_every_type_spread_over_the_levels(built, db):
     members = Person.objects.filter(is_party_member=True)
     assert 19_000 <= members.count() <= 21_000

@@ -20,7 +20,7 @@ AUDIT_ACTIONS = {
 def register() -> None:
     from zongheng.core.paths import register_path_copy
 
-    from . import indicators, rules
+    from . import indicators, metrics, rules
     from .models import Meeting, Resolution
 
     register_path_copy(Meeting, "org_path")
@@ -35,3 +35,4 @@ def register() -> None:
     register_object_url("meetings.resolution", url_by_pk("meetings:resolution"), Perm.MEETING_VIEW)
     register_nav(35, "meetings:list", "会议", Perm.MEETING_VIEW)
     indicators.register()
+    metrics.register()

@@ -135,6 +135,7 @@ def register() -> None:
     register_figure(30, "notices", my_figures)
     register_nav(35, "notices:sent", "通知", Perm.NOTICE_VIEW)
     register_badge(20, "notices:mine", "我的通知", _unread)
-    from . import indicators
+    from . import indicators, metrics
 
     indicators.register()
+    metrics.register()

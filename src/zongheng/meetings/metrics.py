@@ -1,0 +1,184 @@
+"""The meetings' figures for 一张网 (纵向联动): registered with ``core.metrics`` from ``hooks.register``.
+
+The module's own definitions are the truth (``indicators.on_time``, ``selectors.compliance``), here written as
+SQL so that a dashboard reads each source in one query whatever the number of organisations:
+
+- ``meetings.held`` — meetings recorded as held, held in the period (and by ``now``): 召开会议, and those of
+  the joint types (联席会议).
+- ``meetings.due`` — the regular organisations that owe meetings in the period, each with how many
+  (``meetings_due``): for every enabled type that applies to the organisation (its level; an opt-in type only
+  where switched on), every period of the type's cadence that ends inside the period and is over at ``now``,
+  not before the type's (and the organisation's opt-in) start date. 应召开 is the sum.
+- ``meetings.on_cadence`` — for each of those obligations met, the one meeting that meets it: held (by
+  ``now``) before its period's end with quorum (present / invited ≥ the type's fraction), the earliest such
+  meeting of its organisation, type and period. 按期召开 counts them; 按期召开率 = 按期召开 / 应召开.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from zongheng.core.metrics import Row, register_metric, register_source
+from zongheng.core.periods import Period
+from zongheng.core.permissions import Perm
+from zongheng.orgs.choices import OrgKind
+from zongheng.orgs.models import Org
+
+from .choices import AttendanceStatus, Cadence, MeetingStatus
+from .defaults import JOINT_TYPES
+from .models import Attendance, Meeting, MeetingType, MeetingTypeOrg
+from .periods import Period as Term
+from .periods import periods_of_year
+
+
+def terms_due(period: Period, now: dt.datetime) -> dict[str, list[Term]]:
+    """Per cadence, its periods (terms) that end inside ``period`` and are over at ``now`` — the terms
+    ``indicators.due_in`` counts for a quarter, for any month, quarter or year."""
+    return {c.value: [t for t in periods_of_year(c.value, period.year)
+                      if period.start_date < t.end <= period.end_date and t.ends_at <= now]
+            for c in Cadence}
+
+
+# ---------------------------------------------------------------- held
+
+
+def held_in(period: Period, now: dt.datetime) -> QuerySet[Meeting]:
+    """Meetings recorded as held, held in the period and by ``now``."""
+    return (Meeting.objects.filter(period.q("held_at"), status=MeetingStatus.HELD, held_at__lte=now)
+            .select_related("type", "org"))
+
+
+# ---------------------------------------------------------------- due
+
+
+def _owed(terms: dict[str, list[Term]], type_: str = "", opted: bool = False) -> Any:
+    """On a row naming a meeting type (``type_``: the path to it, "" on the type itself): how many of its
+    cadence's ``terms`` start on or after the type's start date — and, on an opt-in row (``opted``), on or
+    after the row's own ``since``."""
+    whens = []
+    for cadence, items in terms.items():
+        if not items:
+            continue
+        count: Any = Value(0)
+        for t in items:
+            started = Q(**{f"{type_}since__isnull": True}) | Q(**{f"{type_}since__lte": t.start})
+            if opted:
+                started &= Q(since__lte=t.start)
+            count = count + Case(When(started, then=Value(1)), default=Value(0))
+        whens.append(When(**{f"{type_}cadence": cadence, "then": count}))
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def _total(rows: QuerySet[Any], owed: Any) -> Any:
+    """SUM(owed) over ``rows`` as a scalar subquery (0 when none)."""
+    total = (rows.annotate(owed=owed).order_by()
+             .annotate(total=Func(F("owed"), function="SUM", output_field=IntegerField())).values("total"))
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def orgs_due(period: Period, now: dt.datetime) -> QuerySet[Org]:
+    """Regular organisations owing at least one meeting in the period, with ``meetings_due``: how many — over
+    the enabled types of their level that apply to all, and the opt-in ones switched on for them."""
+    terms = terms_due(period, now)
+    for_all = MeetingType.objects.filter(enabled=True, opt_in=False, levels=OuterRef("level_id"))
+    opted = MeetingTypeOrg.objects.filter(org=OuterRef("pk"), type__enabled=True, type__opt_in=True,
+                                          type__levels=OuterRef("level_id"))
+    levels = MeetingType.levels.through.objects.filter(meetingtype__enabled=True).values("level_id")
+    return (Org.objects.filter(kind=OrgKind.REGULAR, level_id__in=levels)  # households, units: no type, no sum
+            .annotate(meetings_due=_total(for_all, _owed(terms)) + _total(opted, _owed(terms, "type__", True)))
+            .filter(meetings_due__gt=0).select_related("level"))
+
+
+# ---------------------------------------------------------------- held on cadence
+
+
+def _count(status: str | None = None) -> Any:
+    """The number of attendance rows of the (outer) meeting, of one status or all."""
+    rows = Attendance.objects.filter(meeting=OuterRef("pk"))
+    if status:
+        rows = rows.filter(status=status)
+    return Coalesce(Subquery(rows.order_by().values("meeting").annotate(n=Count("pk")).values("n"),
+                             output_field=IntegerField()), Value(0))
+
+
+def with_quorum(qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Meetings whose attendance reached their type's quorum: someone invited, present × den ≥ num × invited
+    (``MeetingType.quorum_met``)."""
+    return (qs.alias(_present=_count(AttendanceStatus.PRESENT), _invited=_count())
+            .alias(_present_den=F("_present") * F("type__quorum_den"),
+                   _needed=F("type__quorum_num") * F("_invited"))
+            .filter(_invited__gt=0, _present_den__gte=F("_needed")))
+
+
+def on_cadence(period: Period, now: dt.datetime) -> QuerySet[Meeting]:
+    """One meeting per obligation of the period met on time: see the module docstring."""
+    terms = [(cadence, t) for cadence, items in terms_due(period, now).items() for t in items]
+    if not terms:
+        return Meeting.objects.none()
+    in_term = reduce(or_, (Q(type__cadence=cadence, period=t.key, held_at__lt=t.ends_at)
+                           & (Q(type__since__isnull=True) | Q(type__since__lte=t.start)) for cadence, t in terms))
+    level_applies = Exists(MeetingType.levels.through.objects.filter(
+        meetingtype_id=OuterRef("type_id"), level_id=OuterRef("org__level_id")))
+    switched_on = Exists(MeetingTypeOrg.objects.filter(type_id=OuterRef("type_id"), org_id=OuterRef("org_id"),
+                                                       since__lte=OuterRef("period_start")))
+    earlier = with_quorum(Meeting.objects.filter(
+        type_id=OuterRef("type_id"), org_id=OuterRef("org_id"), period=OuterRef("period"),
+        status=MeetingStatus.HELD).filter(
+        Q(held_at__lt=OuterRef("held_at")) | Q(held_at=OuterRef("held_at"), pk__lt=OuterRef("pk"))))
+    qs = Meeting.objects.filter(in_term, status=MeetingStatus.HELD, held_at__lte=now, type__enabled=True,
+                                org__kind=OrgKind.REGULAR).filter(level_applies)
+    qs = qs.filter(Q(type__opt_in=False) | switched_on)
+    return with_quorum(qs).filter(~Exists(earlier)).select_related("type", "org")
+
+
+# ---------------------------------------------------------------- rows as shown
+
+
+def _when(at: dt.datetime) -> str:
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
+
+
+def _show_held(m: Any) -> Row:
+    late = "（补开）" if m.is_makeup else ""
+    return Row(str(m), reverse("meetings:detail", args=[m.pk]), f"{_when(m.held_at)} 召开{late}，{m.place}")
+
+
+def _show_on_cadence(m: Any) -> Row:
+    return Row(str(m), reverse("meetings:detail", args=[m.pk]), f"{_when(m.held_at)} 按期召开，{m.place}")
+
+
+def _show_due(org: Any) -> Row:
+    url = f"{reverse('meetings:list')}?{urlencode({'org': org.pk})}"
+    return Row(org.name, url, f"{org.level.name}，应召开 {org.meetings_due} 次")
+
+
+def register() -> None:
+    register_source("meetings.held", held_in, path="org_path", perm=Perm.MEETING_VIEW, show=_show_held,
+                    dated="held_at", label="会议")
+    register_source("meetings.due", orgs_due, path="path", perm=Perm.MEETING_VIEW, show=_show_due,
+                    label="应召开会议的组织")
+    register_source("meetings.on_cadence", on_cadence, path="org_path", perm=Perm.MEETING_VIEW,
+                    show=_show_on_cadence, label="按期召开的会议")
+    register_metric("vertical.meetings_held", "vertical", "召开会议", source="meetings.held", unit="次", order=10,
+                    help="期间内召开的各类会议（联席会议、三会一课等，以实际召开时间计）")
+    register_metric("vertical.joint_meetings", "vertical", "召开联席会议", source="meetings.held", unit="次",
+                    order=20, where=Q(type__code__in=JOINT_TYPES),
+                    help="期间内召开的区、街道（乡）、社区（村）联席会议")
+    register_metric("vertical.meetings_due", "vertical", "应召开会议", source="meetings.due", unit="次",
+                    sum_of="meetings_due", order=30,
+                    help="按各类会议的召开周期，期间内到期（周期结束）的应召开次数：每个组织、每类会议、每个周期计一次")
+    register_metric("vertical.meetings_on_cadence", "vertical", "按期召开", source="meetings.on_cadence",
+                    unit="次", order=40,
+                    help="应召开的会议中，在周期结束前召开且到会人数达到法定人数的次数（同一周期多次召开只计一次）")
+    register_metric("vertical.meetings_on_cadence_rate", "vertical", "会议按期召开率", order=50, headline=True,
+                    ratio=("vertical.meetings_on_cadence", "vertical.meetings_due"),
+                    help="按期召开 ÷ 应召开，与标准化建设的“会议按期召开率”口径相同")
