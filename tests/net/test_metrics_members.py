@@ -5,6 +5,7 @@ counts; a source's figures cost one query whatever the size of the data."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import re
 from decimal import Decimal
@@ -250,6 +251,19 @@ def test_the_kilometres_are_the_stretches_claimed_in_the_period_and_posts_add_no
     assert km("2018-09") is None
     members = mx.grouped(["members.duty_members"], path, len(path), Period.parse("2018"), NOW)
     assert members["members.duty_members"][path] == 1  # one member, however many shifts
+
+
+def test_stretches_cut_before_lengths_were_kept_get_the_length_their_name_states(tree: Tree) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("zongheng.members.migrations.0004_segment_length_km")
+    c = campaign_actions.do_create_campaign(None, {"org": tree.district, "title": "2017年防汛值守",
+                                                   "starts_on": dt.date(2017, 7, 1), "ends_on": dt.date(2017, 7, 9)})
+    names = ["K0+000–K0+500", "K12+500–K13+250", "第1岗", "K9+000–K8+000"]
+    Segment.objects.bulk_create([Segment(campaign=c, name=n, order=i) for i, n in enumerate(names)])
+    migration.lengths_from_names(apps, None)
+    assert dict(Segment.objects.filter(campaign=c).values_list("name", "length_km")) == {
+        "K0+000–K0+500": Decimal("0.5"), "K12+500–K13+250": Decimal("0.75"), "第1岗": None, "K9+000–K8+000": None}
 
 
 def test_a_source_s_figures_cost_one_query_whatever_the_size(tree: Tree) -> None:

@@ -116,7 +116,7 @@ def attended_signups(period: Period, now: dt.datetime) -> QuerySet[SignUp]:
 
 
 def _show_signup(s: SignUp) -> Row:
-    who = f"党员 {s.person.name}" if s.is_member and s.person else ("居民" + (" （现场参加）" if s.walk_in else ""))
+    who = f"党员 {s.person.name}" if s.is_member and s.person else ("居民（现场参加）" if s.walk_in else "居民")
     day = timezone.localtime(s.activity.starts_at)
     return Row(s.activity.title, reverse("members:activity", args=[s.activity_id]),
                f"{who}，{s.activity.org.name}，{day:%Y-%m-%d}")
