@@ -126,3 +126,24 @@ def test_the_year_settles_every_demand_even_the_escalated_ones(staffed):
     still_open = Demand.objects.filter(status__in=[Status.RECEIVED, Status.ASSIGNED, Status.ACCEPTED,
                                                    Status.IN_PROGRESS, Status.ANSWERED])
     assert list(still_open.values_list("ref", "status")) == []
+
+
+def test_the_articles_demands_figure_is_the_figures_pages_count_of_the_demo_year(staffed):
+    """"2018年集中办理民情事项900多件": the report's figure is the dashboard's ``demands.received`` — the figures
+    page's 诉求数 of the year (rejected and merged ones left out). The reduced build here checks the definition;
+    the full year's size (about 1,000 received, 900-odd counted) is checked by ``manage.py net_article``."""
+    import datetime as dt
+
+    from zongheng.core.periods import Period
+    from zongheng.demands import figures
+    from zongheng.net import article
+
+    demo.build(staffed.tree.district, seed=2018, count=COUNT)
+    district = staffed.tree.district
+    now = dt.datetime(2019, 6, 1, tzinfo=dt.UTC)
+    fig = next(f for f in article.FIGURES if f.code == "demands.received")
+    value = article.value(fig, district.path, 2018, now)
+    assert value == figures.org_figures(district, Period("year", 2018), now).counted
+    assert value == Demand.objects.filter(received_at__year=2018).exclude(
+        status__in=[Status.REJECTED, Status.MERGED]).count()
+    assert 0 < value < COUNT  # some were rejected or merged: not every demand received is counted

@@ -64,6 +64,7 @@ from zongheng.members.models import (
 )
 from zongheng.members.selectors_campaigns import coverage
 from zongheng.members.selectors_registration import community_counts
+from zongheng.net import article
 from zongheng.orgs import demo
 from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.models import ActivityTeam, Org, Person, Post
@@ -101,6 +102,16 @@ def _registered_by_community(district) -> dict[int, int]:
 def _confirmed_by_community() -> dict[int, int]:
     rows = Registration.objects.filter(state="confirmed").values("community_id").annotate(n=Count("id")).order_by()
     return {r["community_id"]: r["n"] for r in rows}
+
+
+def _article_values(district, *codes: str) -> dict[str, object]:
+    """The article's figures (``net.article``) of the district, each checked against the article's range."""
+    out = {}
+    for code in codes:
+        fig = next(f for f in article.FIGURES if f.code == code)
+        out[code] = article.value(fig, district.path, YEAR, timezone.now())
+        assert fig.low <= out[code] <= fig.high, (fig.words, out[code])
+    return out
 
 
 def _live(district) -> None:
@@ -251,7 +262,7 @@ class TestCampaignsDemo:
         live = DutyClaim.objects.filter(campaign=flood, state=DutyState.CLAIMED)
         members = live.values("person_id").distinct().count()
         residents = Companion.objects.filter(claim__campaign=flood, claim__state=DutyState.CLAIMED).count()
-        assert members >= 460 and residents >= 2000
+        assert 460 <= members <= 469 and 2000 <= residents <= 2999  # "460多名党员", "2000多名群众"
         assert DutyClaim.objects.filter(campaign=flood, state=DutyState.RELEASED).exists()
         # 双联双管 and 在职 members first: their share among the claimers exceeds their share in the district.
         people = Person.objects.filter(org_path__startswith=district.path, is_party_member=True)
@@ -267,6 +278,21 @@ class TestCampaignsDemo:
         cov = coverage(flood, timezone.now())
         assert sum(p.members for p in cov.participation) == members and cov.companions == residents
         assert cov.claimed == live.count() and cov.short == 0  # the flood is over: no gap is still to fill
+
+    @pytest.mark.django_db
+    def test_the_articles_flood_figures_are_the_dashboards_and_equal_the_records(self, built):
+        """"在2017防汛工作中，460多名党员主动认领55公里防汛堤段，带动2000多名群众": the report's figures (the
+        dashboard's metrics over the article's window) are in the article's range and equal direct counts."""
+        district, flood, _ = built
+        values = _article_values(district, "members.duty_members", "members.duty_km", "members.duty_residents")
+        live = DutyClaim.objects.filter(campaign=flood, state=DutyState.CLAIMED)
+        stretches = Segment.objects.filter(campaign=flood, shifts__claims__in=live).distinct()
+        assert values == {
+            "members.duty_members": live.values("person_id").distinct().count(),
+            "members.duty_km": sum(s.length_km for s in stretches),
+            "members.duty_residents": Companion.objects.filter(claim__in=live).count()}
+        assert values["members.duty_km"] == 55 == sum(Segment.objects.filter(campaign=flood)
+                                                      .values_list("length_km", flat=True))
 
     @pytest.mark.django_db
     def test_no_shift_is_over_claimed_and_nobody_holds_two_shifts_at_once(self, built):
@@ -379,6 +405,14 @@ class TestActivitiesDemo:
         district_people = set(SignUp.objects.filter(activity__org_path__startswith=district.path)
                               .values_list("person_id", flat=True))
         assert len([d for d in found if d.person_id in district_people]) == figures["members"]
+
+    def test_the_articles_participations_are_the_dashboards_and_the_figures_pages(self, district, db):
+        """"凝聚带动党员干部、群众10000多人次参与" (2017 and 2018): the dashboard's metric over the article's window
+        is in range and is the activities' figures page's total."""
+        values = _article_values(district, "members.participations")
+        cadre = User.objects.get(username="district")
+        shown = [activities_selectors.figures(cadre, year)[0] for year in (YEAR - 1, YEAR)]
+        assert values["members.participations"] == sum(f.members + f.residents for f in shown)
 
     def test_the_rows_keep_the_invariants(self, district, db):
         acts = Activity.objects.filter(org_path__startswith=district.path).annotate(

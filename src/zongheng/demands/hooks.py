@@ -54,6 +54,9 @@ def register() -> None:
     from zongheng.orgs.places import register_report_url
 
     register_report_url(lambda grid_pk: f"{reverse('demands:submit')}?grid={int(grid_pk)}")
+    from . import metrics
+
+    metrics.register()  # 一张网's panel "demands"
 
 
 def register_linkage() -> None:

@@ -45,7 +45,7 @@ TRANSITION_VERBS: dict[str, str] = {CampaignState.OPEN: "开放认领", Campaign
 STATE_NAMES = dict(CampaignState.choices)
 
 CAMPAIGN_FIELDS = ["org", "kind", "title", "description", "starts_on", "ends_on", "state", "cloned_from"]
-SEGMENT_FIELDS = ["name", "place", "order"]
+SEGMENT_FIELDS = ["name", "place", "order", "length_km"]
 SHIFT_FIELDS = ["segment", "starts_at", "ends_at", "capacity"]
 
 MAX_SEGMENTS = 500  # per campaign
@@ -250,8 +250,8 @@ def do_clone_campaign(user: Any, campaign: Campaign, *, starts_on: Any = None, t
         starts_on=move_day(src.starts_on), ends_on=move_day(src.ends_on), state=CampaignState.DRAFT,
         cloned_from=src, created_by=user if getattr(user, "pk", None) else None)
     segments = list(Segment.objects.filter(campaign=src).order_by("order", "id"))
-    Segment.objects.bulk_create([Segment(campaign=copy, name=s.name, place=s.place, order=s.order)
-                                 for s in segments])
+    Segment.objects.bulk_create([Segment(campaign=copy, name=s.name, place=s.place, order=s.order,
+                                         length_km=s.length_km) for s in segments])
     new_ids = dict(Segment.objects.filter(campaign=copy).values_list("name", "pk"))
     by_old = {s.pk: new_ids[s.name] for s in segments}
 
@@ -324,10 +324,21 @@ def _km(value: Any, label: str) -> int:
     return int((km * 1000).to_integral_value())
 
 
+def metres_km(metres: int) -> Decimal:
+    """Whole metres as kilometres with three decimals (``Segment.length_km``)."""
+    return (Decimal(metres) / 1000).quantize(Decimal("0.001"))
+
+
 def segment_names(data: dict[str, Any]) -> list[str]:
     """The names of the segments to add: ``mode`` "chainage" (a levee of ``total_km`` from ``start_km`` cut into
     ``step_km`` lengths, named by 桩号 "K0+000–K0+500"), "numbered" (``count`` posts named by ``pattern`` with
     ``{n}``: "第{n}岗") or "" (none)."""
+    return list(segment_cuts(data))
+
+
+def segment_cuts(data: dict[str, Any]) -> dict[str, Decimal | None]:
+    """{name: length in km} of the segments to add (``segment_names``): a stretch cut by 桩号 has its length,
+    a numbered post none."""
     mode = str(data.get("segment_mode") or "")
     if mode == "chainage":
         start, total, step = _km(data.get("start_km"), "起点桩号"), _km(data.get("total_km"), "总长度"), _km(
@@ -337,10 +348,10 @@ def segment_names(data: dict[str, Any]) -> list[str]:
         count = math.ceil(total / step)
         if count > MAX_SEGMENTS:
             raise ActionError(f"按此长度将分为 {count} 段，一次认领活动最多 {MAX_SEGMENTS} 段")
-        out = []
+        out: dict[str, Decimal | None] = {}
         for i in range(count):
             a, b = start + i * step, min(start + (i + 1) * step, start + total)
-            out.append(f"{chainage(a)}–{chainage(b)}")
+            out[f"{chainage(a)}–{chainage(b)}"] = metres_km(b - a)
         return out
     if mode == "numbered":
         try:
@@ -352,10 +363,10 @@ def segment_names(data: dict[str, Any]) -> list[str]:
         pattern = _text(data, "pattern", 80, "命名方式") or "第{n}岗"
         if "{n}" not in pattern:
             pattern += "{n}"
-        return [pattern.replace("{n}", str(i + 1)) for i in range(count)]
+        return dict.fromkeys(pattern.replace("{n}", str(i + 1)) for i in range(count))
     if mode:
         raise ActionError("未知的分段方式")
-    return []
+    return {}
 
 
 @transaction.atomic
@@ -367,17 +378,17 @@ def do_generate(user: Any, campaign: Campaign, data: dict[str, Any]) -> tuple[in
     c = _locked(campaign)
     _check_change(user, c)
     _writable(c)
-    names = segment_names(data)
+    cuts = segment_cuts(data)
     place = _text(data, "place", 200, "位置")
     existing = set(Segment.objects.filter(campaign=c).values_list("name", flat=True))
-    new_names = [n for n in dict.fromkeys(names) if n not in existing]
+    new_names = [n for n in cuts if n not in existing]
     if len(existing) + len(new_names) > MAX_SEGMENTS:
         raise ActionError(f"一次认领活动最多 {MAX_SEGMENTS} 段（已有 {len(existing)} 段）")
     if any(len(n) > 100 for n in new_names):
         raise ActionError("段的名称不能超过 100 字")
     order = (Segment.objects.filter(campaign=c).order_by("-order").values_list("order", flat=True).first() or 0)
     Segment.objects.bulk_create([Segment(campaign=c, name=n, place=f"{place} {n}".strip() if place else "",
-                                         order=order + i + 1) for i, n in enumerate(new_names)])
+                                         order=order + i + 1, length_km=cuts[n]) for i, n in enumerate(new_names)])
     slots = parse_slots(data.get("slots"))
     added_shifts = 0
     if slots:
@@ -438,6 +449,9 @@ def _segment_fields(data: dict[str, Any]) -> dict[str, Any]:
             raise ActionError("次序应为整数") from exc
         if not 0 <= out["order"] <= 100_000:
             raise ActionError("次序应在 0 到 100000 之间")
+    if "length_km" in data:
+        value = data["length_km"]
+        out["length_km"] = None if value in (None, "") else metres_km(_km(value, "长度"))
     return out
 
 

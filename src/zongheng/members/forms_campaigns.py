@@ -97,6 +97,8 @@ class SegmentForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100, help_text="如 K12+000–K12+500，或“东门岗”")
     place = forms.CharField(label="位置", max_length=200, required=False)
     order = forms.IntegerField(label="次序", min_value=0, max_value=100_000, required=False)
+    length_km = forms.DecimalField(label="长度（公里）", required=False, min_value=0, max_value=10000,
+                                   decimal_places=3, help_text="堤段等按长度划分的段填写，如 0.5；岗位不填")
 
 
 class ShiftForm(forms.Form):

@@ -40,3 +40,6 @@ def register() -> None:
     register_landing(50, "members.member", member_landing)
     for name in PARTS:
         importlib.import_module(f"{__package__}.{name}").register()
+    from . import metrics
+
+    metrics.register()  # 一张网's panel "members"

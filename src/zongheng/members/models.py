@@ -477,13 +477,16 @@ class Campaign(models.Model):
 
 
 class Segment(models.Model):
-    """段/岗: one stretch, post or place of a campaign (堤段 K12+000–K12+500)."""
+    """段/岗: one stretch, post or place of a campaign (堤段 K12+000–K12+500). A stretch has its length
+    (``length_km``, set when it is cut by 桩号), so the kilometres claimed are added up, never typed."""
 
     campaign = models.ForeignKey(Campaign, verbose_name="认领活动", on_delete=models.CASCADE,
                                  related_name="segments")
     name = models.CharField("名称", max_length=100)
     place = models.CharField("位置", max_length=200, blank=True)
     order = models.PositiveIntegerField("次序", default=0)
+    length_km = models.DecimalField("长度（公里）", max_digits=8, decimal_places=3, null=True, blank=True,
+                                    help_text="堤段等按长度划分的段填写；岗位不填")
 
     class Meta:
         verbose_name = "认领段"

@@ -304,7 +304,8 @@ def campaign_segment(request: HttpRequest, pk: int) -> HttpResponse:
     s = _segment(request, pk)
     c = s.campaign
     can_change = actions.may_change(request.user, c) and c.state != CampaignState.CLOSED
-    form = SegmentForm(request.POST or None, initial={"name": s.name, "place": s.place, "order": s.order})
+    form = SegmentForm(request.POST or None, initial={"name": s.name, "place": s.place, "order": s.order,
+                                                    "length_km": s.length_km})
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied("您不能修改该段（岗）")
