@@ -313,11 +313,6 @@ def listing(spec: ListingSpec, path: str, year: int, now: dt.datetime, limit: in
 # ---------------------------------------------------------------- building
 
 
-def as_of(year: int, now: dt.datetime) -> dt.datetime:
-    """The moment the report reads the records at: now (a past year's figures are what its records hold now)."""
-    return now
-
-
 def build(org: Org, year: int, now: dt.datetime, on_step: Callable[[int], None] | None = None) -> Content:
     """The whole report of ``org`` for ``year``, read at ``now`` (steps 0 and 1 reported through ``on_step``)."""
     step = on_step or (lambda i: None)
