@@ -29,15 +29,15 @@
     return 180 / Math.PI * Math.atan(0.5 * (Math.exp(n) - Math.exp(-n)));
   }
 
-  /* The tiles covering the extent at the zoom whose tiles are about 256 px wide in this box. */
+  /* The tiles covering the extent (and a tile around it) at the zoom whose tiles show about 256 px wide. */
   function tileSeries(data, width) {
     if (!data.tiles || !data.tiles.url || !data.bbox) { return null; }
     var b = data.bbox;
     var span = Math.max(b[2] - b[0], 1e-6);
     var z = Math.max(1, Math.min(18, Math.round(Math.log(360 * width / (256 * span)) / Math.LN2)));
     var list = [];
-    for (var x = tileX(b[0], z); x <= tileX(b[2], z); x++) {
-      for (var y = tileY(b[3], z); y <= tileY(b[1], z); y++) { list.push([x, y]); }
+    for (var x = tileX(b[0], z) - 1; x <= tileX(b[2], z) + 1; x++) {  // one tile of margin around the extent
+      for (var y = tileY(b[3], z) - 1; y <= tileY(b[1], z) + 1; y++) { list.push([x, y]); }
     }
     if (!list.length || list.length > MAX_TILES) { return null; }
     var template = data.tiles.url;
@@ -63,7 +63,7 @@
       var g = f.geometry;
       if (!g) { return; }
       var polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-      var width = f.properties.depth === top ? 2.5 : 1.5;
+      var width = Math.max(1, 3 - (f.properties.depth - top));  // the scope's own outline widest
       polys.forEach(function (poly) {
         poly.forEach(function (ring) {
           lines.push({ name: f.properties.name, coords: ring, lineStyle: { width: width } });
@@ -144,7 +144,7 @@
       { type: "lines", coordinateSystem: "geo", geoIndex: 0, polyline: true, silent: true, z: 3,
         lineStyle: { color: "#222", opacity: 0.85 }, data: outlineLines(data.outlines || {}) }
     ];
-    var tiles = tileSeries(data, this.box.clientWidth || 360);
+    var tiles = tileSeries(data, Math.min(this.box.clientWidth, this.box.clientHeight) || 360);
     if (tiles) { series.push(tiles); }
     var fine = window.matchMedia && window.matchMedia("(pointer: fine)").matches;
     this.chart.setOption({
@@ -159,7 +159,7 @@
       },
       geo: {
         map: name, projection: MERCATOR, roam: fine, z: 2, scaleLimit: { min: 1, max: 12 },
-        left: 8, right: 8, top: 8, bottom: 8,
+        layoutCenter: ["50%", "50%"], layoutSize: "96%",  // keeps the shapes' proportions in any box
         label: { show: false }, select: { disabled: true },
         itemStyle: { areaColor: data.no_value, borderColor: "#fff", borderWidth: 0.6, opacity: tiles ? 0.75 : 1 },
         emphasis: { label: { show: false }, itemStyle: { areaColor: "#ffd54f" } }
