@@ -31,6 +31,8 @@ def routes(Route: Any) -> list[Any]:
         Route("net:home", in_scope=302),  # to the dashboard of the viewer's top organisation
         Route("net:dashboard", _org),
         Route("net:rows", _rows),
+        Route("net:map", _org),  # the grid map's table (page; an htmx fragment under the dashboard's map)
+        Route("net:map_data", _org),  # the grid map's GeoJSON
         Route("api:net_figures", _org, api=True),
         Route("api:net_rows", _rows, api=True),
         Route("net:report", _org),  # the annual report: read with net.view, generate with net.report

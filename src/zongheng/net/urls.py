@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_map
 
 app_name = "net"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("net/", views.home, name="home"),
     path("net/<int:org_id>/", views.dashboard, name="dashboard"),
     path("net/<int:org_id>/rows/<str:code>/", views.rows, name="rows"),
+    path("net/<int:org_id>/map/", views_map.grid_map, name="map"),
+    path("net/<int:org_id>/map/geojson/", views_map.map_data, name="map_data"),
 ]
 
 from . import views_report  # noqa: E402  (the annual report's pages)

@@ -26,6 +26,7 @@ from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
 
+from . import maps
 from . import selectors as s
 
 PER_PAGE = 50
@@ -117,6 +118,7 @@ def dashboard(request: HttpRequest, org_id: int) -> HttpResponse:
                  "table": [{"org": k, "url": dashboard_url(k, period),
                             "values": [show(r.children.get(k.path), r.metric) for r in p.readings]} for k in kids],
                  "columns": [r.metric.label for r in p.readings]} for p in panels],
+        grid_map=maps.choices_context(org, request.GET.get("map")),  # the grid map's section (net/_map.html)
     )
     return render(request, "net/dashboard.html", context)
 

@@ -558,8 +558,8 @@ def build(seed: int = 2018, scale: int = 1, year: int = 2018, log: Callable[[str
         log(f"组织 {len(builder.orgs)} 个已写入")
         from .demo_places import build_places
 
-        n_places, n_areas = build_places(copies, seed)  # what each grid covers, and its boundary
-        log(f"网格地点 {n_places} 个、网格范围 {n_areas} 个已写入")
+        n_places, n_areas, n_outlines = build_places(copies, seed)  # what each grid covers, its boundary, outlines
+        log(f"网格地点 {n_places} 个、网格范围 {n_areas} 个、组织范围 {n_outlines} 个已写入")
         first = builder.people_and_posts(copies)
         builder.save()
         accounts = _demo_accounts(builder, first)

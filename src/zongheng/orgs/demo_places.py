@@ -8,6 +8,8 @@
 - Every grid gets a boundary polygon: the district's extent (about 迎江区) cut into streets, then
   communities, then grids, with slanted cuts so the shapes are not all rectangles; neighbours
   share their edges exactly, so a point in the district lies in exactly one grid.
+- The district, every street or township and every community or village gets its outline
+  (``OrgArea``): the very quadrilateral its grids were cut from, so the outlines and the grids agree.
 
 Deterministic from the seed (its own ``random.Random``, so the rest of the demo is unchanged) and
 fast: a few thousand rows written with ``bulk_create``.
@@ -19,7 +21,7 @@ import math
 import random
 from typing import Any
 
-from .models_places import GridArea, GridPlace, PlaceKind
+from .models_places import GridArea, GridPlace, OrgArea, PlaceKind
 
 # About the built-up area of 迎江区 (longitude, latitude).
 EXTENT = ((117.03, 30.49), (117.21, 30.61))
@@ -88,15 +90,24 @@ def _grid_cells(cell: Quad, n: int, rng: random.Random) -> list[Quad]:
     return out
 
 
-def build_places(copies: list[tuple[Any, list[Any], list[Any]]], seed: int) -> tuple[int, int]:
-    """Places and boundaries for every grid of every district copy. Returns (places, areas) written."""
+def _outline(org: Any, quad: Quad) -> OrgArea:
+    outline = OrgArea(org=org, boundary=_geojson(quad))
+    outline.set_bbox()
+    return outline
+
+
+def build_places(copies: list[tuple[Any, list[Any], list[Any]]], seed: int) -> tuple[int, int, int]:
+    """Places and boundaries for every grid of every district copy, and the outlines of the organisations above
+    them. Returns (places, grid areas, outlines) written."""
     rng = random.Random(f"places-{seed}")
     places: list[GridPlace] = []
     areas: list[GridArea] = []
-    for index, (_district, units, _extras) in enumerate(copies):
+    outlines: list[OrgArea] = []
+    for index, (district, units, _extras) in enumerate(copies):
         shift = 0.25 * index
         (w, s), (e, n) = EXTENT
         district_quad: Quad = [(w + shift, s), (e + shift, s), (e + shift, n), (w + shift, n)]
+        outlines.append(_outline(district, district_quad))
         streets: dict[str, list[Any]] = {}
         for unit in units:
             streets.setdefault(unit.street.path, []).append(unit)
@@ -109,12 +120,14 @@ def build_places(copies: list[tuple[Any, list[Any], list[Any]]], seed: int) -> t
         rng.shuffle(roads)
         for s_index, (us, s_quad) in enumerate(zip(street_units, street_quads, strict=True)):
             unit_quads = _split(s_quad, [float(len(u.grids)) for u in us], False, rng)
+            outlines.append(_outline(us[0].street, s_quad))
             street_roads = [roads[(2 * s_index) % len(roads)], roads[(2 * s_index + 1) % len(roads)]]
             if us[0].street.name.endswith("路街道"):
                 street_roads.insert(0, us[0].street.name.removesuffix("街道"))
             next_door = dict.fromkeys(street_roads, 1)
             for u_index, (unit, u_quad) in enumerate(zip(us, unit_quads, strict=True)):
                 grids = unit.grids
+                outlines.append(_outline(unit.org, u_quad))
                 for grid, cell in zip(grids, _grid_cells(u_quad, len(grids), rng), strict=True):
                     area = GridArea(grid=grid, boundary=_geojson(cell))
                     area.set_bbox()
@@ -137,7 +150,8 @@ def build_places(copies: list[tuple[Any, list[Any], list[Any]]], seed: int) -> t
                     next_door[road] = start + 100
     GridPlace.objects.bulk_create(places, batch_size=2000)
     GridArea.objects.bulk_create(areas, batch_size=500)
-    return len(places), len(areas)
+    OrgArea.objects.bulk_create(outlines, batch_size=500)
+    return len(places), len(areas), len(outlines)
 
 
 def _split_numbers(out: list[GridPlace], grids: list[Any], name: str, kind: str, per: int, rng: random.Random,

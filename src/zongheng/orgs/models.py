@@ -387,4 +387,4 @@ class OrgAlias(models.Model):
         return f"{self.alias} → {self.org_id}"
 
 
-from .models_places import GridArea, GridPlace, PlaqueJob  # noqa: E402,F401  (registers these models)
+from .models_places import GridArea, GridPlace, OrgArea, PlaqueJob  # noqa: E402,F401  (registers these models)

@@ -219,6 +219,15 @@ DEMAND_PUBLIC_PER_HOUR = int(os.environ.get("ZONGHENG_DEMAND_PUBLIC_PER_HOUR", "
 # Behind a reverse proxy: the META key holding the client address it sets (e.g. HTTP_X_REAL_IP).
 DEMAND_CLIENT_IP_HEADER = os.environ.get("ZONGHENG_CLIENT_IP_HEADER", "")
 
+# 一张网's grid map draws the boundaries alone. Raster tiles under them are optional: a URL template on the
+# platform's own origin ("/tiles/{z}/{x}/{y}.png", Web Mercator XYZ tiles in WGS 84 — not GCJ-02 — that the
+# deployment's web server serves or proxies; the CSP allows images from the platform itself only).
+MAP_TILE_URL = os.environ.get("ZONGHENG_MAP_TILES", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("ZONGHENG_MAP_TILES_ATTRIBUTION", "")
+if MAP_TILE_URL and (not MAP_TILE_URL.startswith("/") or MAP_TILE_URL.startswith("//")
+                     or not all(k in MAP_TILE_URL for k in ("{z}", "{x}", "{y}"))):
+    raise ImproperlyConfigured("ZONGHENG_MAP_TILES must be a path on this site holding {z}, {x} and {y}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

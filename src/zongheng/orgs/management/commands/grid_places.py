@@ -1,4 +1,5 @@
-"""manage.py grid_places FILE.geojson [--dry-run]: load what grids cover (see orgs/places_io.py)."""
+"""manage.py grid_places FILE.geojson [--dry-run]: load what grids cover and the outlines of the
+organisations above them (see orgs/places_io.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from zongheng.orgs.places_io import load
 
 
 class Command(BaseCommand):
-    help = "从 GeoJSON 文件导入网格的地点（小区楼栋、道路门牌、村民小组）和边界"
+    help = "从 GeoJSON 文件导入网格的地点（小区楼栋、道路门牌、村民小组）和边界，以及社区、街道等组织的边界"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file")
@@ -29,4 +30,5 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("检查通过（未写入）。")
         else:
-            self.stdout.write(f"已更新 {result.grids} 个网格：地点 {result.places} 个，边界 {result.areas} 个。")
+            self.stdout.write(f"已更新 {result.grids} 个网格：地点 {result.places} 个，边界 {result.areas} 个；"
+                              f"社区等组织边界 {result.outlines} 个。")
