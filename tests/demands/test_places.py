@@ -10,6 +10,7 @@ import random
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import module_transaction
 from zongheng.accounts.models import User
@@ -132,7 +133,7 @@ def test_i_dont_know_sends_the_demand_to_the_community_received_with_its_deadlin
 
 def test_an_unplaced_demand_counts_for_its_community_until_staff_assign_its_grid(client, district, db):
     demand = _send_unknown(client)
-    period = figures.Period("year", demand.received_at.astimezone(figures.TZ).year)
+    period = figures.Period("year", timezone.localtime(demand.received_at).year)
     community, target = Org.objects.get(name="先锋社区"), grid("先锋社区第2网格")
     rollup = figures.roll_up(community, period)
     assert rollup.total.counted == 1

@@ -19,7 +19,7 @@ from django.urls import reverse
 from tests.factories import Tree, refresh, user_with_post
 from zongheng.core import metrics as mx
 from zongheng.core.periods import Period
-from zongheng.core.permissions import Perm, Role
+from zongheng.core.permissions import Role
 from zongheng.net import maps
 from zongheng.orgs import places
 from zongheng.orgs.choices import OrgKind
@@ -228,7 +228,7 @@ def test_a_street_dashboard_has_the_map_section_with_the_default_figure_and_a_gr
     client.force_login(user_with_post(tree.district, Role.SECRETARY))
     page = client.get(reverse("net:dashboard", args=[tree.streets[0].pk]), {"period": "2026"})
     html = page.content.decode()
-    assert "网格地图" in html and page.context["grid_map"]["code"] == "tree.grids"  # the tree's headline
+    assert "网格地图" in html and page.context["grid_map"]["code"] == "demands.received"  # residents' demands
     assert reverse("net:map_data", args=[tree.streets[0].pk]) in html and "net/map.js" in html
     assert "<script>" not in html and " onclick" not in html
     chosen = client.get(reverse("net:dashboard", args=[tree.streets[0].pk]),
@@ -236,11 +236,6 @@ def test_a_street_dashboard_has_the_map_section_with_the_default_figure_and_a_gr
     assert chosen.context["grid_map"]["code"] == "tree.households"
     grid_page = client.get(reverse("net:dashboard", args=[tree.grids[0].pk]), {"period": "2026"})
     assert grid_page.context["grid_map"] is None and "网格地图" not in grid_page.content.decode()
-    registry.register_source("demands.demand", lambda period, now: Org.objects.none(), path="path",
-                             perm=Perm.NET_VIEW, show=lambda row: mx.Row(str(row)))
-    registry.register_metric("demands.received", "demands", "受理诉求", source="demands.demand")
-    page = client.get(reverse("net:dashboard", args=[tree.streets[0].pk]), {"period": "2026"})
-    assert page.context["grid_map"]["code"] == "demands.received"
 
 
 def test_the_table_lists_every_grid_with_its_value_and_class_as_a_page_and_as_an_htmx_fragment(client, tree) -> None:

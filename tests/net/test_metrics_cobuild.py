@@ -303,11 +303,11 @@ def direct(path: str, p: Period, rec: Records | None = None) -> dict[str, Any]:
             out["county_cadres"] += m.rank == Rank.COUNTY and m.unit.level == UnitLevel.CITY
     out["street_council_units"] = len(pairs)
     for a in rec.agreements:
-        out["agreements"] += under(a.org_path) and _in(a.signed_on, p)
+        out["agreements"] += under(a.org_path) and _in(a.signed_on, p) and a.state != AgreementState.DRAFT
     for it in rec.items:
         if not under(it.org_path):
             continue
-        out["items"] += _in(it.agreement.signed_on, p)
+        out["items"] += _in(it.agreement.signed_on, p) and it.agreement.state != AgreementState.DRAFT
         if it.state == ItemState.DONE and _in(it.completed_on, p):
             out["items_done"] += 1
             out["problems_solved"] += it.problems_solved
@@ -394,7 +394,7 @@ def test_the_district_s_2018_counts_what_the_rules_say_and_leaves_out_what_they_
     assert h["street_council_units"] == 3  # S1 old: A; S1 new: A, B (B's two seats once)
     assert h["community_council_units"] == 5  # C1: A, B; C3: D, E, F (the sent cadre is no unit member)
     assert h["county_cadres"] == 2  # A and D (市直, 县处级); E is 区直
-    assert h["agreements"] == 3  # a1, a2 and the draft; a3 is 2019's, the matches' holders 2016's
+    assert h["agreements"] == 2  # a1, a2 (a draft is not signed); a3 is 2019's, the matches' holders 2016's
     assert h["items"] == 5
     assert (h["items_done"], h["problems_solved"]) == (2, 4)  # a1's 2019 completion counts in 2019
     assert h["pairings"] == 4  # not C's (2019) nor D's (ended 2017)
@@ -421,7 +421,7 @@ def test_children_are_read_in_one_query_per_source_and_equal_their_direct_counts
         expected = direct(street.path, p, rec)
         for code in CODES:
             assert readings[code].children[street.path] == expected.get(code, 0), (street.name, code)
-    assert readings["horizontal.agreements"].value == 3
+    assert readings["horizontal.agreements"].value == 2
     assert readings["horizontal.agreements"].previous == direct(tree.district.path, Period.parse("2017"))[
         "horizontal.agreements"]
 
@@ -472,7 +472,8 @@ def test_the_module_s_own_pages_give_the_same_numbers_for_the_district(world: Wo
     user = user_with_post(tree.district, Role.SECRETARY)
     for year in (2018, 2019):
         got = computed(tree.district.path, Period("year", year))
-        assert got["horizontal.agreements"] == agreements_sel.agreement_list(user, {"year": str(year)}).count()
+        signed = agreements_sel.agreement_list(user, {"year": str(year)}).exclude(state=AgreementState.DRAFT)
+        assert got["horizontal.agreements"] == signed.count()
         perf = unit_performance(Unit.objects.all(), year)
         assert got["horizontal.problems_solved"] == sum(x.problems for x in perf.values())
     lists = {f.key: f.value for f in figures(user)}

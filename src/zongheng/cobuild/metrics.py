@@ -12,10 +12,10 @@ source is still one ``GROUP BY`` query whatever the data size. The definitions a
   that ran then. 街道大工委's member units count each unit once per council (“60多家”); 社区大党委's unit members
   count seats (“70多名”); the county-level cadres are the community councils' unit members of rank 县处级 from
   市直 units (the article's “其中市直单位县处级领导干部21人”).
-- **agreements** (``cobuild.agreement``, a flow): 项目认领书 signed in the period, any state (the agreements list
-  filtered by year counts the same).
-- **items** (``cobuild.item``, a flow): the items of the agreements signed in the period (认领项目), and the items
-  completed in the period with the problems they solved (the unit performance page's “解决问题”: the sum of
+- **agreements** (``cobuild.agreement``, a flow): 项目认领书 signed in the period — a draft (草拟) is not yet signed
+  and does not count; every later state does (履行中, 已完成, 已终止).
+- **items** (``cobuild.item``, a flow): the items of the (non-draft) agreements signed in the period (认领项目), and
+  the items completed in the period with the problems they solved (the unit performance page's “解决问题”: the sum of
   ``problems_solved`` of the items completed in the year).
 - **pairings** (``cobuild.pairing``, a stock): pairings running at some time during the period, by partner — 机关
   (a unit of type 机关), 非公企业和社会组织, 外地先进社区 — and, on the period's reading day (its last day, or
@@ -67,7 +67,17 @@ from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
 
-from .choices import ItemState, NeedState, PartnerKind, Rank, ResourceKind, SeatKind, UnitLevel, UnitType
+from .choices import (
+    AgreementState,
+    ItemState,
+    NeedState,
+    PartnerKind,
+    Rank,
+    ResourceKind,
+    SeatKind,
+    UnitLevel,
+    UnitType,
+)
 from .models import Activity, Agreement, AgreementItem, Council, CouncilMember, Match, Need, Pairing, Resource, Service
 from .resolve import COMMUNITY_LEVELS, SIDE_LEVELS
 
@@ -157,7 +167,8 @@ def _show_seat(m: Any) -> Row:
 
 
 def agreements(period: Period, now: dt.datetime) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(period.q_dates("signed_on")).select_related("org", "unit")
+    return (Agreement.objects.filter(period.q_dates("signed_on")).exclude(state=AgreementState.DRAFT)
+            .select_related("org", "unit"))
 
 
 def _show_agreement(a: Any) -> Row:
@@ -167,7 +178,7 @@ def _show_agreement(a: Any) -> Row:
 
 def items(period: Period, now: dt.datetime) -> QuerySet[AgreementItem]:
     """Items of the agreements signed in the period (``_claimed``) and items completed in it (``_done``)."""
-    claimed = period.q_dates("agreement__signed_on")
+    claimed = period.q_dates("agreement__signed_on") & ~Q(agreement__state=AgreementState.DRAFT)
     done = Q(state=ItemState.DONE) & period.q_dates("completed_on")
     return (AgreementItem.objects.filter(claimed | done).annotate(_claimed=_bool(claimed), _done=_bool(done))
             .select_related("agreement", "agreement__org", "agreement__unit"))
@@ -327,7 +338,7 @@ def register() -> None:
            help="社区大党委单位委员中，市直单位的县处级领导干部",
            source="cobuild.council_member", where=community_seat & Q(rank=Rank.COUNTY, unit__level=UnitLevel.CITY))
     metric("agreements", "签订认领书", 60, unit="份", headline=True,
-           help="期间内签订的项目认领书（按签订日期，含已完成、已终止的）", source="cobuild.agreement")
+           help="期间内签订的项目认领书（按签订日期，含已完成、已终止的，不含草拟）", source="cobuild.agreement")
     metric("items", "认领项目", 70, unit="项", help="期间内签订的认领书中的认领项目",
            source="cobuild.item", where=Q(_claimed=True))
     metric("items_done", "完成项目", 80, unit="项", help="期间内完成的认领项目（按完成日期）",
