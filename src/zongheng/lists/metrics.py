@@ -39,6 +39,8 @@ from django.db.models import (
     CharField,
     DateField,
     Exists,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -96,81 +98,125 @@ def _month_before(month: dt.date) -> dt.date:
 # ---------------------------------------------------------------- task status as SQL (progress.py's rules)
 
 
-def _unmet(day: dt.date, prefix: str = "") -> Q:
+# How a piece's milestones stand on the reading day, in one number (the worst milestone): -1 no roadmap, 0 all met,
+# 1 one unmet, 2 one unmet due within RISK_DAYS, 3 one unmet past its date (overdue).
+NO_ROADMAP, ALL_MET, UNMET, DUE_SOON, LATE = -1, 0, 1, 2, 3
+
+
+def _unmet(day: dt.date) -> Q:
     """A milestone not met by ``day`` (no evidence yet, or met later)."""
-    return Q(**{f"{prefix}done_on__isnull": True}) | Q(**{f"{prefix}done_on__gt": day})
+    return Q(done_on__isnull=True) | Q(done_on__gt=day)
 
 
-def _last_due(report_day_lt: bool, day: dt.date) -> dt.date:
-    """The latest month whose report is due before ``day``: last month when the list's report day is before
-    today's day of the month (``report_day_lt``), else the month before it."""
-    last = _month_before(day.replace(day=1))
-    return last if report_day_lt else _month_before(last)
+def _worst_milestone(milestones: QuerySet[Milestone], group: str, day: dt.date, *, soon: bool) -> Coalesce:
+    """The worst milestone of each task (``group``: the task field the milestones are grouped by) on ``day``, as
+    ``LATE`` … ``ALL_MET``, ``NO_ROADMAP`` without any: one correlated aggregate."""
+    unmet = _unmet(day)
+    grades = [When(unmet & Q(due_on__lt=day), then=Value(LATE))]
+    if soon:
+        grades.append(When(unmet & Q(due_on__lte=day + dt.timedelta(days=progress.RISK_DAYS)), then=Value(DUE_SOON)))
+    grades.append(When(unmet, then=Value(UNMET)))
+    worst = (milestones.order_by().values(group)
+             .annotate(_w=Max(Case(*grades, default=Value(ALL_MET), output_field=IntegerField()))).values("_w"))
+    return Coalesce(Subquery(worst, output_field=IntegerField()), Value(NO_ROADMAP), output_field=IntegerField())
 
 
-def with_leaf_status(qs: QuerySet[Task], day: dt.date) -> QuerySet[Task]:
-    """``qs`` (tasks) annotated with ``_status``: the status of the task's own milestones and monthly reports on
-    ``day`` by ``progress.leaf_status`` — a piece not split further takes exactly this one."""
+def with_leaf_flags(qs: QuerySet[Task], day: dt.date) -> QuerySet[Task]:
+    """``qs`` (tasks) annotated with what ``progress.leaf_status`` reads of a task's own milestones and monthly
+    reports on ``day``: ``_ms`` (its worst milestone), ``_last_ok`` (the last monthly report due is filed and not
+    returned) and ``_problems`` (the problems named by the latest report filed). ``LEAF[status]`` tells a status
+    from them; ``with_leaf_status`` adds the status itself (``_status``)."""
     end = _day_end(day)
     this_month = day.replace(day=1)
     last, before = _month_before(this_month), _month_before(_month_before(this_month))
-    early = Q(task_list__report_day__lt=day.day)  # last month's report is due by now
+    early = Q(task_list__report_day__lt=day.day)  # last month's report is due by now, else the month before's
     late = Q(task_list__report_day__gte=day.day)
-    milestones = Milestone.objects.filter(task=OuterRef("pk"))
-    unmet = milestones.filter(_unmet(day))
     filed = ProgressReport.objects.filter(task=OuterRef("pk"), filed_at__lt=end)
     standing = filed.exclude(Q(result=ReviewResult.RETURNED) & Q(reviewed_at__lt=end))  # filed, not returned
-    # The month of the last report due: min(the latest month due, the month of the deadline).
+    # The month of the last report due: the latest month due, or the month of the piece's deadline if earlier.
     last_month = Case(
         When(early & Q(ends_on__gte=last), then=Value(last)),
         When(late & Q(ends_on__gte=before), then=Value(before)),
         default=TruncMonth("ends_on", output_field=DateField()), output_field=DateField())
-    # Some month of the piece's run is due: its deadline's month is before the latest due, or it started by then.
-    some_due = ((early & (Q(ends_on__lt=last) | Q(starts_on__lt=this_month)))
-                | (late & (Q(ends_on__lt=before) | Q(starts_on__lt=last))))
     latest_problems = Subquery(filed.order_by("-month").annotate(_p=Trim("problems")).values("_p")[:1],
                                output_field=CharField())
-    qs = qs.annotate(
-        _plan=Exists(milestones), _open=Exists(unmet), _late=Exists(unmet.filter(due_on__lt=day)),
-        _soon=Exists(unmet.filter(due_on__lte=day + dt.timedelta(days=progress.RISK_DAYS))),
+    return qs.annotate(
+        _ms=_worst_milestone(Milestone.objects.filter(task=OuterRef("pk")), "task", day, soon=True),
         _last_month=last_month, _last_ok=Exists(standing.filter(month=OuterRef("_last_month"))),
         _problems=Coalesce(latest_problems, Value(""), output_field=CharField()),
     )
-    at_risk = (some_due & Q(_last_ok=False)) | (Q(_soon=True) & ~Q(_problems=""))
-    return qs.annotate(_status=Case(
-        When(_plan=False, then=Value(TaskStatus.UNPLANNED)),
-        When(_open=False, then=Value(TaskStatus.DONE)),
-        When(_late=True, then=Value(TaskStatus.OVERDUE)),
-        When(at_risk, then=Value(TaskStatus.AT_RISK)),
-        default=Value(TaskStatus.ON_TRACK), output_field=CharField()))
+
+
+def _some_report_due(day: dt.date) -> Q:
+    """Some month of the piece's run has its report due before ``day``: its deadline's month is before the latest
+    month due, or it started by then."""
+    this_month = day.replace(day=1)
+    last, before = _month_before(this_month), _month_before(_month_before(this_month))
+    return ((Q(task_list__report_day__lt=day.day) & (Q(ends_on__lt=last) | Q(starts_on__lt=this_month)))
+            | (Q(task_list__report_day__gte=day.day) & (Q(ends_on__lt=before) | Q(starts_on__lt=last))))
+
+
+# The conditions below read ``_some_due`` (annotated by the sources from ``_some_report_due``) and the leaf flags;
+# cheap conditions come first in each (the databases stop at the first false one).
+_OPEN = Q(_ms__in=[UNMET, DUE_SOON])
+_RISK = (Q(_some_due=True) & Q(_last_ok=False)) | (Q(_ms=DUE_SOON) & ~Q(_problems=""))
+LEAF: dict[str, Q] = {  # progress.leaf_status of a piece not split further
+    TaskStatus.UNPLANNED: Q(_ms=NO_ROADMAP),
+    TaskStatus.DONE: Q(_ms=ALL_MET),
+    TaskStatus.OVERDUE: Q(_ms=LATE),
+    TaskStatus.AT_RISK: _OPEN & _RISK,
+    TaskStatus.ON_TRACK: _OPEN & ~_RISK,
+}
+
+
+def _status_case(conditions: dict[str, Q]) -> Case:
+    return Case(*(When(q, then=Value(status)) for status, q in conditions.items()), default=Value(""),
+                output_field=CharField())
+
+
+def with_leaf_status(qs: QuerySet[Task], day: dt.date) -> QuerySet[Task]:
+    """``qs`` (tasks) with the leaf flags and ``_status``: the status of the task's own milestones and monthly
+    reports on ``day`` by ``progress.leaf_status`` — a piece not split further takes exactly this one."""
+    flagged = with_leaf_flags(qs, day).annotate(_some_due=_flag(_some_report_due(day)))
+    return flagged.annotate(_status=_status_case(LEAF))
+
+
+TOP: dict[str, Q] = {  # the worst status among a top-level task's pieces (see ``with_top_status``)
+    TaskStatus.OVERDUE: Q(_tms=LATE),
+    TaskStatus.AT_RISK: Q(_tms__in=[NO_ROADMAP, ALL_MET, UNMET]) & Q(_trisk=True),
+    TaskStatus.UNPLANNED: Q(_tms__in=[NO_ROADMAP, ALL_MET, UNMET]) & Q(_tgap=True) & Q(_trisk=False),
+    TaskStatus.ON_TRACK: Q(_tms=UNMET) & Q(_tgap=False) & Q(_trisk=False),
+    TaskStatus.DONE: Q(_tms=ALL_MET) & Q(_tgap=False),
+}
 
 
 def with_top_status(qs: QuerySet[Task], day: dt.date) -> QuerySet[Task]:
     """``qs`` (top-level tasks) annotated with ``_status``: the worst status among its pieces on ``day``
     (``progress.Board``: a split task takes the worst of its children and of its own milestones; rolled up, that is
-    the worst over every piece not split further and every milestone of the tree below it)."""
-    pieces = Task.objects.filter(root=OuterRef("pk"))
-    leaves = with_leaf_status(pieces.filter(~Exists(Task.objects.filter(parent=OuterRef("pk")))), day)
-    unmet = Milestone.objects.filter(_unmet(day), task__root=OuterRef("pk"))
-    return qs.annotate(_status=Case(
-        When(Exists(unmet.filter(due_on__lt=day)), then=Value(TaskStatus.OVERDUE)),
-        When(Exists(leaves.filter(Q(_status=TaskStatus.AT_RISK))), then=Value(TaskStatus.AT_RISK)),
-        When(Exists(leaves.filter(Q(_plan=False))), then=Value(TaskStatus.UNPLANNED)),
-        When(Exists(unmet), then=Value(TaskStatus.ON_TRACK)),
-        default=Value(TaskStatus.DONE), output_field=CharField()))
+    the worst over every piece not split further and every milestone of the tree below it). ``_tms`` is the worst
+    milestone of the whole tree, ``_tgap`` a piece without roadmap, ``_trisk`` a piece at risk."""
+    leaves = with_leaf_flags(Task.objects.filter(root=OuterRef("pk"))
+                             .filter(~Exists(Task.objects.filter(parent=OuterRef("pk")))), day)
+    risky = leaves.filter(_OPEN & ((_some_report_due(day) & Q(_last_ok=False))
+                                   | (Q(_ms=DUE_SOON) & ~Q(_problems=""))))
+    qs = qs.annotate(
+        _tms=_worst_milestone(Milestone.objects.filter(task__root=OuterRef("pk")), "task__root", day, soon=False),
+        _tgap=Exists(leaves.filter(Q(_ms=NO_ROADMAP))), _trisk=Exists(risky))
+    return qs.annotate(_status=_status_case(TOP))
 
 
 # ---------------------------------------------------------------- sources: rows of a period
 
 
 def top_tasks(period: Period, now: dt.datetime) -> QuerySet[Task]:
-    """The top-level tasks (一项工程) of the lists of the period's year, with their status."""
+    """The top-level tasks (一项工程) of the lists of the period's year, with their status (``TOP``)."""
     qs = Task.objects.filter(task_list__year=period.year, parent__isnull=True).select_related("org", "lead")
     return with_top_status(qs, reading_day(period, now))
 
 
 def pieces(period: Period, now: dt.datetime) -> QuerySet[Task]:
-    """The pieces not split further of the lists of the period's year, where they are carried, with their status."""
+    """The pieces not split further of the lists of the period's year, where they are carried, with their status
+    (``LEAF``)."""
     qs = (Task.objects.filter(task_list__year=period.year)
           .filter(~Exists(Task.objects.filter(parent=OuterRef("pk")))).select_related("org", "lead"))
     return with_leaf_status(qs, reading_day(period, now))
@@ -358,11 +404,11 @@ def _show_promotion(row: Any) -> Row:
 # ---------------------------------------------------------------- registration
 
 
-def _status_metrics(prefix: str, source: str, what: str, order: int, where: Q) -> None:
+def _status_metrics(prefix: str, source: str, what: str, order: int, conditions: dict[str, Q]) -> None:
     for i, (status, label) in enumerate(((TaskStatus.DONE, "已完成"), (TaskStatus.ON_TRACK, "正常推进"),
                                          (TaskStatus.AT_RISK, "有风险"), (TaskStatus.OVERDUE, "逾期")), start=1):
         register_metric(f"{prefix}_{status}", PANEL, f"{what}{label}", source=source, unit="项",
-                        where=where & Q(_status=status), order=order + i,
+                        where=conditions[status], order=order + i,
                         help=f"{what}中，按路线图节点和月度进展，在统计期末（期间未结束时为今天）状态为“{label}”的")
 
 
@@ -398,10 +444,10 @@ def register() -> None:
     # 任务清单
     register_metric("lists.tasks", PANEL, "任务清单任务", source="lists.task", unit="项", order=10,
                     help="期间所在年度任务清单的大项任务（一项工程），计在制发清单的组织")
-    _status_metrics("lists.tasks", "lists.task", "大项任务", 10, Q())
+    _status_metrics("lists.tasks", "lists.task", "大项任务", 10, TOP)
     register_metric("lists.pieces", PANEL, "分解落实事项", source="lists.piece", unit="项", order=20,
                     headline=True, help="期间所在年度任务清单分解到各级、不再分解的事项，计在承担的组织")
-    _status_metrics("lists.pieces", "lists.piece", "分解落实事项", 20, Q())
+    _status_metrics("lists.pieces", "lists.piece", "分解落实事项", 20, LEAF)
     register_metric("lists.reports_filed", PANEL, "报送月度进展", source="lists.report", unit="份", order=30,
                     where=Q(_filed=True), help="期间内报送的月度进展（每月督查）")
     register_metric("lists.reports_reviewed", PANEL, "审核月度进展", source="lists.report", unit="份", order=31,
