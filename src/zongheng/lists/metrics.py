@@ -6,9 +6,11 @@ truth, so each figure gives the number its own page gives:
 - **the task list** (任务清单) belongs to a year: the rows of a period are the tasks of the lists of the period's
   year (a list stands through its year). Status is ``progress.py``'s, as of the period's reading day — its last day,
   or today while it runs (for a whole year: ``progress.reading_day``, what the hub shows) — written here as SQL
-  (``leaf_status`` for a piece not split further, ``top_status`` for a top-level task: the worst of its pieces);
-  ``tests/net/test_metrics_lists.py`` checks both against ``progress.Board`` for every task of random lists on
-  random days. Pieces are counted where they are carried (the hub's ``org_status_counts``), top-level tasks on
+  conditions on a few flags per task (``LEAF`` for a piece not split further, ``TOP`` for a top-level task: the
+  worst of its pieces; each status figure reads only the flags it needs); ``tests/net/test_metrics_lists.py``
+  checks both against ``progress.Board`` for every task of random lists on random days. A report's "problems"
+  count when not blank after trimming spaces (``progress`` strips any whitespace; the actions store them
+  stripped). Pieces are counted where they are carried (the hub's ``org_status_counts``), top-level tasks on
   the organisation that issued them;
 - **monthly reports** (每月督查): filed in the period, reviewed in the period (accepted or returned);
 - **projects** (项目清单) of the period's year (the hub's counts: every state, by wheel), the special projects
@@ -351,9 +353,9 @@ def _show_inspection(round_: Any) -> Row:
 
 
 def _show_rectification(item: Any) -> Row:
-    closed = f"，{item.closed_on:%Y-%m-%d} 销号" if item.closed_on else ""
+    state = f"{item.closed_on:%Y-%m-%d} 销号" if item.closed_on else item.get_state_display()
     return Row(item.title, reverse("lists:inspection_rect", args=[item.pk]),
-               f"{item.org.name}，整改时限 {item.due_on:%Y-%m-%d}，{item.get_state_display()}{closed}")
+               f"{item.org.name}，整改时限 {item.due_on:%Y-%m-%d}，{state}")
 
 
 def _show_budget(line: Any) -> Row:
