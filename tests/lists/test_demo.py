@@ -81,7 +81,10 @@ def test_the_2018_list_holds_the_articles_documents_tasks_and_standards(district
     tl = _list(YEAR)
     assert tl.org_id == district.pk
     kinds = Counter(tl.documents.values_list("kind", flat=True))
-    assert kinds == {DocKind.OPINION: 1, DocKind.SUPPORTING: 7}  # 1+7
+    assert kinds == {DocKind.OPINION: 1, DocKind.SUPPORTING: 7, DocKind.RULE: 17}  # 1+7, and 17 配套制度
+    rules = tl.documents.filter(kind=DocKind.RULE)
+    assert {"党建联席会议制度", "五位一体包保制度"} <= set(rules.values_list("title", flat=True))  # the article's
+    assert not rules.exclude(issued_on__year=YEAR).exists()
     titles = set(tl.documents.values_list("title", flat=True))
     assert {"全面加强城市基层党建工作的意见", "全面建立街道大工委的实施意见",
             "全面加强商务楼宇、商圈市场党建工作的实施意见", "关于实施社区建设六大提升工程的实施意见"} <= titles
@@ -230,6 +233,32 @@ def test_six_special_projects_and_the_three_brands_on_evaluated_projects(distric
         projects = list(brand.projects.all())
         assert projects and all(p.state == ProjectState.EVALUATED for p in projects)
         assert all(p.org_path.startswith(district.path) for p in projects)
+
+
+def test_the_articles_list_figures_come_out_of_the_generated_records(district, db):
+    """Each figure of the article that 一清单 owns, computed by its registered metric (``net.article``) over the
+    article's window, falls in the article's range — and equals a direct count of the generated rows."""
+    from zongheng.lists.models_cadres import CadreStar, Promotion
+    from zongheng.lists.models_funds import BudgetLine
+    from zongheng.net import article
+
+    now = timezone.now()
+    figures = [f for f in article.FIGURES if f.code.startswith("lists.")]
+    assert {f.code for f in figures} >= {"lists.tasks", "lists.standards", "lists.special_projects", "lists.brands",
+                                         "lists.funds", "lists.rules", "lists.cadre_stars", "lists.promotions"}
+    values = {f.code: article.value(f, district.path, YEAR, now) for f in figures}
+    assert [(f.code, values[f.code]) for f in figures if not f.low <= (values[f.code] or 0) <= f.high] == []
+    since_2017 = (dt.date(YEAR - 1, 1, 1), dt.date(YEAR + 1, 1, 1))
+    assert values["lists.tasks"] == Task.objects.filter(task_list__year=YEAR, parent__isnull=True).count()
+    assert values["lists.standards"] == Standard.objects.filter(task_list__year=YEAR).count()
+    assert values["lists.rules"] == TaskList.objects.get(year=YEAR).documents.filter(kind=DocKind.RULE).count()
+    assert values["lists.special_projects"] == Project.objects.filter(year=YEAR, kind=ProjectKind.SPECIAL).count()
+    assert values["lists.brands"] == Brand.objects.filter(named_on__year__lte=YEAR).count() == 3
+    assert values["lists.funds"] == sum(BudgetLine.objects.filter(year=YEAR).values_list("amount", flat=True))
+    assert values["lists.cadre_stars"] == CadreStar.objects.filter(month__gte=since_2017[0],
+                                                                   month__lt=since_2017[1]).count()
+    assert values["lists.promotions"] == Promotion.objects.filter(promoted_on__gte=since_2017[0],
+                                                                  promoted_on__lt=since_2017[1]).count()
 
 
 def test_every_projects_events_replay_the_transition_table_to_its_state(district, db):

@@ -9,6 +9,7 @@ from django.db import models
 class DocKind(models.TextChoices):
     OPINION = "opinion", "意见"
     SUPPORTING = "supporting", "配套文件"
+    RULE = "rule", "配套制度"
 
 
 class TaskStatus(models.TextChoices):

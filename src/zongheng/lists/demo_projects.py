@@ -5,7 +5,8 @@
 - 书记认领: projects claimed by the secretaries of the district's streets, townships, communities and functional
   organisations (the person holding the secretary post); 基层申报: projects applied for by communities and
   villages; the 6 special projects (the article), each led by a standing committee member;
-- the projects that became the article's brands (楼宇党建示范基地, 阳光360, 常青藤志愿服务), and the brands;
+- the projects that became the article's brands (楼宇党建示范基地, 阳光360, 常青藤志愿服务), and the brands, each
+  named within the year, a few weeks after its project was completed (the article counts them in 2018);
 - every project's history: its ``ProjectEvent`` rows walk ``choices.PROJECT_TRANSITIONS`` from 已提交 to its state
   (some applications returned with a reason and resubmitted). A year long over ends evaluated (a project resting
   in another state since then would be years stalled).
@@ -246,7 +247,9 @@ def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str]
         project = next((p for p in brand_projects if p.title == title), None)
         if project is None or Brand.objects.filter(name=name).exists():
             continue
-        named = project.state_since.date() + dt.timedelta(days=rng.randint(10, 40))
+        plan = next(pl for pl in b.plans if pl.project is project)  # named once completed, within the year
+        completed = timezone.localtime(plan.times[1 + plan.moves.index(ProjectMove.COMPLETE)]).date()
+        named = min(completed + dt.timedelta(days=rng.randint(10, 40)), dt.date(year, 12, 31))
         brand = Brand.objects.create(name=name, slug=slug, org=project.org, org_path=project.org_path, summary=summary,
                                      named_on=named, named_by=b.w.reviewer)
         brand.projects.add(project)

@@ -4,7 +4,9 @@
 
 - the county-level cadres of the district (a person each on the district, no post: they lead by assignment),
   and the ``lead`` demo account for the 区委常委、组织部部长 among them;
-- ``year``'s list: the opinion and its seven supporting documents (1+7), the catalogue of 147 standards, the 87
+- ``year``'s list: the opinion and its seven supporting documents (1+7), its 17 supporting rules (配套制度, drawn
+  from ``random.Random(seed)`` of their own so that the rest of the list does not change), the catalogue of 147
+  standards, the 87
   tasks, each led by a cadre, with plan and pledge; most split to a few streets and townships, some of those
   pieces further to communities, every piece weighted among its siblings;
 - each piece that is not split further: a roadmap of 2–4 milestones through the year, met with evidence (most on
@@ -476,6 +478,19 @@ def build_list(w: World, rng: random.Random, year: int, leads: list[Person], *, 
     return tl, b.fig
 
 
+def rules(tl: TaskList, seed: int) -> list[SourceDocument]:
+    """The supporting rules (配套制度) the year's list registers, issued through the year up to October (the
+    article's month) — from a random stream of their own."""
+    rng = random.Random(seed * 1_000_003 + 83)
+    titles = rng.sample(words.RULE_TITLES[4:], words.RULES - 4)
+    rows = []
+    for i, title in enumerate([*words.RULE_TITLES[:4], *titles]):
+        issued = dt.date(tl.year, rng.randint(2, 10), rng.randint(1, 28))
+        rows.append(SourceDocument(task_list=tl, kind=DocKind.RULE, title=title, issued_on=issued,
+                                   doc_no=f"迎办〔{tl.year}〕{40 + 2 * i + rng.randint(0, 1)}号"))
+    return SourceDocument.objects.bulk_create(rows)
+
+
 def _say(log: Callable[[str], None], tl: TaskList, f: Figures) -> None:
     log(f"{tl.title}：任务 {f.top} 项（分解后 {f.tasks} 项，末级 {f.pieces} 项），里程碑 {f.milestones} 个，"
         f"月报 {f.reports} 份（迟报 {f.late}、未报 {f.missing}、退回 {f.returned}、待审 {f.waiting}），"
@@ -484,7 +499,8 @@ def _say(log: Callable[[str], None], tl: TaskList, f: Figures) -> None:
 
 def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str], None] | None = None,
           today: dt.date | None = None) -> tuple[TaskList, Figures]:
-    """``year``'s list (the article's: 1+7 documents, 87 tasks, 147 standards), its cadres and the lead account."""
+    """``year``'s list (the article's: 1+7 documents, 17 rules, 87 tasks, 147 standards), its cadres and the lead
+    account."""
     log = log or (lambda _msg: None)
     rng = random.Random(seed * 1_000_003 + 80)
     leads = cadres(district, seed, year)
@@ -495,6 +511,7 @@ def build(district: Org, seed: int = 2018, year: int = 2018, log: Callable[[str]
         now = min(now, at(today, 23, 59))
     tl, fig = build_list(world(district), rng, year, leads, count=words.TASKS,
                          today=min(today, dt.date(year + 1, 1, 31)), now=now, live=False, issued_year=year)
+    rules(tl, seed)
     _say(log, tl, fig)
     return tl, fig
 

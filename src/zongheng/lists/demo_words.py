@@ -10,6 +10,7 @@ from __future__ import annotations
 TASKS = 87  # 细化任务 87 大项 (the article)
 STANDARDS = 147  # 制定各类党建工作标准 147 项 (the article)
 SPECIAL_PROJECTS = 6  # 遴选 6 个专题项目作为区委常委领衔课题 (the article)
+RULES = 17  # 出台党建联席会议、五位一体包保等配套制度 17 项 (the article)
 
 OPINION = "全面加强城市基层党建工作的意见"
 # The "1+7" supporting documents: the first three are named in the article, the other four are invented.
@@ -21,6 +22,31 @@ SUPPORTING = [
     "关于建立区街道社区三级党建联席会议制度的实施意见",
     "关于加强新兴领域党建工作的实施意见",
     "关于建立城市基层党建工作责任清单和督查考评制度的实施办法",
+]
+
+# The supporting rules (配套制度) the list registers: the article names the first four (党建联席会议, 五位一体包保,
+# 双联双管, 双述双评); the others are invented. ``RULES`` of them are drawn for the article's year.
+RULE_TITLES = [
+    "党建联席会议制度",
+    "五位一体包保制度",
+    "双联双管党员管理制度",
+    "双述双评制度",
+    "街道大工委兼职委员履职考评办法",
+    "社区大党委议事规则",
+    "驻区单位党组织到社区报到制度",
+    "城市基层党建工作每月督查制度",
+    "城市基层党建工作每季例会调度制度",
+    "城市基层党建工作每年述评制度",
+    "基层党建工作巡查制度",
+    "城市基层党建专项经费管理办法",
+    "社区工作者薪酬待遇正常增长办法",
+    "社区书记助理选派管理办法",
+    "党员中心户挂牌管理办法",
+    "网格党组织工作规范",
+    "月度干部之星评选办法",
+    "发展一线干部考察使用办法",
+    "共驻共建项目认领管理办法",
+    "社区工作事项准入制度",
 ]
 
 # The 87 tasks by category; each category points at the document it comes from (index into SUPPORTING, or

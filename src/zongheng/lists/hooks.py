@@ -1,6 +1,6 @@
 """What 一清单 registers with the ground (``ListsConfig.ready``): the path copies a move rewrites; each part
 (tasks, projects) registers its navigation, audit labels, to-do items and warning rules from its ``hooks_*``
-module."""
+module; ``metrics`` registers the figures of 一张网's panel "lists"."""
 
 from __future__ import annotations
 
@@ -28,3 +28,6 @@ def register() -> None:
         register_path_copy(model, "org_path")
     for part in PARTS:
         importlib.import_module(f"{__package__}.{part}").register()
+    from . import metrics
+
+    metrics.register()  # 一张网's panel "lists"
