@@ -381,8 +381,9 @@ def test_a_failed_generation_says_so_and_offers_no_file(client, world: World, mo
 
 
 def test_the_year_offered_is_the_last_full_year_with_data(client, world: World, monkeypatch) -> None:
-    """With a dated source: the latest year before this one that has rows (this year's rows do not count)."""
-    monkeypatch.setattr(mx, "_SOURCES", dict(mx._SOURCES))
+    """With a dated source: the latest year before this one that has rows (this year's rows do not count).
+    The registry holds that one source only, so the years are those of the agreements made here."""
+    monkeypatch.setattr(mx, "_SOURCES", {})
     mx.register_source("test.agreement", lambda period, now: Agreement.objects.filter(period.q_dates("signed_on")),
                        path="org_path", perm="cobuild.view", show=lambda a: mx.Row(a.title), dated="signed_on")
     street = world.tree.streets[0]
