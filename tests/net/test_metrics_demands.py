@@ -86,7 +86,7 @@ def test_the_dashboard_and_the_figures_page_agree_for_the_street_and_each_commun
         board = client.get(reverse("net:dashboard", args=[street.pk]), {"period": period})
         assert page.status_code == board.status_code == 200
         panel = next(p for p in board.context["panels"] if p["key"] == "demands")
-        cards = {c["code"]: c["value"] for c in panel["cards"]}
+        cards = {c["code"]: c["value"] for c in panel["figures"]}
         total: figures.Figures = page.context["total"]["f"]
         assert cards["demands.received"] == f"{total.counted:,}"
         for code, name in PARTS.items():

@@ -315,7 +315,7 @@ def test_the_dashboard_shows_the_vertical_panel_and_each_figure_opens_its_rows(c
     page = client.get(reverse("net:dashboard", args=[t.district.pk]), {"period": "2026-Q1"})
     assert page.status_code == 200
     panel = next(p for p in page.context["panels"] if p["key"] == "vertical")
-    cards = {c["code"]: c for c in panel["cards"]}
+    cards = {c["code"]: c for c in panel["figures"]}
     assert cards["vertical.meetings_on_cadence_rate"]["value"] == "50.0%"
     assert cards["vertical.meetings_due"]["value"] == "14"
     rows = client.get(cards["vertical.meetings_on_cadence"]["url"])

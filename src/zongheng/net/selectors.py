@@ -20,8 +20,8 @@ from zongheng.orgs.models import Org
 from zongheng.orgs.resolve import as_pk
 
 # The levels a dashboard is drawn for: regular organisations down to the grid (central households and
-# stationed units are counted in their grid's and community's figures).
-DASHBOARD_EXCLUDED_LEVELS = ("household",)
+# stationed units are counted in their grid's and community's figures, and have no dashboard of their own).
+DASHBOARD_EXCLUDED_LEVELS = ("household", "unit")
 
 
 def dashboard_orgs(user: Any) -> QuerySet[Org]:

@@ -28,6 +28,7 @@ from zongheng.orgs.models import Org
 
 from . import maps
 from . import selectors as s
+from .layout import CARDS
 
 PER_PAGE = 50
 
@@ -70,29 +71,47 @@ def _period(request: HttpRequest, org: Org, now: Any) -> tuple[Period | None, st
         return None, f"统计期间“{request.GET.get('period', '')[:20]}”无法识别：{exc}"
 
 
-def _cards(request: HttpRequest, org: Org, period: Period, panel: s.Panel) -> list[dict[str, Any]]:
-    out = []
-    for r in panel.readings:
-        m = r.metric
-        change = r.change
-        out.append({
-            "code": m.code, "label": m.label, "unit": "" if m.is_ratio else m.unit, "help": m.help,
-            "value": show(r.value, m), "previous": show(r.previous, m),
-            "change": None if change is None or not change else (("+" if change > 0 else "") + show(change, m)),
-            "url": rows_url(org, m.code, period) if s.can_open_rows(request.user, m.code, org) else None,
-        })
-    return out
+def _figure(request: HttpRequest, org: Org, period: Period, r: mx.Reading) -> dict[str, Any]:
+    """One figure as the dashboard shows it: value, unit, the previous period's value and the change (a ratio's in
+    percentage points), and the link to its rows when the viewer may open them."""
+    m = r.metric
+    change = r.change
+    shown_change = None
+    if change:
+        sign = "+" if change > 0 else "−"
+        shown_change = f"{sign}{abs(change)} 个百分点" if m.is_ratio else f"{sign}{show(abs(change), m)}"
+    return {
+        "code": m.code, "label": m.label, "unit": "" if m.is_ratio else m.unit, "help": m.help,
+        "value": show(r.value, m), "previous": show(r.previous, m), "change": shown_change,
+        "url": rows_url(org, m.code, period) if s.can_open_rows(request.user, m.code, org) else None,
+    }
 
 
 def _chart(panel: s.Panel, kids: list[Org]) -> dict[str, Any] | None:
-    """The data of a panel's bar chart: its headline figure by child (the table below says the same)."""
+    """The data of a panel's bar chart: every figure of the panel by child organisation (the viewer picks which;
+    the headline first). The table of the children says the same."""
     head = panel.headline
     if head is None or not kids:
         return None
-    return {"title": f"{head.metric.label}（按下级组织）", "unit": "%" if head.metric.is_ratio else head.metric.unit,
-            "names": [k.name for k in kids],
-            "values": [None if head.children.get(k.path) is None else float(head.children[k.path] or 0)
-                       for k in kids]}
+    ordered = [head] + [r for r in panel.readings if r is not head]
+    return {"names": [k.name for k in kids],
+            "series": [{"label": r.metric.label, "unit": "%" if r.metric.is_ratio else r.metric.unit,
+                        "values": [None if r.children.get(k.path) is None else float(r.children[k.path] or 0)
+                                   for k in kids]} for r in ordered]}
+
+
+def _panel(request: HttpRequest, org: Org, period: Period, p: s.Panel, kids: list[Org]) -> dict[str, Any]:
+    figures = [_figure(request, org, period, r) for r in p.readings]
+    by_code = {f["code"]: f for f in figures}
+    chart = _chart(p, kids)
+    return {
+        "key": p.key, "label": p.label, "figures": figures, "chart": chart, "chart_id": f"chart-{p.key}",
+        "cards": [by_code[c] for c in CARDS.get(p.key, ()) if c in by_code] or figures[:6],
+        "chart_choices": [(i, series["label"]) for i, series in enumerate(chart["series"])] if chart else [],
+        "table": [{"org": k, "url": dashboard_url(k, period),
+                   "values": [show(r.children.get(k.path), r.metric) for r in p.readings]} for k in kids],
+        "columns": [r.metric.label for r in p.readings],
+    }
 
 
 @login_required
@@ -113,11 +132,7 @@ def dashboard(request: HttpRequest, org_id: int) -> HttpResponse:
     panels = s.panels(org, kids, period, now)
     context.update(
         period_groups=s.period_choices(period, now), previous=period.previous(),
-        panels=[{"key": p.key, "label": p.label, "cards": _cards(request, org, period, p),
-                 "chart": _chart(p, kids), "chart_id": f"chart-{p.key}",
-                 "table": [{"org": k, "url": dashboard_url(k, period),
-                            "values": [show(r.children.get(k.path), r.metric) for r in p.readings]} for k in kids],
-                 "columns": [r.metric.label for r in p.readings]} for p in panels],
+        panels=[_panel(request, org, period, p, kids) for p in panels],
         grid_map=maps.choices_context(org, request.GET.get("map")),  # the grid map's section (net/_map.html)
     )
     return render(request, "net/dashboard.html", context)
