@@ -78,8 +78,8 @@ def _figure(request: HttpRequest, org: Org, period: Period, r: mx.Reading) -> di
     change = r.change
     shown_change = None
     if change:
-        sign = "+" if change > 0 else "−"
-        shown_change = f"{sign}{abs(change)} 个百分点" if m.is_ratio else f"{sign}{show(abs(change), m)}"
+        sign, size = ("+", change) if change > 0 else ("−", -change)
+        shown_change = f"{sign}{size} 个百分点" if m.is_ratio else f"{sign}{show(size, m)}"
     return {
         "code": m.code, "label": m.label, "unit": "" if m.is_ratio else m.unit, "help": m.help,
         "value": show(r.value, m), "previous": show(r.previous, m), "change": shown_change,
