@@ -47,7 +47,6 @@ from django.db.models import (
     BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -62,7 +61,7 @@ from django.db.models.lookups import StartsWith
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.metrics import Row, register_metric, register_source
+from zongheng.core.metrics import Row, flag, register_metric, register_source
 from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
@@ -115,10 +114,6 @@ class DaysBetween(Func):
         return super().as_sql(compiler, connection, function=function,
                               template=template or "(CAST(%(expressions)s AS DATE))",
                               arg_joiner=arg_joiner or " AS DATE) - CAST(", **extra)
-
-
-def _bool(q: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(q, output_field=BooleanField())
 
 
 def _count_of(qs: QuerySet[Any], by: str) -> Coalesce:
@@ -180,7 +175,7 @@ def items(period: Period, now: dt.datetime) -> QuerySet[AgreementItem]:
     """Items of the agreements signed in the period (``_claimed``) and items completed in it (``_done``)."""
     claimed = period.q_dates("agreement__signed_on") & ~Q(agreement__state=AgreementState.DRAFT)
     done = Q(state=ItemState.DONE) & period.q_dates("completed_on")
-    return (AgreementItem.objects.filter(claimed | done).annotate(_claimed=_bool(claimed), _done=_bool(done))
+    return (AgreementItem.objects.filter(claimed | done).annotate(_claimed=flag(claimed), _done=flag(done))
             .select_related("agreement", "agreement__org", "agreement__unit"))
 
 
@@ -212,8 +207,8 @@ def pairings(period: Period, now: dt.datetime) -> QuerySet[Pairing]:
                      "pairing_id")
     elapsed = DaysBetween(Value(day), Greatest(Value(jan1), F("starts_on"))) + 1
     return (qs.annotate(_held=held, _need=F("required_per_year") * elapsed)
-            .annotate(_running=_bool(running),
-                      _kept=_bool(running & Q(_need__lt=(F("_held") + 1) * days))))
+            .annotate(_running=flag(running),
+                      _kept=flag(running & Q(_need__lt=(F("_held") + 1) * days))))
 
 
 def _show_pairing(p: Any) -> Row:

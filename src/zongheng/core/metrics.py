@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
 from .periods import Period
@@ -108,6 +108,12 @@ def register_metric(code: str, panel: str, label: str, *, source: str = "", wher
         raise ValueError(f"metric {code!r} needs a source or a ratio")
     _METRICS[code] = Metric(code, panel, label, source, where if where is not None else Q(), sum_of,
                             "%" if ratio else unit, order, help, ratio, headline)
+
+
+def flag(q: Q) -> Case:
+    """A boolean annotation of a source's rows — true where ``q`` holds, false otherwise (never NULL) — that a
+    metric's ``where`` tests (``Q(_late=True)``) when a condition needs the period or ``now``."""
+    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def metrics(panel: str | None = None) -> list[Metric]:

@@ -15,11 +15,12 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from zongheng.core.metrics import Row, register_metric, register_source
+from zongheng.core.metrics import flag as as_flag
 from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
@@ -41,7 +42,7 @@ def flag(figure: str) -> str:
 def counted_demands(period: Period, now: dt.datetime) -> QuerySet[Demand]:
     """The counted demands of the period (``counted_q``), each flagged with the figures (``figure_q`` at
     ``now``) that count it."""
-    flags = {flag(name): ExpressionWrapper(figure_q(name, now), output_field=BooleanField()) for name in FLAGGED}
+    flags = {flag(name): as_flag(figure_q(name, now)) for name in FLAGGED}
     return (Demand.objects.filter(counted_q(EVERYWHERE, period)).annotate(**flags)
             .select_related("category", "grid"))
 

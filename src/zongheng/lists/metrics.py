@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     DateField,
@@ -53,7 +52,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Trim, TruncMonth
 from django.urls import reverse
 
-from zongheng.core.metrics import Row, register_metric, register_source
+from zongheng.core.metrics import Row, flag, register_metric, register_source
 from zongheng.core.periods import TZ, Period
 from zongheng.core.permissions import Perm
 
@@ -179,7 +178,7 @@ def _status_case(conditions: dict[str, Q]) -> Case:
 def with_leaf_status(qs: QuerySet[Task], day: dt.date) -> QuerySet[Task]:
     """``qs`` (tasks) with the leaf flags and ``_status``: the status of the task's own milestones and monthly
     reports on ``day`` by ``progress.leaf_status`` — a piece not split further takes exactly this one."""
-    flagged = with_leaf_flags(qs, day).annotate(_some_due=_flag(_some_report_due(day)))
+    flagged = with_leaf_flags(qs, day).annotate(_some_due=flag(_some_report_due(day)))
     return flagged.annotate(_status=_status_case(LEAF))
 
 
@@ -224,14 +223,10 @@ def pieces(period: Period, now: dt.datetime) -> QuerySet[Task]:
     return with_leaf_status(qs, reading_day(period, now))
 
 
-def _flag(q: Q) -> Case:
-    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
-
-
 def reports(period: Period, now: dt.datetime) -> QuerySet[ProgressReport]:
     """Monthly reports filed or reviewed in the period (``_filed``, ``_reviewed`` tell which)."""
     return (ProgressReport.objects.filter(period.q("filed_at") | period.q("reviewed_at"))
-            .annotate(_filed=_flag(period.q("filed_at")), _reviewed=_flag(period.q("reviewed_at")))
+            .annotate(_filed=flag(period.q("filed_at")), _reviewed=flag(period.q("reviewed_at")))
             .select_related("task"))
 
 
@@ -277,8 +272,8 @@ def rectifications(period: Period, now: dt.datetime) -> QuerySet[Rectification]:
     overdue = (Q(created_at__lt=_day_end(day), due_on__lt=day)
                & (Q(closed_on__isnull=True) | Q(closed_on__gt=day)))
     return (Rectification.objects.filter(created_at__lt=period.end)
-            .annotate(_new=_flag(period.q("created_at")), _reported=Exists(reported),
-                      _closed=_flag(period.q_dates("closed_on")), _overdue=_flag(overdue))
+            .annotate(_new=flag(period.q("created_at")), _reported=Exists(reported),
+                      _closed=flag(period.q_dates("closed_on")), _overdue=flag(overdue))
             .select_related("org"))
 
 

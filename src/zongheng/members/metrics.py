@@ -28,11 +28,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
     Count,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
@@ -45,7 +43,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.metrics import Row, register_metric, register_source
+from zongheng.core.metrics import Row, flag, register_metric, register_source
 from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
 
@@ -54,10 +52,6 @@ from .models import Activity, Campaign, Companion, DutyClaim, PointEntry, Regist
 
 PANEL = "members"
 KM: DecimalField[Decimal, Decimal] = DecimalField(max_digits=12, decimal_places=3)
-
-
-def _flag(q: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(q, output_field=BooleanField())
 
 
 def _km(value: Any) -> str:
@@ -72,7 +66,7 @@ def standing_registrations(period: Period, now: dt.datetime) -> QuerySet[Registr
     return (Registration.objects.filter(state__in=[RegistrationState.CONFIRMED, RegistrationState.ENDED],
                                         confirmed_on__lt=period.end_date)
             .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=period.start_date))
-            .annotate(new=_flag(Q(confirmed_on__gte=period.start_date)))
+            .annotate(new=flag(Q(confirmed_on__gte=period.start_date)))
             .select_related("person", "community"))
 
 

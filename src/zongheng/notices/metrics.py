@@ -14,11 +14,11 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.metrics import Row, register_metric, register_source
+from zongheng.core.metrics import Row, flag, register_metric, register_source
 from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
 
@@ -37,8 +37,7 @@ def receipts(period: Period, now: dt.datetime) -> QuerySet[NoticeRecipient]:
     until = period.until(now)
     return (NoticeRecipient.objects.filter(notice__status=NoticeStatus.SENT, notice__needs_ack=True,
                                            notice__sent_at__gte=period.start, notice__sent_at__lt=until)
-            .annotate(acked_in_time=Case(When(acked_at__lte=until, then=Value(True)), default=Value(False),
-                                         output_field=BooleanField()))
+            .annotate(acked_in_time=flag(Q(acked_at__lte=until)))
             .select_related("notice", "person", "org"))
 
 

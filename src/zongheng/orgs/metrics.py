@@ -17,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet
 from django.urls import reverse
 
-from zongheng.core.metrics import Row, register_metric, register_source
+from zongheng.core.metrics import Row, flag, register_metric, register_source
 from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm, Role
 
@@ -30,7 +30,7 @@ from .models import ActivityTeam, Org, Post
 
 def _within(field: str, period: Period) -> Case:
     """True when the date ``field`` falls in the period (an annotation a metric's ``where`` can test)."""
-    return Case(When(period.q_dates(field), then=Value(True)), default=Value(False), output_field=BooleanField())
+    return flag(period.q_dates(field))
 
 
 def standing_orgs(period: Period, now: dt.datetime) -> QuerySet[Org]:
