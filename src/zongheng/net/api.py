@@ -35,18 +35,18 @@ ONE: dict[int, Any] = LIST | {404: ERR}
 WRITE: dict[int, Any] = ONE | {400: ERR}
 
 
-class ReportIn(Schema):
+class AnnualReportIn(Schema):
     org: int = Field(ge=1, le=MAX_ID, description="组织 id（区、街道、社区等，须在“生成年度工作报告”权限范围内）")
     year: int = Field(ge=0, le=9999, description="报告年度，2000 年至今年；超出范围答 400")
 
 
-class FilesOut(Schema):
+class AnnualReportFilesOut(Schema):
     docx: str | None = Field(None, description="Word 文档的下载地址；未完成为空")
     pdf: str | None = Field(None, description="PDF 的下载地址；未完成为空")
     xlsx: str | None = Field(None, description="配套数据表（.xlsx）的下载地址；未完成为空")
 
 
-class ReportOut(Schema):
+class AnnualReportOut(Schema):
     id: int
     org: OrgRef
     year: int
@@ -62,14 +62,14 @@ class ReportOut(Schema):
     created_at: dt.datetime
     finished_at: dt.datetime | None
     as_of: dt.datetime | None = Field(description="报告数字的统计时点；未完成为空")
-    files: FilesOut
+    files: AnnualReportFilesOut
 
 
-class ReportPage(Schema):
+class AnnualReportPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[ReportOut]
+    items: list[AnnualReportOut]
 
 
 def _user(request: HttpRequest) -> Any:
@@ -91,13 +91,13 @@ def _job(user: Any, id: int) -> ReportJob:
     return get_object_or_404(ReportJob.objects.restrict(user).select_related("org").defer("figures"), pk=id)
 
 
-@router.post("/net/reports", response={201: ReportOut, **WRITE}, summary="生成年度工作报告（后台进行，返回任务）")
-def request_report(request: HttpRequest, payload: ReportIn) -> Any:
+@router.post("/net/reports", response={201: AnnualReportOut, **WRITE}, summary="生成年度工作报告（后台进行，返回任务）")
+def request_report(request: HttpRequest, payload: AnnualReportIn) -> Any:
     job = actions.do_request_report(_user(request), payload.org, payload.year)
     return Status(201, _out(job))
 
 
-@router.get("/net/{org_id}/reports", response={200: ReportPage, **ONE}, summary="某组织已生成的年度工作报告")
+@router.get("/net/{org_id}/reports", response={200: AnnualReportPage, **ONE}, summary="某组织已生成的年度工作报告")
 def list_reports(request: HttpRequest,
                  org_id: int = Path(..., ge=1, le=MAX_ID, description="组织 id；须在管辖范围内，否则 404"),
                  limit: int = Query(20, ge=1, le=100, description="每页条数（1–100）"),
@@ -110,7 +110,7 @@ def list_reports(request: HttpRequest,
             "items": [_out(j) for j in qs[offset:offset + limit]]}
 
 
-@router.get("/net/reports/{id}", response={200: ReportOut, **ONE}, summary="年度工作报告的状态和进度")
+@router.get("/net/reports/{id}", response={200: AnnualReportOut, **ONE}, summary="年度工作报告的状态和进度")
 def get_report(request: HttpRequest, id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     return _out(_job(_user(request), id))
 

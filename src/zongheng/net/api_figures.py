@@ -31,12 +31,12 @@ PeriodQuery = Query(None, description="2018-03（月）、2018-Q1（季度）或
 CodePath = Path(..., max_length=64, pattern=r"^[a-z0-9_.]+$", description="数字的代码，如 tree.grids")
 
 
-class ChildValue(Schema):
+class NetChildValue(Schema):
     org: OrgRef
     value: float | None
 
 
-class FigureOut(Schema):
+class NetFigureOut(Schema):
     code: str
     panel: str
     panel_label: str
@@ -46,31 +46,31 @@ class FigureOut(Schema):
     value: float | None = Field(description="本期数值；比率为百分数，无可计的记录时为 null")
     previous: float | None = Field(description="上一期的数值")
     rows: str | None = Field(description="该数字所统计记录的接口地址（无权查看这些记录时为 null）")
-    children: list[ChildValue]
+    children: list[NetChildValue]
 
 
-class FiguresOut(Schema):
+class NetFiguresOut(Schema):
     org: OrgRef
     period: str
     period_label: str
     previous_period: str
     page: str = Field(description="一张网页面地址")
-    figures: list[FigureOut]
+    figures: list[NetFigureOut]
 
 
-class RowOut(Schema):
+class NetRowOut(Schema):
     title: str
     url: str | None
     detail: str
 
 
-class RowsOut(Schema):
+class NetRowsOut(Schema):
     org: OrgRef
     code: str
     label: str
     period: str
     count: int
-    items: list[RowOut]
+    items: list[NetRowOut]
 
 
 def _num(value: mx.Number | None) -> float | None:
@@ -84,7 +84,7 @@ def _period(text: str | None, org: Any) -> Period:
         raise ActionError(str(exc)) from exc
 
 
-@router.get("/net/{org_id}/figures", response={200: FiguresOut, **ONE, 400: ERR},
+@router.get("/net/{org_id}/figures", response={200: NetFiguresOut, **ONE, 400: ERR},
             summary="一张网：组织（及其各下级组织）本期的各项数字与上一期的对比")
 def net_figures(request: HttpRequest, org_id: int = PathId, period: PeriodText | None = PeriodQuery) -> Any:
     user = _user(request)
@@ -107,7 +107,7 @@ def net_figures(request: HttpRequest, org_id: int = PathId, period: PeriodText |
             "page": dashboard_url(org, p), "figures": out}
 
 
-@router.get("/net/{org_id}/figures/{code}/rows", response={200: RowsOut, **ONE, 400: ERR},
+@router.get("/net/{org_id}/figures/{code}/rows", response={200: NetRowsOut, **ONE, 400: ERR},
             summary="一张网：某个数字所统计的记录（分页）")
 def net_rows(request: HttpRequest, org_id: int = PathId, code: str = CodePath, period: PeriodText | None = PeriodQuery,
              limit: int = Limit, offset: int = Offset) -> Any:
