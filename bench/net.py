@@ -10,7 +10,10 @@ after one warm-up):
 - ``/net/<root>/?period=<year>`` — the page: p50 and p95 wall time and the number of queries of one request;
 - ``/api/v1/net/<root>/figures`` — the same figures in the API;
 - the **SQL floor**: the very queries the figures need (captured from one ``metrics.read`` call), executed
-  again through a bare cursor — what the database alone costs, with no Python around it.
+  again through a bare cursor — what the database alone costs, with no Python around it;
+- the **annual report** of the root for ``--report-year`` (default 2018): its content (every figure, the
+  article's and each panel's, with the year before, and the tables), then the .docx, the .xlsx and the PDF —
+  each timed once, as the background task runs them.
 
 Prints a Markdown table and one JSON line.
 """
@@ -40,6 +43,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--year", type=int, default=0, help="the period shown (default: this year)")
+    parser.add_argument("--report-year", type=int, default=2018)
     args = parser.parse_args()
 
     import os
@@ -112,6 +116,22 @@ def main() -> None:
         floor.append((time.perf_counter() - started) * 1000)
     rows.append({"what": "SQL floor", "p50_ms": round(statistics.median(floor), 1),
                  "p95_ms": round(percentile(floor, 0.95), 1), "queries": len(sqls)})
+    from zongheng.net import exports, report
+
+    org = Org.objects.select_related("level").get(pk=root.pk)
+    steps: list[tuple[str, float, int]] = []
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as ctx:
+        content = report.build(org, args.report_year, now)
+    steps.append(("report: content", (time.perf_counter() - started) * 1000, len(ctx)))
+    for name, build in (("report: .docx", exports.docx_bytes), ("report: .xlsx", exports.xlsx_bytes),
+                        ("report: PDF", exports.pdf_bytes)):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            size = len(build(content))
+        steps.append((f"{name} ({size // 1024} KiB)", (time.perf_counter() - started) * 1000, len(ctx)))
+    for name, ms, queries in steps:
+        rows.append({"what": name, "p50_ms": round(ms, 1), "p95_ms": round(ms, 1), "queries": queries})
     scale = Org.objects.filter(level__code="district").count()
     print(f"root {root.name}, {scale} district(s), {len(codes)} figures, {len(kids)} children, period {period}")
     print("| scale | what | p50 ms | p95 ms | queries |\n|---:|---|---:|---:|---:|")
