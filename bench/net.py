@@ -78,7 +78,8 @@ def main() -> None:
     assert root is not None
     year = args.year or timezone.localdate().year
     period = Period("year", year)
-    user, _ = User.objects.get_or_create(username="bench-net", defaults={"is_superuser": True, "is_staff": True})
+    user, _ = User.objects.update_or_create(username="bench-net", defaults={"is_superuser": True,
+                                                                       "must_change_password": False})
     client = Client()
     client.force_login(user)
     rows = []

@@ -115,10 +115,14 @@ class Command(BaseCommand):
         built.accounts = demo.demo_accounts() + lists_demo.accounts()  # and the lead cadre's account
         took = time.perf_counter() - lists_started
         self.stdout.write(f"  一清单（任务清单、月报、季度调度、年度述评、项目清单、党建品牌）已生成（{took:.1f} 秒）")
+        from django.db import connection
         from django.utils import timezone  # today's warnings, once every module's demo rows exist
 
         from zongheng.core import warnings as early_warnings
 
+        if connection.vendor == "postgresql":  # fresh statistics after a bulk load: the planner's row estimates
+            with connection.cursor() as cursor:  # (a year's figures joined stale estimates and took seconds)
+                cursor.execute("ANALYZE")
         swept = early_warnings.sweep(timezone.now())
         self.stdout.write(f"  今日预警已核对：{sum(opened for opened, _ in swept.values())} 条")
         elapsed = time.perf_counter() - started
