@@ -298,7 +298,7 @@ def test_the_vertical_figures_read_in_one_query_per_source_whatever_the_data_siz
     kids = [s.path for s in t.streets]
     with CaptureQueriesContext(connection) as small:
         mx.grouped(CODES, t.district.path, len(t.district.path) + 4, period, NOW)
-    assert len(small) == len(VERTICAL_SOURCES)
+    assert len(small) == len(VERTICAL_SOURCES) + 1  # and the enabled meeting types, read once for meetings.due
     for i, community in enumerate(t.communities):
         hold(world.users[community.pk], "community_joint", community, "2026-Q3", at(2026, 8, 3 + i))
         make_post(make_person(community), community, Role.COMMITTEE_MEMBER)
