@@ -32,7 +32,7 @@ from zongheng.orgs.choices import OrgKind
 from zongheng.orgs.metrics import standing_orgs
 from zongheng.orgs.models import Org
 
-from . import article
+from . import article, selectors
 from .models import report_title
 
 NO_RECORD = "暂无记录"
@@ -508,27 +508,18 @@ def outline(c: Content) -> list[Section]:
 
 # A report is for a district, a street or a community (or a city, township, village): not for a grid or a
 # central household, whose figures are parts of their community's.
-REPORT_EXCLUDED_LEVELS = ("grid", "household")
+REPORT_EXCLUDED_LEVELS = ("grid", "household", "unit")
 
 
 def report_orgs(user: Any, perm: str) -> QuerySet[Org]:
     """The organisations whose annual report ``user`` may read (``net.view``) or generate (``net.report``)."""
-    return (Org.objects.restrict(user, perm).filter(kind=OrgKind.REGULAR)
-            .exclude(level__code__in=REPORT_EXCLUDED_LEVELS))
+    return selectors.dashboard_orgs(user, perm, REPORT_EXCLUDED_LEVELS)
 
 
 def report_org(user: Any, value: Any, perm: str) -> Org:
     """The organisation ``value`` (an id) if ``user`` holds ``perm`` on it and it has reports; else 404 (missing
-    and out of scope look the same)."""
-    from django.http import Http404
-
-    from zongheng.orgs.resolve import as_pk
-
-    pk = as_pk(value)
-    org = report_orgs(user, perm).select_related("level").filter(pk=pk).first() if pk is not None else None
-    if org is None:
-        raise Http404("未找到，或不在您的管辖范围内")
-    return org
+    and out of scope look the same) — the dashboard's lookup with the report's levels."""
+    return selectors.dashboard_org(user, value, perm, REPORT_EXCLUDED_LEVELS)
 
 
 def default_year(org: Org, now: dt.datetime) -> int:

@@ -24,17 +24,20 @@ from zongheng.orgs.resolve import as_pk
 DASHBOARD_EXCLUDED_LEVELS = ("household", "unit")
 
 
-def dashboard_orgs(user: Any) -> QuerySet[Org]:
-    """The organisations whose dashboard ``user`` may open."""
-    return (Org.objects.restrict(user, Perm.NET_VIEW).filter(kind=OrgKind.REGULAR)
-            .exclude(level__code__in=DASHBOARD_EXCLUDED_LEVELS))
+def dashboard_orgs(user: Any, perm: str = Perm.NET_VIEW,
+                   excluded: tuple[str, ...] = DASHBOARD_EXCLUDED_LEVELS) -> QuerySet[Org]:
+    """The organisations whose dashboard (or, with the report's levels and right, annual report) ``user`` may
+    open: regular organisations of the subtrees where they hold ``perm``, less the ``excluded`` levels."""
+    return Org.objects.restrict(user, perm).filter(kind=OrgKind.REGULAR).exclude(level__code__in=excluded)
 
 
-def dashboard_org(user: Any, value: Any) -> Org:
-    """The organisation ``value`` (an id) if ``user`` may open its dashboard; else 404 (missing or out of scope
-    look the same)."""
+def dashboard_org(user: Any, value: Any, perm: str = Perm.NET_VIEW,
+                  excluded: tuple[str, ...] = DASHBOARD_EXCLUDED_LEVELS) -> Org:
+    """The organisation ``value`` (an id) among ``dashboard_orgs``: THE lookup of every door of 一张网 (pages,
+    API, map, report); else 404 (missing or out of scope look the same)."""
     pk = as_pk(value)
-    org = dashboard_orgs(user).select_related("level").filter(pk=pk).first() if pk is not None else None
+    org = (dashboard_orgs(user, perm, excluded).select_related("level").filter(pk=pk).first()
+           if pk is not None else None)
     if org is None:
         raise Http404("未找到，或不在您的管辖范围内")
     return org
