@@ -86,3 +86,20 @@ def test_grouped_figures_equal_direct_counts_for_each_org_and_the_query_count_is
     with CaptureQueriesContext(connection) as large:
         mx.read(["tree.grids", "tree.households"], tree.district.path, kids, period, now)
     assert len(large) == len(small)
+
+
+def test_the_default_period_is_the_local_year_of_the_latest_row(tree: Tree, monkeypatch) -> None:
+    """A row dated at 03:00 on 1 January in Asia/Shanghai (still the old year in UTC) makes the new year the
+    latest with data."""
+    from zongheng.orgs.models import Person
+
+    monkeypatch.setattr(mx, "_SOURCES", {})
+    mx.register_source("test.person", lambda period, now: Person.objects.filter(period.q("created_at")),
+                       path="org_path", perm="person.view", show=lambda p: mx.Row(p.name), dated="created_at")
+    from tests.factories import make_person
+
+    person = make_person(tree.grids[0])
+    Person.objects.filter(pk=person.pk).update(
+        created_at=dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    assert mx.latest_period("year", tree.district.path, now) == Period("year", 2026)

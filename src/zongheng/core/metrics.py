@@ -35,7 +35,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 
-from .periods import Period
+from .periods import TZ, Period
 
 PANELS: tuple[tuple[str, str], ...] = (
     ("tree", "组织覆盖"),
@@ -250,7 +250,7 @@ def latest_period(kind: str, path: str, now: dt.datetime) -> Period:
         at = qs.aggregate(at=Max(src.dated))["at"]
         if at is None:
             continue
-        day = at.astimezone(now.tzinfo).date() if isinstance(at, dt.datetime) else at
+        day = at.astimezone(TZ).date() if isinstance(at, dt.datetime) else at  # the local day, not UTC's
         latest = day if latest is None or day > latest else latest
     return Period.of(kind, latest) if latest else Period.current(kind, now)
 
