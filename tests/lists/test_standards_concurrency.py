@@ -31,6 +31,9 @@ def test_two_assessors_scoring_the_same_indicator_at_once_leave_one_score(tree):
     quarter = Quarter(2025, 2)
     refused = race([lambda u=u, s=s: do_assess(u, community, quarter, ind, {"score": s, "evidence": "检查"})
                     for u, s in ((street, "8"), (dept, "6"))])
+    # One score stands. When both read "no score yet" at once, the second insert meets the unique key and is
+    # refused in Chinese; when one commits before the other reads, the later is an ordinary re-score. Which of
+    # the two happens is the threads' timing, so either is accepted — never a second row, never a server error.
     assert Assessment.objects.filter(org=community, indicator=ind, period=quarter.key).count() == 1
-    assert len(refused) == 1 and "刚刚已有人评分" in refused[0]
+    assert len(refused) <= 1 and all("刚刚已有人评分" in message for message in refused)
     assert AuditLog.objects.filter(action="lists.standard_assess").count() == 1
