@@ -7,8 +7,8 @@ Every number comes from the records:
   year before), printed in the article's sentences;
 - every figure registered with ``core.metrics`` for the year and the organisation's subtree (with the year before
   beside it), one summary table per panel;
-- the lists the article names (claim agreements, pairings, brands): the rows the corresponding figures count when
-  those figures are registered (``core.metrics.rows``), else the module's own records for the same window —
+- the lists the article names (claim agreements, pairings, brands): exactly the rows the corresponding figures
+  count (``core.metrics.rows``, one definition with the figure; none while a figure is not registered) —
   capped in the document, with the total;
 - the organisations below the reported one, by level (the tree, as it stood during the year).
 
@@ -119,7 +119,7 @@ class Listing:
     headers: list[str]
     rows: list[list[Any]]
     total: int
-    source: str  # "figures": the rows the registered figures count; "records": the module's records
+    source: str  # "figures": the rows the registered figures count; "none": a figure is not registered
 
 
 @dataclass
@@ -190,7 +190,6 @@ class ListingSpec:
     unit: str
     codes: tuple[str, ...]  # the article figures whose rows the list shows
     model: Callable[[], type[Model]]
-    records: Callable[[str, int], QuerySet[Any]]  # the module's records for (path, year) when the figures are absent
     prepare: Callable[[QuerySet[Any], int], QuerySet[Any]]  # joins, counts and order for printing
     headers: tuple[str, ...]
     cells: Callable[[Any], list[Any]]
@@ -200,16 +199,6 @@ def _agreement_model() -> type[Model]:
     from zongheng.cobuild.models import Agreement
 
     return Agreement
-
-
-def _agreements(path: str, year: int) -> QuerySet[Any]:
-    from zongheng.cobuild.choices import AgreementState
-    from zongheng.cobuild.models import Agreement
-
-    since = Period("year", year - 1)  # the article's window: since the year before
-    return (Agreement.objects.filter(org_path__startswith=path, signed_on__gte=since.start_date,
-                                     signed_on__lt=Period("year", year).end_date)
-            .exclude(state=AgreementState.DRAFT))
 
 
 def _agreements_prepare(qs: QuerySet[Any], year: int) -> QuerySet[Any]:
@@ -224,14 +213,6 @@ def _pairing_model() -> type[Model]:
     from zongheng.cobuild.models import Pairing
 
     return Pairing
-
-
-def _pairings(path: str, year: int) -> QuerySet[Any]:
-    from zongheng.cobuild.models import Pairing
-
-    p = Period("year", year)
-    return (Pairing.objects.filter(org_path__startswith=path, starts_on__lt=p.end_date)
-            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=p.start_date)))
 
 
 def _pairings_prepare(qs: QuerySet[Any], year: int) -> QuerySet[Any]:
@@ -255,12 +236,6 @@ def _brand_model() -> type[Model]:
     return Brand
 
 
-def _brands(path: str, year: int) -> QuerySet[Any]:
-    from zongheng.lists.models import Brand
-
-    return Brand.objects.filter(org_path__startswith=path, named_on__lt=Period("year", year).end_date)
-
-
 def _brands_prepare(qs: QuerySet[Any], year: int) -> QuerySet[Any]:
     return qs.select_related("org").annotate(n_projects=Count("projects")).order_by("named_on", "pk")
 
@@ -270,15 +245,15 @@ def _brand_cells(b: Any) -> list[Any]:
 
 
 LISTINGS: tuple[ListingSpec, ...] = (
-    ListingSpec("agreements", "项目认领书", "份", ("horizontal.agreements",), _agreement_model, _agreements,
+    ListingSpec("agreements", "项目认领书", "份", ("horizontal.agreements",), _agreement_model,
                 _agreements_prepare, ("签订日期", "街道/社区", "认领单位", "认领书名称", "认领项目数", "状态"),
                 _agreement_cells),
     ListingSpec("pairings", "结对共建", "对",
                 ("horizontal.pairings_organs", "horizontal.pairings_nonpublic", "horizontal.pairings_remote"),
-                _pairing_model, _pairings, _pairings_prepare,
+                _pairing_model, _pairings_prepare,
                 ("社区", "结对对象类型", "结对对象", "结对日期", "年内共建活动（次）", "每年至少（次）"),
                 _pairing_cells),
-    ListingSpec("brands", "党建品牌", "个", ("lists.brands",), _brand_model, _brands, _brands_prepare,
+    ListingSpec("brands", "党建品牌", "个", ("lists.brands",), _brand_model, _brands_prepare,
                 ("品牌名称", "所属组织", "命名日期", "品牌项目数"), _brand_cells),
 )
 
@@ -303,8 +278,8 @@ def _figure_rows(spec: ListingSpec, path: str, year: int, now: dt.datetime) -> Q
 def listing(spec: ListingSpec, path: str, year: int, now: dt.datetime, limit: int | None = None) -> Listing:
     qs = _figure_rows(spec, path, year, now)
     source = "figures"
-    if qs is None:
-        qs, source = spec.records(path, year), "records"
+    if qs is None:  # a figure of the list is not registered: nothing is listed rather than rows counted otherwise
+        qs, source = spec.model()._default_manager.none(), "none"
     total = qs.count()
     rows = [spec.cells(obj) for obj in spec.prepare(qs, year)[:limit or XLSX_ROWS]]
     return Listing(spec.key, spec.title, spec.unit, list(spec.headers), rows, total, source)
