@@ -103,3 +103,40 @@ def test_the_default_period_is_the_local_year_of_the_latest_row(tree: Tree, monk
         created_at=dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
     assert mx.latest_period("year", tree.district.path, now) == Period("year", 2026)
+
+
+@pytest.mark.parametrize("split", [(), ("_male",)])
+def test_a_split_source_gives_the_figures_of_filtered_counts(tree: Tree, monkeypatch, split) -> None:
+    """A source grouped by its annotation (``split``) counts and sums exactly what the filtered aggregates do —
+    under and, or, not and ``in`` — for each child, and a filter it cannot test is an error, not a silent 0."""
+    from django.db.models import Q
+
+    from tests.factories import make_person
+    from zongheng.orgs.models import Person
+
+    monkeypatch.setattr(mx, "_SOURCES", {})
+    monkeypatch.setattr(mx, "_METRICS", {})
+    mx.register_source("test.person", lambda period, now: Person.objects.annotate(_male=mx.flag(Q(gender="M"))),
+                       path="org_path", perm="person.view", show=lambda p: mx.Row(p.name), split=split)
+    figures = {"t.all": Q(), "t.male": Q(_male=True), "t.female": ~Q(_male=True),
+               "t.either": Q(_male__in=[True]) | Q(_male=False)}
+    for code, where in figures.items():
+        mx.register_metric(code, "tree", code, source="test.person", where=where)
+    mx.register_metric("t.years", "tree", "出生年之和", source="test.person", where=Q(_male=False), sum_of="birth_year")
+    for i, grid in enumerate(tree.grids):
+        for j in range(i + 1):
+            make_person(grid, gender="F" if (i + j) % 3 == 0 else "M", birth_year=1960 + i + j)
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    kids = [o.path for o in tree.streets]
+    readings = mx.read([*figures, "t.years"], tree.district.path, kids, Period.parse("2026"), now, previous=False)
+    for street in tree.streets:
+        people = Person.objects.filter(org_path__startswith=street.path)
+        male = people.filter(gender="M").count()
+        assert readings["t.all"].children[street.path] == people.count() == readings["t.either"].children[street.path]
+        assert readings["t.male"].children[street.path] == male
+        assert readings["t.female"].children[street.path] == people.count() - male
+        assert readings["t.years"].children[street.path] == sum(p.birth_year for p in people if p.gender == "F")
+    if split:
+        mx.register_metric("t.named", "tree", "t.named", source="test.person", where=Q(name__startswith="测"))
+        with pytest.raises(ValueError):
+            mx.read(["t.named"], tree.district.path, kids, Period.parse("2026"), now, previous=False)

@@ -14,7 +14,11 @@ Two registries:
   metrics (``ratio=(part, whole)``, shown as a percentage, nothing to count → ``None``).
 
 Computation is set-based: ``grouped`` reads every metric of one source in ONE query (filtered aggregates,
-``GROUP BY substr(path, 1, n)``) for all the organisations at one depth of a subtree; the dashboard reads an
+``GROUP BY substr(path, 1, n)``) for all the organisations at one depth of a subtree; a source whose metrics
+differ only by costly annotations (a task's status: correlated subqueries) names them in ``split``, and its query
+groups by them too (``GROUP BY substr(path, 1, n), _status``): the database computes each row's annotation once
+instead of once per metric, and each metric's filter is then tested on the groups (``holds``: equality and
+``in`` on the split names, combined with and/or/not); the dashboard reads an
 organisation and its children in that one query (the organisation's total is the sum of its children's groups
 and of the rows on the organisation itself), so a dashboard runs a constant number of queries whatever the
 size of the data or of the tree. ``rows`` gives exactly the rows a figure counts (the list each number opens);
@@ -68,6 +72,7 @@ class Source:
     show: Callable[[Any], Row]
     dated: str | None = None  # a date/datetime field: the latest period with data
     label: str = ""  # what a row is, e.g. "诉求"
+    split: tuple[str, ...] = ()  # annotations the metrics' filters test, grouped by instead of filtered on
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,9 @@ _METRICS: dict[str, Metric] = {}
 
 
 def register_source(name: str, rows: Callable[[Period, dt.datetime], QuerySet[Any]], *, path: str, perm: str,
-                    show: Callable[[Any], Row], dated: str | None = None, label: str = "") -> None:
-    _SOURCES[name] = Source(name, rows, path, perm, show, dated, label)
+                    show: Callable[[Any], Row], dated: str | None = None, label: str = "",
+                    split: Sequence[str] = ()) -> None:
+    _SOURCES[name] = Source(name, rows, path, perm, show, dated, label, tuple(split))
 
 
 def register_metric(code: str, panel: str, label: str, *, source: str = "", where: Q | None = None,
@@ -170,9 +176,18 @@ def grouped(codes: Iterable[str], within: str, length: int, period: Period, now:
     out: dict[str, dict[str, Number]] = {m.code: {} for m in wanted}
     for name, group in by_source.items():
         src = _SOURCES[name]
-        qs = (src.rows(period, now).filter(**{f"{src.path}__startswith": within})
-              .annotate(_node=Substr(src.path, 1, length)).values("_node")
-              .annotate(**{f"m{i}": _aggregate(m) for i, m in enumerate(group)}).order_by())
+        base = (src.rows(period, now).filter(**{f"{src.path}__startswith": within})
+                .annotate(_node=Substr(src.path, 1, length)))
+        if src.split:
+            sums = {f"m{i}": Sum(m.sum_of) for i, m in enumerate(group) if m.sum_of}
+            for row in base.values("_node", *src.split).annotate(_rows=Count("pk"), **sums).order_by():
+                for i, m in enumerate(group):
+                    value = row[f"m{i}"] if m.sum_of else row["_rows"]
+                    if value and holds(m.where, row):
+                        values = out[m.code]
+                        values[row["_node"]] = values.get(row["_node"], 0) + value
+            continue
+        qs = base.values("_node").annotate(**{f"m{i}": _aggregate(m) for i, m in enumerate(group)}).order_by()
         for row in qs:
             for i, m in enumerate(group):
                 value = row[f"m{i}"]
@@ -183,6 +198,25 @@ def grouped(codes: Iterable[str], within: str, length: int, period: Period, now:
             part, whole = (out.get(c, {}) for c in m.ratio)
             out[m.code] = {k: r for k, w in whole.items() if (r := ratio(part.get(k, 0), w)) is not None}
     return out
+
+
+def holds(q: Q, row: dict[str, Any]) -> bool:
+    """Whether a metric's filter holds for one group of a split source (``row``: its split annotations' values).
+    Only what a split source's filters need is understood — ``name``/``name__exact`` and ``name__in`` on those
+    names, under and/or/not; anything else is a programming error (ValueError), never a silent miss."""
+    results = []
+    for child in q.children:
+        if isinstance(child, Q):
+            results.append(holds(child, row))
+            continue
+        key, wanted = child
+        name, _, lookup = key.partition("__")
+        if name not in row or lookup not in ("", "exact", "in"):
+            raise ValueError(f"a split source's filter cannot test {key!r}")
+        value = row[name]
+        results.append(value in wanted if lookup == "in" else value == wanted)
+    found = all(results) if q.connector == Q.AND else any(results)
+    return not found if q.negated else found
 
 
 def ratio(part: Number, whole: Number) -> Decimal | None:
