@@ -209,8 +209,8 @@ def holds(q: Q, row: dict[str, Any]) -> bool:
         if isinstance(child, Q):
             results.append(holds(child, row))
             continue
-        key, wanted = child
-        name, _, lookup = key.partition("__")
+        key, wanted = child  # type: ignore[misc]  # a Q's leaf: (lookup, value)
+        name, _, lookup = str(key).partition("__")
         if name not in row or lookup not in ("", "exact", "in"):
             raise ValueError(f"a split source's filter cannot test {key!r}")
         value = row[name]
