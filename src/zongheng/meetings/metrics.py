@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -74,21 +74,17 @@ def held_in(period: Period, now: dt.datetime) -> QuerySet[Meeting]:
 # ---------------------------------------------------------------- due
 
 
-def _owed(terms: dict[str, list[Term]], type_: str = "", opted: bool = False) -> Any:
-    """On a row naming a meeting type (``type_``: the path to it, "" on the type itself): how many of its
-    cadence's ``terms`` start on or after the type's start date — and, on an opt-in row (``opted``), on or
-    after the row's own ``since``."""
+def _owed(terms: dict[str, list[Term]]) -> Any:
+    """On an opt-in row (``MeetingTypeOrg``, aliased ``_since``: the later of its type's start date and its own):
+    how many of its type's cadence's ``terms`` start on or after ``_since`` — one CASE on the cadence, each a CASE
+    on ``_since`` against the terms' starts (the earliest first: on or before it, every term is owed)."""
     whens = []
     for cadence, items in terms.items():
-        if not items:
-            continue
-        count: Any = Value(0)
-        for t in items:
-            started = Q(**{f"{type_}since__isnull": True}) | Q(**{f"{type_}since__lte": t.start})
-            if opted:
-                started &= Q(since__lte=t.start)
-            count = count + Case(When(started, then=Value(1)), default=Value(0))
-        whens.append(When(**{f"{type_}cadence": cadence, "then": count}))
+        starts = sorted(t.start for t in items)
+        if starts:
+            owed = Case(*[When(_since__lte=start, then=Value(len(starts) - i)) for i, start in enumerate(starts)],
+                        default=Value(0), output_field=IntegerField())
+            whens.append(When(type__cadence=cadence, then=owed))
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
@@ -122,10 +118,10 @@ def orgs_due(period: Period, now: dt.datetime) -> QuerySet[Org]:
     due: Any = Case(*[When(level_id=level, then=Value(n)) for level, n in by_level.items() if n],
                     default=Value(0), output_field=IntegerField())
     if opt_cadences:
-        opted = MeetingTypeOrg.objects.filter(org=OuterRef("pk"), type__enabled=True, type__opt_in=True,
-                                              type__levels=OuterRef("level_id"))
-        due = due + _total(opted, _owed({c: items for c, items in terms.items() if c in opt_cadences},
-                                        "type__", True))
+        opted = (MeetingTypeOrg.objects.filter(org=OuterRef("pk"), type__enabled=True, type__opt_in=True,
+                                               type__levels=OuterRef("level_id"))
+                 .alias(_since=Greatest(Coalesce("type__since", Value(dt.date.min)), "since")))
+        due = due + _total(opted, _owed({c: items for c, items in terms.items() if c in opt_cadences}))
     return (Org.objects.filter(kind=OrgKind.REGULAR, level_id__in=list(by_level))  # households, units: no type
             .annotate(meetings_due=ExpressionWrapper(due, output_field=IntegerField()))
             .filter(meetings_due__gt=0).select_related("level"))
