@@ -10,6 +10,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("display/", core_views.display, name="display"),
     path("accounts/", include("zongheng.accounts.urls")),
+    # Before the modules' "" includes: Open311 clients call it often and no "" route can match its prefix,
+    # so resolving a request here no longer tries every route of every module first.
+    path("open311/v2/", include("zongheng.demands.open311_urls")),
     path("", include("zongheng.core.urls")),
     path("", include("zongheng.orgs.urls")),
     path("", include("zongheng.demands.urls")),
@@ -19,7 +22,6 @@ urlpatterns = [
     path("", include("zongheng.members.urls")),
     path("", include("zongheng.lists.urls")),
     path("", include("zongheng.net.urls")),
-    path("open311/v2/", include("zongheng.demands.open311_urls")),
 ]
 
 handler400 = "zongheng.core.views.bad_request"

@@ -88,13 +88,31 @@ class GridField(forms.TypedChoiceField):
         return True
 
 
+class CategoryField(forms.ModelChoiceField):
+    """The category select: its options are the active categories; a posted value is looked up by
+    ``suggest.active_category`` (one statement written as SQL, the same rows as the queryset)."""
+
+    def to_python(self, value: Any) -> Category | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Category):
+            value = value.pk
+        text = str(value).strip()
+        category = suggest.active_category(pk=int(text)) if text.isascii() and text.isdigit() and len(text) < 19 \
+            else None
+        if category is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})
+        return category
+
+
 class WhereForm(WhatForm):
     grid = GridField(
         label="所属网格", coerce=int,
         help_text="按“街道 › 社区”分组。不知道是哪个网格，就选“我不清楚”，由社区帮您安排。",
         error_messages={"required": "请选择所属网格", "invalid_choice": "请从列表中选择网格"},
     )
-    category = forms.ModelChoiceField(
+    category = CategoryField(
         label="问题类别", queryset=Category.objects.filter(active=True), empty_label=None,
         help_text="已根据您的描述推荐，可以修改。",
         error_messages={"required": "请选择问题类别", "invalid_choice": "请从列表中选择问题类别"},
@@ -110,9 +128,7 @@ class WhereForm(WhatForm):
         """The chosen grid, or None for "我不清楚" (the demand then goes to ``suggest.intake_org``)."""
         if self.cleaned_data["grid"] == UNKNOWN_GRID:
             return None
-        if not 0 < self.cleaned_data["grid"] < 2**63:
-            raise forms.ValidationError("请从列表中选择网格")
-        grid = suggest.grids().select_related("level").filter(pk=self.cleaned_data["grid"]).first()
+        grid = suggest.open_grid(self.cleaned_data["grid"])
         if grid is None:
             raise forms.ValidationError("请从列表中选择网格")
         return grid

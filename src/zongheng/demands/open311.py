@@ -37,7 +37,6 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -56,6 +55,7 @@ from zongheng.orgs.models import Org
 from . import actions
 from .choices import OPEN_STATUSES, Channel, Urgency
 from .models import Category, Demand
+from .suggest import active_category, open_grid, place_demand
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-01-01T00:00:00+08:00"
@@ -332,12 +332,10 @@ def _grid(data: Any, lat: Decimal | None, long: Decimal | None) -> tuple[Org, bo
     """(grid, False), or (the organisation that assigns the grid, True) when the place finds no grid."""
     raw = (data.get("attribute[grid]") or "").strip()
     if raw:
-        grid = Org.objects.select_related("level").filter(pk=int(raw)).first() \
-            if re.fullmatch(r"[0-9]{1,18}", raw) else None
-        if grid is None or grid.level.code not in settings.DEMAND_GRID_LEVELS:
+        grid = open_grid(int(raw)) if re.fullmatch(r"[0-9]{1,18}", raw) else None
+        if grid is None:
             raise Open311Error(400, f"attribute[grid] 不是网格编号：{raw[:20]}")
         return grid, False
-    from .suggest import place_demand
 
     address = (data.get("address_string") or "").strip()
     point = (float(lat), float(long)) if lat is not None and long is not None else (None, None)
@@ -364,7 +362,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     code = (p.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "缺少 service_code")
-    category = Category.objects.filter(code=code, active=True).first()
+    category = active_category(code=code)
     if category is None:
         raise Open311Error(404, f"没有代码为 {code[:32]} 的服务类别")
     lat, long = _decimal(p.get("lat", ""), "lat", 90), _decimal(p.get("long", ""), "long", 180)

@@ -17,13 +17,15 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from zongheng.core import rows
 from zongheng.orgs import places
 from zongheng.orgs.choices import OrgKind
-from zongheng.orgs.models import Org
+from zongheng.orgs.models import Level, Org
 
 from .choices import OPEN_STATUSES
 from .models import Category, Demand
@@ -54,6 +56,53 @@ def grids() -> QuerySet[Org]:
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=today))
         .order_by("path")
     )
+
+
+_GRID_FIELDS = ("id", "path", "depth", "numchild", "name", "level_id", "kind", "code", "address")
+_LEVEL_FIELDS = ("id", "code", "name", "rank")
+
+
+def open_grid(pk: int) -> Org | None:
+    """``grids().filter(pk=pk).first()`` with its level, in one statement written as SQL (it runs on
+    every submission naming a grid: the form's last step, Open311's ``attribute[grid]``).
+
+    The same conditions as ``grids()`` (tested equal). The other fields of the grid (dates, phone,
+    description …) are deferred: read on first access, as with ``only()``.
+    """
+    if not 0 < pk < 2**63:
+        return None
+    qn = connection.ops.quote_name
+    levels = tuple(settings.DEMAND_GRID_LEVELS)
+    sql = (
+        f"SELECT {rows.columns(Org, _GRID_FIELDS, 'o')}, {rows.columns(Level, _LEVEL_FIELDS, 'l')} "  # noqa: S608
+        f"FROM {qn(Org._meta.db_table)} o INNER JOIN {qn(Level._meta.db_table)} l ON l.id = o.level_id "
+        f"WHERE o.id = %s AND o.kind = %s AND l.code IN ({', '.join(['%s'] * len(levels))}) "
+        "AND (o.closed_on IS NULL OR o.closed_on >= %s)"
+    )
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    found = rows.fetch(sql, [pk, OrgKind.REGULAR.value, *levels, today])
+    if not found:
+        return None
+    row, n = found[0], len(_GRID_FIELDS)
+    grid: Org = rows.instance(Org, _GRID_FIELDS, row[:n])
+    grid.level = rows.instance(Level, _LEVEL_FIELDS, row[n:])
+    return grid
+
+
+_CATEGORY_FIELDS = ("id", "code", "name", "keywords", "active", "order")
+
+
+def active_category(*, pk: int | None = None, code: str | None = None) -> Category | None:
+    """The active category with this id or code (``Category.objects.filter(active=True)``), in one
+    statement written as SQL: every submission names one (the form's choice, Open311's service_code)."""
+    if pk is not None and not 0 < pk < 2**63:
+        return None
+    qn = connection.ops.quote_name
+    column, value = ("id", pk) if pk is not None else ("code", code)
+    sql = (f"SELECT {rows.columns(Category, _CATEGORY_FIELDS, 'c')} "  # noqa: S608
+           f"FROM {qn(Category._meta.db_table)} c WHERE c.{qn(column)} = %s AND c.active")
+    found = rows.fetch(sql, [value])
+    return rows.instance(Category, _CATEGORY_FIELDS, found[0]) if found else None
 
 
 def grid_choices() -> list[tuple[str, list[tuple[int, str]]]]:

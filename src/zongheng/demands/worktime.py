@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
+
+from zongheng.core import rows
 
 from .choices import Clock
 from .models import CalendarDay
@@ -29,8 +32,12 @@ class WorkCalendar:
     def __init__(self, first: dt.date, days: int = 120):
         last = first + dt.timedelta(days=days)
         self.first, self.last = first, last
-        self.exceptions = dict(
-            CalendarDay.objects.filter(date__gte=first, date__lte=last).values_list("date", "is_workday")
+        # Written as SQL: every new demand with a working-time rule reads it (see ``core.rows``).
+        qn, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
+        found = rows.fetch(f"SELECT c.date, c.is_workday FROM {qn(CalendarDay._meta.db_table)} c "  # noqa: S608
+                           "WHERE c.date >= %s AND c.date <= %s", [adapt(first), adapt(last)])
+        self.exceptions: dict[dt.date, bool] = dict(
+            rows.convert(CalendarDay, ("date", "is_workday"), row) for row in found  # type: ignore[misc]
         )
 
     def is_workday(self, day: dt.date) -> bool:

@@ -1,0 +1,71 @@
+"""core.bulk's plain statements write what the ORM would: every field type of an audit row, the
+new primary keys when asked, one changed row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from zongheng.core import bulk, rows
+from zongheng.core.models import AuditLog
+from zongheng.orgs.models import Level
+
+pytestmark = pytest.mark.django_db
+
+def entry(n: int) -> AuditLog:
+    return AuditLog(actor_label=f"居民{n}", ip="10.0.0.7" if n else None, request_id=f"r{n}", action="demand.receive",
+                    object_type="demands.demand", object_id=str(n), object_repr=f"MX2018{n:07d} 路灯",
+                    before=None if n else {"status": "", "n": [1, 2]}, after={"status": "received", "名": "值"},
+                    org_path="0001")
+
+
+def fields(row: AuditLog) -> tuple:
+    return (row.actor_id, row.actor_label, row.ip, row.request_id, row.action, row.object_type, row.object_id,
+            row.object_repr, row.before, row.after, row.org_path)
+
+
+def test_a_few_new_rows_go_in_by_one_statement_and_read_back_as_the_orm_writes_them():
+    saved = entry(0)
+    saved.save()
+    made = [entry(0), entry(1), entry(2)]
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as ctx:
+        bulk.insert(made, returning=True)
+    assert len(ctx.captured_queries) == 1
+    assert all(m.pk is not None and not m._state.adding for m in made)
+    back = {r.pk: r for r in AuditLog.objects.filter(pk__in=[m.pk for m in made])}
+    assert fields(back[made[0].pk]) == fields(AuditLog.objects.get(pk=saved.pk))
+    for m in made:
+        assert fields(back[m.pk]) == fields(m)
+        assert before <= back[m.pk].at <= timezone.now()  # auto_now_add, as save() sets it
+
+
+def test_without_returning_the_rows_are_written_and_no_key_is_read():
+    made = [entry(5), entry(6)]
+    bulk.insert(made)
+    assert AuditLog.objects.filter(object_id__in=["5", "6"]).count() == 2
+
+
+def test_one_changed_row_is_one_update_of_the_named_fields_only():
+    level = Level.objects.create(code="tmp-level", name="临时", rank=99)
+    level.name, level.rank = "改名", 98
+    with CaptureQueriesContext(connection) as ctx:
+        bulk.update([level], ["name"])
+    assert len(ctx.captured_queries) == 1
+    back = Level.objects.get(pk=level.pk)
+    assert (back.name, back.rank) == ("改名", 99)
+
+
+def test_rows_read_by_sql_are_converted_as_the_orm_converts_them():
+    from zongheng.demands.models import CalendarDay
+
+    CalendarDay.objects.update_or_create(date=dt.date(2031, 2, 9), defaults={"is_workday": True, "note": "调休"})
+    found = rows.fetch("SELECT date, is_workday FROM demands_calendarday WHERE date = %s",
+                       [connection.ops.adapt_datefield_value(dt.date(2031, 2, 9))])
+    assert rows.convert(CalendarDay, ("date", "is_workday"), found[0]) == [dt.date(2031, 2, 9), True]
+    day = rows.instance(CalendarDay, ("id", "date", "is_workday"), (1, *found[0]))
+    assert (day.date, day.is_workday) == (dt.date(2031, 2, 9), True)
