@@ -119,11 +119,15 @@ def require(user: Any, perm: str) -> None:
 
 
 def path_q(field: str, paths: Iterable[str]) -> Q:
-    """Rows whose ``field`` lies in any of the subtrees; matches nothing for no paths."""
-    q = Q(pk__in=[])
+    """Rows whose ``field`` lies in any of the subtrees; matches nothing for no paths.
+
+    Without the always-empty ``pk__in=[]`` branch when there are paths: the same SQL, a quarter less ORM
+    work in every scoped query (issue 14, item 1)."""
+    q: Q | None = None
     for p in paths:
-        q |= Q(**{f"{field}__startswith": p})
-    return q
+        one = Q(**{f"{field}__startswith": p})
+        q = one if q is None else q | one
+    return q if q is not None else Q(pk__in=[])
 
 
 def in_scope(user: Any, perm: str, path: str) -> bool:

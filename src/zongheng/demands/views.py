@@ -18,7 +18,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,7 +51,7 @@ from .forms import (
     WhistleForm,
     merge_target,
 )
-from .models import Demand, DemandPhoto, ListeningSession, Summons
+from .models import Demand, DemandFollower, DemandPhoto, ListeningSession, Summons
 from .related import demand_links, session_links
 from .workflow import TRANSITIONS
 
@@ -242,8 +243,15 @@ def _reportable(user: Any, demand: Demand, summons: list[Summons]) -> list[Summo
 
 
 def _demand(user: Any, pk: int) -> Demand:
-    qs = selectors.demands_in_scope(user).select_related(
-        "category", "grid__level", "org", "station", "listening_session", "merged_into")
+    """The demand in the user's scope (else 404), with what its page shows: the category, grid and holder joined,
+    and of the station, the listening session, the demand it was merged into and its followers only the values
+    shown (``station_name`` … ``followers_n``) — not three more whole rows and a count query (issue 14, item 1)."""
+    followers = (DemandFollower.objects.filter(demand=OuterRef("pk")).order_by().values("demand")
+                 .annotate(n=Count("pk")).values("n"))
+    qs = selectors.demands_in_scope(user).select_related("category", "grid__level", "org").annotate(
+        station_name=F("station__name"), session_held_on=F("listening_session__held_on"),
+        session_place=F("listening_session__place"), merged_into_ref=F("merged_into__ref"),
+        followers_n=Coalesce(Subquery(followers), 0))
     return get_object_or_404(qs, pk=pk)
 
 
@@ -253,11 +261,12 @@ def _action_forms(user: Any, demand: Demand, names: list[str], opened: set[str])
     others are cards that load their form on demand (``_action_form_partial``), so a page renders no form its
     viewer does not open (issue 14, item 1)."""
     initial = {"version": demand.version}
+    page = _detail_url(demand)
     out = []
     for name in names:
         cls = FORMS[name]
         entry: dict[str, Any] = {"name": name, "label": TRANSITIONS[name][2], "hint": HINTS.get(name, ""),
-                                 "load_url": f"{_detail_url(demand)}?{urlencode({'form': name})}", "form": None}
+                                 "load_url": f"{page}?{urlencode({'form': name})}", "form": None}
         if name in opened or cls in ONE_BUTTON:
             kw: dict[str, Any] = {"initial": initial, "prefix": name}
             if cls is AssignForm:
@@ -307,7 +316,8 @@ def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms
                  status: int = 200, revealed_phone: str = "", opened: set[str] | None = None) -> HttpResponse:
     """The detail page; ``bound`` (action name, form) replaces that action's empty form, errors and text kept."""
     user = request.user
-    summons = list(demand.summons.select_related("org", "requested_by").order_by("requested_at", "id"))
+    summons = list(demand.summons.select_related("org").order_by("requested_at", "id").only(
+        "demand", "org", "org__name", "org__path", "requested_at", "reported_at", "report"))
     reports: list[dict[str, Any]] = [
         {"summons": s, "form": ReportForm(initial={"version": demand.version, "summons": s.pk}, prefix="report")}
         for s in _reportable(user, demand, summons)
@@ -328,9 +338,9 @@ def _detail_page(request: HttpRequest, demand: Demand, bound: tuple[str, djforms
         "overdue": demand.is_open and demand.current_due_at < now,
         "photos": list(demand.photos.order_by("id")),
         "events": [(e, TRANSITIONS[e.action][2] if e.action in TRANSITIONS else e.action)
-                   for e in demand.events.select_related("by_org").order_by("seq")],
+                   for e in demand.events.annotate(by_org_name=F("by_org__name")).order_by("seq")],
         "summons": summons,
-        "followers": demand.followers.count(),
+        "followers": demand.followers_n,  # type: ignore[attr-defined]  # annotated by _demand
         "merged": list(demand.merged.order_by("id").values_list("ref", flat=True)),
         "forms": forms,
         "reports": reports,
