@@ -107,6 +107,7 @@ def child_counts(qs: QuerySet[EarlyWarning], roots: tuple[str, ...], base: dict[
     query for the names. Rows outside every root (addressed to the user only) form a group of their own."""
     step = steplen()
     base = base or {}
+    target = reverse("core:warnings")
     whens = [When(org_path__startswith=root, then=Substr("org_path", 1, len(root) + step)) for root in roots]
     node = Case(*whens, default=Value(""), output_field=CharField()) if whens else Value("", output_field=CharField())
     rows = list(qs.annotate(node=node).values("node", "rule").annotate(n=Count("id")).order_by())
@@ -120,14 +121,14 @@ def child_counts(qs: QuerySet[EarlyWarning], roots: tuple[str, ...], base: dict[
             label = names.get(path, "直接交办给我" if not path else path)
             if own:
                 label = f"{label}（本级）"
-            group = groups[path] = Group(path, label, own, url=_list_url(base, path, own))
+            group = groups[path] = Group(path, label, own, url=_list_url(base, path, own, target))
         group.total += row["n"]
-        link = _list_url(base | {"rule": row["rule"]}, path, group.own)
+        link = _list_url(base | {"rule": row["rule"]}, path, group.own, target)
         group.by_rule.append((rule_label(row["rule"]), row["n"], link))
     return sorted(groups.values(), key=lambda g: (not g.own, g.path == "", g.path))
 
 
-def _list_url(base: dict[str, str], path: str, own: bool) -> str:
+def _list_url(base: dict[str, str], path: str, own: bool, target: str) -> str:
     query = dict(base)
     if path:
         query["org"] = path
@@ -135,7 +136,7 @@ def _list_url(base: dict[str, str], path: str, own: bool) -> str:
             query["only"] = "1"
     else:
         query["mine"] = "1"
-    return f"{reverse('core:warnings')}?{urlencode(query)}"
+    return f"{target}?{urlencode(query)}"
 
 
 # ---------------------------------------------------------------- 我的待办
@@ -150,6 +151,11 @@ class Item:
     when: str  # "已逾期 2 天" / "剩余 3 小时" / ""
     late: bool
     warning: bool
+
+    @property
+    def due(self) -> str:
+        """The deadline in local time, "2026-11-28 18:00" (strftime: the template's date filter costs more)."""
+        return _local(self.due_at) if self.due_at else ""
 
 
 def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
