@@ -181,5 +181,5 @@ def test_the_home_runs_a_constant_number_of_queries_whatever_the_data_size(clien
     warnings.sweep(timezone.now(), codes=[RULE])
     user.refresh_from_db()
     assert _queries(client, user) == small
-    with django_assert_max_num_queries(60):  # the ground's ~10; the rest are the modules' sources (one or two each)
+    with django_assert_max_num_queries(40):  # the ground's ~10; the rest are the modules' sources (one or two each)
         client.get(reverse("core:todo"))
