@@ -254,6 +254,11 @@ def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, on
         ("login (POST)", login, None, (302,)),
     ]
     table += [(f"home (/start/ → landing) · {r}", landing, logged_in(r), (200,)) for r in ROLES]
+
+    def home_figures(c: Client, _i: int) -> Any:  # 今日数据: the home's section htmx loads when it is scrolled to
+        return c.request("GET", "/todo/figures/", headers={"HX-Request": "true"})
+
+    table += [(f"home 今日数据 (htmx) · {r}", home_figures, logged_in(r), (200,)) for r in ("district", "community")]
     print(f"| {'what':<38} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'CPU ms':>7} | {'queries':>7} |")
     print(f"|{'-' * 40}|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|")
     for label, step, prepare, ok in table:

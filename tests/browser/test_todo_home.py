@@ -89,3 +89,16 @@ def test_a_community_secretary_drills_from_the_count_to_the_warnings_of_a_grid_o
     expect(page.get_by_role("link", name=grid.title)).to_be_visible()
     assert f"org={grid.org_path}" in page.url
     assert_accessible(page)
+
+
+def test_todays_figures_load_when_a_secretary_scrolls_to_them_under_the_csp(page, live_server, transactional_db):
+    build()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    login(page, live_server, "secretary", TEST_PASSWORD)
+    section = page.locator("#todo-figures")
+    section.scroll_into_view_if_needed()
+    expect(section.get_by_text("办理中的诉求")).to_be_visible()  # htmx replaced the placeholder with the figures
+    expect(section.get_by_role("link", name="查看今日数据")).to_have_count(0)
+    assert not [e for e in errors if "Content Security Policy" in e]
+    assert_accessible(page)

@@ -10,11 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from tests.factories import make_person, make_user, user_with_post
 from zongheng.core import warnings
 from zongheng.core.models import EarlyWarning
 from zongheng.core.permissions import Perm, Role
+from zongheng.core.todo import figures_for
 from zongheng.demands import actions
 from zongheng.demands.models import Category, Demand
 from zongheng.demands.todo import RULE
@@ -120,6 +122,44 @@ def test_the_badge_counts_the_late_items_on_the_user_and_only_what_they_can_open
     assert '逾期 <span class="badge">1</span>' in body  # the warning on their grid, not the other community's
 
 
+def test_the_badge_on_my_todo_itself_counts_the_same_late_items(client, tree):
+    leader = user_with_post(tree.grids[0], Role.GRID_LEADER)
+    submit(tree.grids[0])
+    submit(tree.grids[2])
+    personal_warning(leader.person_id, tree.grids[0], "网格通知未回执")
+    warnings.sweep(timezone.now(), codes=[RULE])
+    body = page(client, leader)  # the list read the warnings: the badge reuses them, and says the same
+    assert '逾期 <span class="badge">2</span>' in body
+
+
+def test_todays_figures_load_on_their_own_request_and_show_what_the_modules_count(client, tree):
+    secretary = user_with_post(tree.communities[0], Role.SECRETARY)
+    submit(tree.grids[0])
+    body = page(client, secretary)
+    figures_url = reverse("core:todo_figures")
+    # The home carries a placeholder htmx fills when it scrolls into view, with a plain link (no script).
+    assert f'hx-get="{figures_url}" hx-trigger="intersect once"' in body and f'<a href="{figures_url}">' in body
+    assert "<script>" not in body and "onclick" not in body
+    expected = figures_for(secretary, timezone.now())
+    assert any(f.label == "办理中的诉求" for f in expected)
+    fragment = client.get(figures_url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and 'id="todo-figures"' in fragment
+    for figure in expected:
+        assert figure.label in fragment
+        if figure.url:
+            assert f'<a href="{escape(figure.url)}">{figure.value}</a>' in fragment
+    whole = client.get(figures_url)  # without htmx: a page of its own, with the same figures
+    assert whole.status_code == 200 and "<h1>今日数据</h1>" in whole.content.decode()
+    assert [f.label for f in whole.context["figures"]] == [f.label for f in expected]
+
+
+def test_todays_figures_answer_nothing_to_an_account_with_none_and_ask_anonymous_to_log_in(client, tree):
+    client.force_login(make_user(None))
+    assert client.get(reverse("core:todo_figures"), headers={"HX-Request": "true"}).content.decode().strip() == ""
+    client.logout()
+    assert client.get(reverse("core:todo_figures")).status_code == 302
+
+
 def _queries(client, user) -> int:
     client.force_login(user)
     with CaptureQueriesContext(connection) as ctx:
@@ -141,5 +181,5 @@ def test_the_home_runs_a_constant_number_of_queries_whatever_the_data_size(clien
     warnings.sweep(timezone.now(), codes=[RULE])
     user.refresh_from_db()
     assert _queries(client, user) == small
-    with django_assert_max_num_queries(60):  # the ground's ~10; the rest are the modules' sources (one or two each)
+    with django_assert_max_num_queries(40):  # the ground's ~10; the rest are the modules' sources (one or two each)
         client.get(reverse("core:todo"))

@@ -9,7 +9,8 @@ account without a person record:
 - 下级预警: the open warnings of their subtree (``EarlyWarning.objects.restrict``), counted per
   rule and per child organisation of their scope in one grouped query (``GROUP BY substr(org_path)``),
   the children named through the tree's ``core.access.org_names`` provider;
-- the figures of their scope (``core.todo.figures_for``).
+- the figures of their scope (``core.todo.figures_for``), on a request of their own (``todo_figures``)
+  that the home makes when the section scrolls into view.
 
 A constant number of queries whatever the data size. The warnings list filters by rule, open or
 cleared, and an organisation's subtree given as its path — accepted only inside the user's scope
@@ -106,6 +107,7 @@ def child_counts(qs: QuerySet[EarlyWarning], roots: tuple[str, ...], base: dict[
     query for the names. Rows outside every root (addressed to the user only) form a group of their own."""
     step = steplen()
     base = base or {}
+    target = reverse("core:warnings")
     whens = [When(org_path__startswith=root, then=Substr("org_path", 1, len(root) + step)) for root in roots]
     node = Case(*whens, default=Value(""), output_field=CharField()) if whens else Value("", output_field=CharField())
     rows = list(qs.annotate(node=node).values("node", "rule").annotate(n=Count("id")).order_by())
@@ -119,14 +121,14 @@ def child_counts(qs: QuerySet[EarlyWarning], roots: tuple[str, ...], base: dict[
             label = names.get(path, "直接交办给我" if not path else path)
             if own:
                 label = f"{label}（本级）"
-            group = groups[path] = Group(path, label, own, url=_list_url(base, path, own))
+            group = groups[path] = Group(path, label, own, url=_list_url(base, path, own, target))
         group.total += row["n"]
-        link = _list_url(base | {"rule": row["rule"]}, path, group.own)
+        link = _list_url(base | {"rule": row["rule"]}, path, group.own, target)
         group.by_rule.append((rule_label(row["rule"]), row["n"], link))
     return sorted(groups.values(), key=lambda g: (not g.own, g.path == "", g.path))
 
 
-def _list_url(base: dict[str, str], path: str, own: bool) -> str:
+def _list_url(base: dict[str, str], path: str, own: bool, target: str) -> str:
     query = dict(base)
     if path:
         query["org"] = path
@@ -134,7 +136,7 @@ def _list_url(base: dict[str, str], path: str, own: bool) -> str:
             query["only"] = "1"
     else:
         query["mine"] = "1"
-    return f"{reverse('core:warnings')}?{urlencode(query)}"
+    return f"{target}?{urlencode(query)}"
 
 
 # ---------------------------------------------------------------- 我的待办
@@ -150,6 +152,11 @@ class Item:
     late: bool
     warning: bool
 
+    @property
+    def due(self) -> str:
+        """The deadline in local time, "2026-11-28 18:00" (strftime: the template's date filter costs more)."""
+        return _local(self.due_at) if self.due_at else ""
+
 
 def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
     """The to-do list: the modules' items and the user's own open warnings, the most overdue first."""
@@ -157,6 +164,7 @@ def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
              for t in todos_for(user, now)]
     warnings = list(my_open_warnings(user).order_by("due_at", "id")[:TODO_LIMIT + 1])
     more = len(warnings) > TODO_LIMIT
+    user._todo_badge = min(len(warnings), TODO_LIMIT)  # the header badge counts these: no second query
     # A warning about something already on the list (the demand to accept is also 超时) is that item, late:
     # listed once, under the action that answers it.
     listed = {item.url for item in items}
@@ -173,7 +181,8 @@ def badge_count(user: Any) -> int:
     One count on an indexed table, so every page stays light; the full to-do list (every module's
     sources) is computed only on 我的待办 itself.
     """
-    return my_open_warnings(user)[:TODO_LIMIT].count()
+    cached = getattr(user, "_todo_badge", None)  # 我的待办 has just read them (``todo_items``)
+    return cached if cached is not None else my_open_warnings(user)[:TODO_LIMIT].count()
 
 
 @login_required
@@ -189,10 +198,23 @@ def todo(request: HttpRequest) -> HttpResponse:
     context = {
         "items": items, "more": more, "late": sum(1 for item in items if item.late),
         "groups": groups, "below_total": sum(g.total for g in groups), "roots": roots,
-        "figures": figures_for(user, now), "workbench": workbench_url(user),
+        "figures_deferred": True, "workbench": workbench_url(user),
         "mine_url": f"{reverse('core:warnings')}?mine=1",
     }
     return render(request, "core/todo.html", context)
+
+
+@login_required
+def todo_figures(request: HttpRequest) -> HttpResponse:
+    """今日数据 of 我的待办: every module's figures of the user's scope, on their own request.
+
+    They cost as many queries as the to-do list itself (a few per module), and they are the section
+    people look at least: the home asks for them (htmx) only when the section scrolls into view. Without
+    htmx (the home's plain link) the same figures come as a page of their own.
+    """
+    figures = figures_for(request.user, timezone.now())
+    template = "core/_todo_figures.html" if getattr(request, "htmx", False) else "core/todo_figures.html"
+    return render(request, template, {"figures": figures})
 
 
 # ---------------------------------------------------------------- the warnings list

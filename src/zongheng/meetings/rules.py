@@ -24,7 +24,7 @@ from zongheng.orgs.models import Org, Post
 from .choices import AttendanceStatus, MeetingStatus, ResolutionStatus
 from .models import Attendance, MeetingType, MeetingTypeOrg, Resolution
 from .periods import Period, due_periods, local_midnight, period_of
-from .selectors import compliance, compliance_counts, held_meetings
+from .selectors import compliance, compliance_counts, held_meetings, runs_in
 
 NOT_HELD = "meeting.not_held"
 RESOLUTION_OVERDUE = "meeting.resolution_overdue"
@@ -100,13 +100,18 @@ def todos(user: Any, now: dt.datetime) -> list[Todo]:
     orgs = _own_orgs(user)
     if orgs:
         level_ids = {o.level_id for o in orgs}
-        types = list(MeetingType.objects.filter(enabled=True, levels__in=level_ids).distinct()
-                     .prefetch_related("levels"))
-        for mtype in types:
+        # The enabled types of the user's levels, with which of those levels each covers: one query.
+        types: dict[int, tuple[MeetingType, set[int]]] = {}
+        for link in (MeetingType.levels.through.objects.filter(meetingtype__enabled=True, level_id__in=level_ids)
+                     .select_related("meetingtype").order_by("meetingtype__order", "meetingtype_id")):
+            types.setdefault(link.meetingtype_id, (link.meetingtype, set()))[1].add(link.level_id)
+        for mtype, type_levels in types.values():
             period = period_of(mtype.cadence, today)
-            type_levels = {lv.pk for lv in mtype.levels.all()}
             mine = [o for o in orgs if o.level_id in type_levels]
-            for org_id, cell in compliance(mtype, period, mine, now).items():
+            # Regular organisations of the type's levels (``_own_orgs``): each one must hold an enabled type
+            # that runs in the period — only an opt-in type asks which organisations it was switched on for.
+            required = None if mtype.opt_in else ([o.pk for o in mine] if runs_in(mtype, period) else [])
+            for org_id, cell in compliance(mtype, period, mine, now, required=required).items():
                 if cell.status == "pending":
                     org = next(o for o in mine if o.pk == org_id)
                     url = (reverse("meetings:detail", args=[cell.scheduled_id]) if cell.scheduled_id

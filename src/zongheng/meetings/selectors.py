@@ -37,9 +37,14 @@ def applicable_orgs(mtype: MeetingType, orgs: QuerySet[Org] | None = None,
         if period is not None:
             opted = opted.filter(since__lte=period.start)
         qs = qs.filter(pk__in=opted.values("org_id"))
-    if period is not None and (not mtype.enabled or (mtype.since and mtype.since > period.start)):
+    if period is not None and not runs_in(mtype, period):
         return qs.none()
     return qs
+
+
+def runs_in(mtype: MeetingType, period: Period) -> bool:
+    """Whether the type asks anything of the period: switched on, and the period not before its ``since``."""
+    return mtype.enabled and not (mtype.since and mtype.since > period.start)
 
 
 def applies_to(mtype: MeetingType, org: Org) -> bool:
@@ -112,27 +117,41 @@ def held_meetings(mtype: MeetingType, periods: Iterable[str], org_ids: Iterable[
 
 
 def compliance(mtype: MeetingType, period: Period, orgs: Iterable[Org] | QuerySet[Org],
-               now: dt.datetime | None = None) -> dict[int, Cell]:
+               now: dt.datetime | None = None, *, required: Iterable[int] | None = None) -> dict[int, Cell]:
     """For each organisation: held on time, held late (补开), not held, pending (period not over), or
     not required. A meeting counts as held only when it was recorded as held (at or before ``now``)
     and reached its quorum (present / invited ≥ the type's quorum); one held below quorum is shown
     but does not count.
-    Four queries whatever the number of organisations."""
+
+    ``required``: the ids among ``orgs`` that must hold the type in the period, when the caller already
+    knows them (it chose ``orgs`` with ``applicable_orgs(mtype, …, period)``); else they are read here.
+    Three queries whatever the number of organisations (one when ``orgs`` is a list and ``required``
+    is given): the organisations, which of them are required, their held and scheduled meetings."""
     now = now or timezone.now()
     org_list = list(orgs)
     ids = [o.pk for o in org_list]
-    required = set(applicable_orgs(mtype, Org.objects.filter(pk__in=ids), period).values_list("pk", flat=True))
+    if required is None:
+        required = set(applicable_orgs(mtype, Org.objects.filter(pk__in=ids), period).values_list("pk", flat=True))
+    else:
+        required = set(required)
     best: dict[int, tuple[int, int, dt.datetime]] = {}  # org → (rank, id, held_at); rank 0 on time, 1 late
-    for m in held_meetings(mtype, [period.key], ids, until=now):
-        if not mtype.quorum_met(m["present"], m["invited"]):
+    scheduled: dict[int, int] = {}  # org → its last scheduled (not yet held) meeting of the period
+    rows = (Meeting.objects.filter(type=mtype, period=period.key, org_id__in=ids,
+                                   status__in=(MeetingStatus.HELD, MeetingStatus.SCHEDULED))
+            .annotate(present=Count("attendances", filter=Q(attendances__status=AttendanceStatus.PRESENT)),
+                      invited=Count("attendances"))
+            .order_by("scheduled_at", "id")
+            .values_list("id", "org_id", "status", "held_at", "present", "invited"))
+    for mid, org_id, status, held_at, present, invited in rows:
+        if status == MeetingStatus.SCHEDULED:
+            scheduled[org_id] = mid
             continue
-        rank = 0 if m["held_at"] < period.ends_at else 1
-        cur = best.get(m["org_id"])
-        if cur is None or (rank, m["held_at"]) < (cur[0], cur[2]):
-            best[m["org_id"]] = (rank, m["id"], m["held_at"])
-    scheduled = dict(Meeting.objects.filter(type=mtype, period=period.key, org_id__in=ids,
-                                            status=MeetingStatus.SCHEDULED)
-                     .order_by("scheduled_at").values_list("org_id", "id"))
+        if held_at is None or held_at > now or not mtype.quorum_met(present, invited):
+            continue  # held only after ``now`` (a replay of the past), or below quorum: not counted
+        rank = 0 if held_at < period.ends_at else 1
+        cur = best.get(org_id)
+        if cur is None or (rank, held_at) < (cur[0], cur[2]):
+            best[org_id] = (rank, mid, held_at)
     out: dict[int, Cell] = {}
     for org_id in ids:
         if org_id in best:
@@ -150,9 +169,9 @@ def compliance(mtype: MeetingType, period: Period, orgs: Iterable[Org] | QuerySe
 def compliance_counts(mtype: MeetingType, period: Period, orgs: QuerySet[Org],
                       now: dt.datetime | None = None) -> dict[str, int]:
     """{status: organisations} over the required organisations of ``orgs`` (for figures)."""
-    required = applicable_orgs(mtype, orgs, period).only("pk")
+    required = list(applicable_orgs(mtype, orgs, period).only("pk"))
     counts = {c.value: 0 for c in Compliance}
-    for cell in compliance(mtype, period, required, now).values():
+    for cell in compliance(mtype, period, required, now, required=[o.pk for o in required]).values():
         counts[cell.status] += 1
     return counts
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import path_q, scope_paths
+from zongheng.core.access import has_perm, path_q, scope_paths
 from zongheng.core.audit_display import register_actions, register_object_url
 from zongheng.core.nav import register_badge, register_nav
 from zongheng.core.permissions import Perm
@@ -82,7 +82,7 @@ def my_todos(user: Any, now: dt.datetime) -> list[Todo]:
             kind = "待回执通知" if r.notice.needs_ack else "未读通知"
             title = r.notice.title + ("（已催办）" if r.remind_count else "")
             items.append(Todo(kind, title, reverse("notices:read", args=[r.notice_id]), r.notice.due_at))
-    if getattr(user, "pk", None):
+    if getattr(user, "pk", None) and has_perm(user, Perm.NOTICE_SEND):  # 催办 is the sender's, with the right
         pending = NoticeRecipient.objects.filter(notice=OuterRef("pk"), acked_at__isnull=True)
         late = (Notice.objects.filter(sender_id=user.pk, status=NoticeStatus.SENT, needs_ack=True, due_at__lt=now,
                                       due_at__gte=now - FOLLOW_UP)
