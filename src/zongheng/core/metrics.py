@@ -272,6 +272,16 @@ def read(codes: Sequence[str], path: str, child_paths: Sequence[str], period: Pe
     return out
 
 
+_MODELS: dict[Any, Any] = {}  # a source's rows function → the model of its rows (code's metadata, not data)
+
+
+def _model(src: Source, now: dt.datetime) -> Any:
+    """The model a source counts: its queryset is built once per process to learn it (it runs no query)."""
+    if src.rows not in _MODELS:
+        _MODELS[src.rows] = src.rows(Period.current("year", now), now).model
+    return _MODELS[src.rows]
+
+
 def latest_period(kind: str, path: str, now: dt.datetime) -> Period:
     """The latest period of ``kind`` (not after ``now``) holding a dated row of any source inside ``path``:
     one query per dated source; the current period when there is none."""
@@ -279,7 +289,7 @@ def latest_period(kind: str, path: str, now: dt.datetime) -> Period:
     for src in _SOURCES.values():
         if not src.dated:
             continue
-        model = src.rows(Period.current("year", now), now).model  # builds a queryset, runs no query
+        model = _model(src, now)
         qs = model._default_manager.filter(**{f"{src.path}__startswith": path, f"{src.dated}__lte": now})
         at = qs.aggregate(at=Max(src.dated))["at"]
         if at is None:
