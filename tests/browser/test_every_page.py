@@ -155,6 +155,10 @@ class Visit:
             if status != 200:
                 self.problems.append(f"{url}: HTTP {status}")
                 return False
+        if page.locator("[hx-trigger*='intersect'], [hx-trigger*='load']").count():
+            # A section loaded on its own request (我的待办's 今日数据): read the page once it is in, and never
+            # leave while it loads (the live server's SQLite connection is shared by concurrent requests).
+            page.wait_for_load_state("networkidle")
         where = urlsplit(page.url).path
         if page.evaluate("document.documentElement.lang") != "zh-CN":
             self.problems.append(f"{where}: <html lang> is not zh-CN")

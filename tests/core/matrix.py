@@ -1,4 +1,5 @@
-"""Permission-matrix rows of the ground's linkage pages: 我的待办, the warnings list and export, the API.
+"""Permission-matrix rows of the ground's linkage pages: 我的待办 and its figures, the warnings list and export,
+the API.
 
 Every signed-in user may open them (``any_user``): each reads only the warnings addressed to the
 user or lying in their scope; a warning of another community answers 404.
@@ -27,6 +28,7 @@ def objects(community: Any, grid: Any, owner: Any) -> dict[str, Any]:
 def routes(Route: Any) -> list[Any]:
     return [
         Route("core:todo", any_user=True),
+        Route("core:todo_figures", any_user=True),  # the figures of the user's own scope only
         Route("core:warnings", any_user=True),
         Route("core:warnings_export", any_user=True),
         Route("api:list_warnings", api=True, any_user=True),
