@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,28 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite():  # type: ignore[no-untyped-def]
+    """On SQLite the live server's request threads share the test database's one in-memory connection, and two
+    requests at once (a page and a section it loads on its own request, such as 我的待办's 今日数据) corrupted
+    its savepoints or deadlocked on it. There the live server answers one request at a time (each on its own
+    connection, closed after the response); on PostgreSQL every thread has its own connection, as in
+    production, and the server stays threaded."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    class OneAtATime(WSGIServer):  # requests run in the server's thread, which uses the shared connection
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = OneAtATime  # type: ignore[assignment]
+    yield
+    LiveServerThread.server_class = threaded
 
 
 def pytest_collection_modifyitems(items):
