@@ -156,8 +156,7 @@ class Visit:
                 self.problems.append(f"{url}: HTTP {status}")
                 return False
         if page.locator("[hx-trigger*='intersect'], [hx-trigger*='load']").count():
-            # A section loaded on its own request (我的待办's 今日数据): read the page once it is in, and never
-            # leave while it loads (the live server's SQLite connection is shared by concurrent requests).
+            # A section loaded on its own request (我的待办's 今日数据, the grid map): check the page once it is in.
             page.wait_for_load_state("networkidle")
         where = urlsplit(page.url).path
         if page.evaluate("document.documentElement.lang") != "zh-CN":

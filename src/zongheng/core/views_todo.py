@@ -198,7 +198,7 @@ def todo(request: HttpRequest) -> HttpResponse:
     context = {
         "items": items, "more": more, "late": sum(1 for item in items if item.late),
         "groups": groups, "below_total": sum(g.total for g in groups), "roots": roots,
-        "figures_deferred": True, "workbench": workbench_url(user),
+        "workbench": workbench_url(user),
         "mine_url": f"{reverse('core:warnings')}?mine=1",
     }
     return render(request, "core/todo.html", context)

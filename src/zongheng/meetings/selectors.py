@@ -110,10 +110,13 @@ def held_meetings(mtype: MeetingType, periods: Iterable[str], org_ids: Iterable[
         qs = qs.filter(held_at__lte=until)
     if org_ids is not None:
         qs = qs.filter(org_id__in=list(org_ids))
-    return list(qs.annotate(
-        present=Count("attendances", filter=Q(attendances__status=AttendanceStatus.PRESENT)),
-        invited=Count("attendances"),
-    ).values("id", "org_id", "period", "held_at", "period_end", "present", "invited"))
+    return list(with_attendance(qs).values("id", "org_id", "period", "held_at", "period_end", "present", "invited"))
+
+
+def with_attendance(qs: QuerySet[Meeting]) -> Any:  # annotated: the stubs cannot type values() of it
+    """Meetings with ``present`` and ``invited``: the attendance counts their type's quorum is judged on."""
+    return qs.annotate(present=Count("attendances", filter=Q(attendances__status=AttendanceStatus.PRESENT)),
+                       invited=Count("attendances"))
 
 
 def compliance(mtype: MeetingType, period: Period, orgs: Iterable[Org] | QuerySet[Org],
@@ -136,10 +139,8 @@ def compliance(mtype: MeetingType, period: Period, orgs: Iterable[Org] | QuerySe
         required = set(required)
     best: dict[int, tuple[int, int, dt.datetime]] = {}  # org → (rank, id, held_at); rank 0 on time, 1 late
     scheduled: dict[int, int] = {}  # org → its last scheduled (not yet held) meeting of the period
-    rows = (Meeting.objects.filter(type=mtype, period=period.key, org_id__in=ids,
-                                   status__in=(MeetingStatus.HELD, MeetingStatus.SCHEDULED))
-            .annotate(present=Count("attendances", filter=Q(attendances__status=AttendanceStatus.PRESENT)),
-                      invited=Count("attendances"))
+    rows = (with_attendance(Meeting.objects.filter(type=mtype, period=period.key, org_id__in=ids,
+                                                   status__in=(MeetingStatus.HELD, MeetingStatus.SCHEDULED)))
             .order_by("scheduled_at", "id")
             .values_list("id", "org_id", "status", "held_at", "present", "invited"))
     for mid, org_id, status, held_at, present, invited in rows:
