@@ -125,6 +125,22 @@ def test_the_whistle_picker_offers_the_suggested_unit_first(client, tree, street
     assert ids[1:3] == [tree.communities[0].pk, tree.streets[0].pk]  # then the demand's community and street
 
 
+def test_a_liaison_sees_every_demand_their_unit_is_summoned_to_and_counts_them_all(tree, street_secretary):
+    """The summoned branch of the scope is a subquery of several rows (``core.access.in_q``): every one counts,
+    on SQLite as on PostgreSQL."""
+    unit = make_unit(tree.communities[0], name="市总工会")
+    liaison = make_liaison(unit, "liaison")
+    summoned = [_submit(tree, description=f"第 {i} 件需要共建单位协助的诉求") for i in range(3)]
+    left_out = _submit(tree, description="没有吹哨的诉求")
+    for demand in summoned:
+        actions.do_whistle(street_secretary, demand, [unit.org])
+
+    seen = Demand.objects.restrict(liaison)
+
+    assert set(seen.values_list("pk", flat=True)) == {d.pk for d in summoned}
+    assert seen.count() == 3 and not seen.filter(pk=left_out.pk).exists()
+
+
 def test_the_demo_summons_the_liaisons_units_to_an_open_demand_of_their_street(tree):
     """cobuild.demo's live slice: each demo liaison's unit is summoned (by the street's secretary, through
     do_whistle) to an open demand of its street, so the liaison finds a demand waiting for their 报到."""

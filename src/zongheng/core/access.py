@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .permissions import ROLE_PERMS, SELF_PERMS, Perm, grantable_roles
@@ -128,6 +128,34 @@ def path_q(field: str, paths: Iterable[str]) -> Q:
         one = Q(**{f"{field}__startswith": p})
         q = one if q is None else q | one
     return q if q is not None else Q(pk__in=[])
+
+
+class _InSubquery(Func):
+    """``field IN (subquery)``; on PostgreSQL ``field = ANY(ARRAY(subquery))``. An empty subquery (no paths)
+    raises ``EmptyResultSet`` as ``__in`` does, so its branch of an ``OR`` matches nothing."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, function: str | None = None, template: str | None = None,
+               arg_joiner: str | None = None, **extra_context: Any) -> Any:
+        field, subquery = self.get_source_expressions()
+        lhs, lhs_params = compiler.compile(field)
+        rhs, rhs_params = compiler.compile(subquery)  # "(SELECT …)"
+        if connection.vendor == "postgresql":
+            return f"({lhs} = ANY(ARRAY{rhs}))", (*lhs_params, *rhs_params)
+        return f"({lhs} IN {rhs})", (*lhs_params, *rhs_params)  # not "IN ((SELECT …))": SQLite's first row only
+
+
+def in_q(field: str, subquery: QuerySet[Any]) -> Q:
+    """Rows whose ``field`` is one of the values of a one-column subquery, for a scope's extra branch
+    (``path_q(...) | in_q("pk", ...)``).
+
+    On PostgreSQL ``IN (subquery)`` beside an ``OR`` is a hashed subplan tested on every row: the scope becomes
+    a scan of the whole table and the planner guesses its size from the whole table (a community's queue showed
+    "约 54,718 件" for 8,788). ``= ANY(ARRAY(subquery))`` is computed once, so the planner ORs index scans of
+    each branch and estimates each from its own statistics (issue 14: a community's count 31 → 7 ms at
+    100,000 demands). Elsewhere it is the plain ``IN``."""
+    return Q(_InSubquery(F(field), Subquery(subquery)))
 
 
 def in_scope(user: Any, perm: str, path: str) -> bool:

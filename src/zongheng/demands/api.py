@@ -40,7 +40,7 @@ from zongheng.orgs.api import (
 )
 from zongheng.orgs.models import Org
 
-from . import actions, figures, resolve
+from . import actions, figures, resolve, selectors
 from .choices import Channel, Urgency
 from .choices import Status as DemandStatus
 from .figures import Period
@@ -117,7 +117,9 @@ class DemandCreatedOut(DemandOut):
 
 
 class DemandPage(Schema):
-    count: int
+    count: int = Field(description="符合筛选条件的件数；count_estimated 为 true 时是数据库的估计数")
+    count_estimated: bool = Field(False, description="范围很大（超过 5 万件）时不逐条计数，count 为估计数；"
+                                                     "加筛选条件可得到准确件数")
     limit: int
     offset: int
     items: list[DemandOut]
@@ -317,11 +319,12 @@ def list_demands(
             raise ActionError(str(exc)) from exc
         qs = qs.filter(received_at__gte=p.start, received_at__lt=p.end)
     qs = qs.order_by("-received_at", "-id")
-    count = qs.count()  # what matches the filters, whatever the cursor
+    count, estimated = selectors.fast_count(qs)  # what matches the filters, whatever the cursor
     if cursor:
         qs = _after_cursor(qs, cursor)
     rows = list(qs[offset:offset + limit])
-    return {"count": count, "limit": limit, "offset": offset, "items": [_demand(d, now) for d in rows],
+    return {"count": count, "count_estimated": estimated, "limit": limit, "offset": offset,
+            "items": [_demand(d, now) for d in rows],
             "next_cursor": _cursor_of(rows[-1]) if len(rows) == limit else None}
 
 

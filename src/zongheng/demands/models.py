@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from zongheng.core.access import path_q, scope_paths
+from zongheng.core.access import in_q, path_q, scope_paths
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Org
 
@@ -110,7 +110,7 @@ class DemandQuerySet(models.QuerySet["Demand"]):
         """Demands held by, or raised in a grid of, an org in the user's scope."""
         paths = scope_paths(user, perm)
         summoned = Summons.objects.filter(path_q("org__path", paths)).values("demand_id")
-        return self.filter(path_q("org_path", paths) | path_q("grid_path", paths) | Q(pk__in=summoned))
+        return self.filter(path_q("org_path", paths) | path_q("grid_path", paths) | in_q("pk", summoned))
 
 
 class Demand(models.Model):
