@@ -58,18 +58,19 @@ def test_a_cursor_never_reaches_outside_the_scope(client, world):
     assert theirs.ref not in str(after)
 
 
-def test_the_count_is_exact_and_says_so_unless_the_scope_is_very_large(client, world, monkeypatch):
-    """A page of a very large scope takes PostgreSQL's estimate instead of counting every row, as the queue does,
-    and the response says so (``count_estimated``); an ordinary scope gets the exact count."""
+def test_the_count_is_exact_up_to_the_cap_and_says_when_it_stops(client, world, monkeypatch):
+    """A very large scope is counted up to the cap, as the queue counts it, and the response says so
+    (``count_capped``); the cursor still walks every row."""
     from zongheng.demands import selectors
 
     for i in range(3):
         world.submit(now=MONDAY + dt.timedelta(minutes=i))
     client.force_login(world.community_secretary)
     body = client.get(f"{API}/demands").json()
-    assert (body["count"], body["count_estimated"]) == (3, False)
+    assert (body["count"], body["count_capped"]) == (3, False)
 
-    monkeypatch.setattr(selectors.fast_count, "__kwdefaults__", {"above": 0})
-    body = client.get(f"{API}/demands").json()
-    assert body["count_estimated"] is (connection.vendor == "postgresql")  # SQLite always counts
-    assert len(body["items"]) == 3
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    body = client.get(f"{API}/demands", {"limit": 2}).json()
+    assert (body["count"], body["count_capped"], len(body["items"])) == (2, True, 2)
+    rest = client.get(f"{API}/demands", {"limit": 2, "cursor": body["next_cursor"]}).json()
+    assert len(rest["items"]) == 1

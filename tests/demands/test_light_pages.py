@@ -205,28 +205,27 @@ def test_the_figures_org_picker_lists_only_standing_organisations_of_the_scope(c
     assert forged.status_code == 404
 
 
-def test_the_queue_counts_exactly_below_the_estimate_threshold(client, world, district_user):
+def test_the_queue_counts_exactly_below_the_cap(client, world, district_user):
     more_demands(world, 3)
     client.force_login(district_user)
     html = client.get(reverse("demands:queue")).content.decode()
-    assert f"共 {Demand.objects.count()} 件" in html and "估计数" not in html
+    assert f"共 {Demand.objects.count()} 件" in html and "超过" not in html
 
 
-@pytest.mark.postgres
-def test_a_very_large_scope_shows_the_planners_estimate_and_says_so(client, world, district_user, monkeypatch):
-    from django.db import connection as conn
-
-    if conn.vendor != "postgresql":
-        pytest.skip("the planner's estimate is PostgreSQL's")
+def test_a_very_large_scope_counts_up_to_the_cap_and_says_so(client, world, district_user, monkeypatch):
+    """Above the cap the queue does not count every row: it says "超过 N 件" and its pager "N+ 页", in the same
+    number of queries as an exact count."""
     from zongheng.demands import selectors
 
     more_demands(world, 3)
-    monkeypatch.setattr(selectors, "ESTIMATE_ABOVE", 0)
-    monkeypatch.setattr(selectors.fast_count, "__defaults__", None)
-    monkeypatch.setattr(selectors.fast_count, "__kwdefaults__", {"above": 0})
     client.force_login(district_user)
-    html = client.get(reverse("demands:queue")).content.decode()
-    assert "约 " in html and "估计数" in html
+    with CaptureQueriesContext(connection) as exact:
+        client.get(reverse("demands:queue"))
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    with CaptureQueriesContext(connection) as capped:
+        html = client.get(reverse("demands:queue")).content.decode()
+    assert "超过 2 件" in html and "第 1 / 1+ 页" in html
+    assert len(capped) == len(exact)
 
 
 def test_the_staff_entry_form_picks_its_grid_on_demand_and_lists_only_recent_sessions(client, world):

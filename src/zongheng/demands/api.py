@@ -117,9 +117,9 @@ class DemandCreatedOut(DemandOut):
 
 
 class DemandPage(Schema):
-    count: int = Field(description="符合筛选条件的件数；count_estimated 为 true 时是数据库的估计数")
-    count_estimated: bool = Field(False, description="范围很大（超过 5 万件）时不逐条计数，count 为估计数；"
-                                                     "加筛选条件可得到准确件数")
+    count: int = Field(description="符合筛选条件的件数；count_capped 为 true 时只数到这个数")
+    count_capped: bool = Field(False, description="true：符合条件的超过 count 件（范围很大，不逐条计数；"
+                                                  "加筛选条件可得到准确件数），用 next_cursor 仍可翻到每一条")
     limit: int
     offset: int
     items: list[DemandOut]
@@ -319,11 +319,11 @@ def list_demands(
             raise ActionError(str(exc)) from exc
         qs = qs.filter(received_at__gte=p.start, received_at__lt=p.end)
     qs = qs.order_by("-received_at", "-id")
-    count, estimated = selectors.fast_count(qs)  # what matches the filters, whatever the cursor
+    count, capped = selectors.capped_count(qs)  # what matches the filters, whatever the cursor
     if cursor:
         qs = _after_cursor(qs, cursor)
     rows = list(qs[offset:offset + limit])
-    return {"count": count, "count_estimated": estimated, "limit": limit, "offset": offset,
+    return {"count": count, "count_capped": capped, "limit": limit, "offset": offset,
             "items": [_demand(d, now) for d in rows],
             "next_cursor": _cursor_of(rows[-1]) if len(rows) == limit else None}
 

@@ -59,14 +59,15 @@ PAGE_SIZE = 50
 
 
 class QueuePaginator(Paginator):
-    """The queue's pages; over a very large scope the total is PostgreSQL's estimate (the page says “约”)."""
+    """The queue's pages; over a very large scope the total is capped (the page says “超过”, core/pager.html
+    “以上”)."""
 
-    estimated = False
+    capped = False
 
     @property
     def count(self) -> int:  # type: ignore[override]
         if not hasattr(self, "_count"):
-            self._count, self.estimated = selectors.fast_count(self.object_list)  # type: ignore[arg-type]
+            self._count, self.capped = selectors.capped_count(self.object_list)  # type: ignore[arg-type]
         return self._count
 
 # action: (permission on the demand, form class, button label, needs a parent org)
