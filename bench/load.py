@@ -16,6 +16,8 @@ Usage:
 3. Drive: for each scenario, ``--concurrency`` threads, each with its own keep-alive connection and cookie
    jar, logged in through the real login form (CSRF token from the page), send ``--requests`` requests in
    total. Prints req/s, p50, p95 (wall, client side) and the median app CPU ms and queries per request.
+   PostgreSQL's parallel plans are off for the database (``max_parallel_workers_per_gather = 0``, as
+   ``docs/deployment.md`` recommends on a box whose cores serve the requests); ``--pg-parallel`` keeps them.
 4. Sweep: ``manage.py demands_sweep`` over every open overdue demand (escalations/s), then a second sweep.
 
 Figures, not tests: nothing asserts a time.
@@ -292,6 +294,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the database as it is (no build)")
     parser.add_argument("--no-sweep", dest="sweep", action="store_false")
     parser.add_argument("--only", default="", help="comma-separated parts of scenario names to run")
+    parser.add_argument("--pg-parallel", action="store_true",
+                        help="keep PostgreSQL's parallel plans (docs/deployment.md recommends them off on a small box)")
     parser.add_argument("--src", default=str(ROOT / "src"),
                         help="the source tree gunicorn serves (e.g. an exported older commit, for a 'before')")
     parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "zh_bench_load_server.log"),
@@ -305,8 +309,15 @@ def main() -> None:
         build(env, opts.server, opts.db, opts.demands)
     else:  # the code may have new migrations since the build
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    import psycopg
+
+    with psycopg.connect(f"{opts.server}/postgres", autocommit=True) as conn:  # the deployment's recommendation
+        setting = "RESET max_parallel_workers_per_gather" if opts.pg_parallel else \
+            "SET max_parallel_workers_per_gather = 0"
+        conn.execute(f'ALTER DATABASE "{opts.db}" {setting}')
     fx = fixtures(env)
-    print(f"database {opts.db}: {fx['total']:,} demands")
+    print(f"database {opts.db}: {fx['total']:,} demands; PostgreSQL parallel plans "
+          f"{'on' if opts.pg_parallel else 'off (docs/deployment.md)'}")
     port = free_port()
     served = dict(env, DJANGO_SETTINGS_MODULE="load_settings", ZONGHENG_BENCH_TIMING="1",
                   PYTHONPATH=f"{ROOT / 'bench'}:{opts.src}")
