@@ -60,6 +60,23 @@ def test_one_changed_row_is_one_update_of_the_named_fields_only():
     assert (back.name, back.rank) == ("改名", 99)
 
 
+def test_many_changed_rows_of_one_table_with_different_fields_in_one_transaction():
+    """The sweep escalates (holder, deadlines) and then closes (closed_at) in one session: each set of fields
+    has its own temporary table on PostgreSQL, so the second UPDATE does not look for the first one's columns."""
+    from django.db import transaction
+
+    levels = [Level.objects.create(code=f"tmp-{i}", name=f"临时{i}", rank=90 + i) for i in range(3)]
+    with transaction.atomic():
+        for lv in levels:
+            lv.name = f"改名{lv.rank}"
+        bulk.update(levels, ["name"])
+        for lv in levels:
+            lv.rank += 100
+        bulk.update(levels, ["rank"])
+    back = sorted(Level.objects.filter(code__startswith="tmp-").values_list("name", "rank"))
+    assert back == [("改名90", 190), ("改名91", 191), ("改名92", 192)]
+
+
 def test_rows_read_by_sql_are_converted_as_the_orm_converts_them():
     from zongheng.demands.models import CalendarDay
 

@@ -121,3 +121,48 @@ def test_the_holders_of_many_organisations_at_once_follow_the_scope_rule_of_each
     got = actions._holders_many(orgs)
     for org in orgs:
         assert {u.pk for u in got[org.pk]} == reference_holders(org), org.name
+
+
+def answer_many(world: Any, n: int, start: int = 0) -> list[Demand]:
+    demands = [world.submit(world.tree.grids[0], now=MONDAY + dt.timedelta(minutes=start + i))[0] for i in range(n)]
+    for d in demands:  # the grid's leader holds them all
+        actions.do_accept(world.grid_leader, d, now=MONDAY + dt.timedelta(minutes=30))
+        actions.do_answer(world.grid_leader, d, "已处理", now=MONDAY + dt.timedelta(hours=1))
+    return demands
+
+
+def closed_rows(demand: Demand) -> tuple[Any, ...]:
+    """What closing wrote for ``demand``, without ids and references."""
+    demand.refresh_from_db()
+    event = demand.events.get(action="rating_timeout")
+    log = AuditLog.objects.get(action="demand.rating_timeout", object_id=str(demand.pk))
+    return (
+        (demand.status, demand.version, demand.closed_at, demand.org_id),
+        (event.seq, event.at, event.from_status, event.to_status, event.actor_id, event.actor_label, event.org_id,
+         event.by_org_id, event.note),
+        (log.actor_id, log.actor_label, log.object_type, log.before, log.after, log.org_path),
+    )
+
+
+def test_closing_unrated_answers_is_a_constant_number_of_statements_and_writes_what_one_close_writes(
+        world, settings):
+    """The sweep's closing steps batch as its escalation does: few or many answers left unrated close in the
+    same statements, and each closed demand has the rows a close of that demand alone writes."""
+    from django.db import transaction
+
+    later = MONDAY + dt.timedelta(days=settings.DEMAND_RATING_DAYS + 1)
+    alone, *few = answer_many(world, 3)
+    with transaction.atomic():  # the close of one demand alone, as the sweep did it one transaction each
+        locked = Demand.objects.select_for_update().get(pk=alone.pk)
+        locked.closed_at = later
+        actions._transition(locked, "rating_timeout", actions.SYSTEM, at=later)
+    with CaptureQueriesContext(connection) as small:
+        assert actions.close_unrated(later) == len(few)
+    assert closed_rows(alone)[1:] == closed_rows(few[0])[1:] and closed_rows(alone)[0] == closed_rows(few[0])[0]
+
+    many = answer_many(world, 12, start=100)
+    with CaptureQueriesContext(connection) as large:
+        assert actions.close_unrated(later) == len(many)
+    assert len(large) == len(small)
+    assert actions.close_unrated(later) == 0
+    assert DemandEvent.objects.filter(action="rating_timeout").count() == 1 + len(few) + len(many)

@@ -13,6 +13,7 @@ compiling an ORM query for it (that compilation costs several times the statemen
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -159,9 +160,10 @@ def update(objs: Sequence[models.Model], names: Sequence[str]) -> None:
     columns: list[str] = [str(f.column) for f in (pk, *fields)]  # type: ignore[union-attr]
     types = [_TYPE_ARGS.sub("", str(f.db_type(connection))) for f in (pk, *fields)]  # type: ignore[union-attr]
     qn = connection.ops.quote_name
-    temp = f"zh_bulk_{opts.db_table}"
+    # One temporary table per session and set of columns (the sweep's escalations and closings change different
+    # ones), emptied at commit; filled by COPY, read by the UPDATE.
+    temp = "zh_bulk_" + hashlib.sha256(" ".join([opts.db_table, *columns]).encode()).hexdigest()[:16]
     with connection.cursor() as cursor:
-        # One temporary table per session, emptied at commit; filled by COPY, read by the UPDATE.
         spec = ", ".join(f"{qn(c)} {t}" for c, t in zip(columns, types, strict=True))
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {qn(temp)} ({spec}) ON COMMIT DELETE ROWS")
         cursor.execute(f"TRUNCATE {qn(temp)}")

@@ -754,24 +754,29 @@ def do_reopen(code: str, reason: str, *, now: dt.datetime | None = None) -> Dema
     return demand
 
 
-def _close_waiting(status: str, days: int, action: str, note: str, now: dt.datetime | None) -> int:
-    """Closes demands left in ``status`` more than ``days`` after their answer, one transaction each.
+def _close_waiting(status: str, days: int, action: str, note: str, now: dt.datetime | None, *,
+                   batch: int = 1000) -> int:
+    """Closes demands left in ``status`` more than ``days`` after their answer, ``batch`` at a time.
 
-    Idempotent: a closed demand no longer matches; rows locked elsewhere are skipped.
+    As the escalation sweep: each batch is one transaction (all or nothing) of a constant number of statements —
+    the row locks (``SKIP LOCKED``, the condition re-checked under the lock), then ``Batch.flush``: one UPDATE,
+    one INSERT of events, one of audit rows. Idempotent: a closed demand no longer matches; rows locked
+    elsewhere are skipped, and the next sweep takes them.
     """
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=days)
+    waiting = Q(status=status, answered_at__lt=now - dt.timedelta(days=days))
+    ids = list(Demand.objects.filter(waiting).order_by("id").values_list("id", flat=True))
     done = 0
-    for pk in Demand.objects.filter(status=status, answered_at__lt=cutoff).values_list("id", flat=True):
+    for start in range(0, len(ids), batch):
         with transaction.atomic():
-            demand = (
-                Demand.objects.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk, status=status).first()
-            )
-            if demand is None:
-                continue
-            demand.closed_at = now
-            _transition(demand, action, SYSTEM, at=now, note=note)
-            done += 1
+            locked = Demand.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                waiting, pk__in=ids[start:start + batch]).select_related("org").order_by("id")
+            closing = Batch(["closed_at"])
+            for demand in locked:
+                demand.closed_at = now
+                _transition(demand, action, SYSTEM, at=now, note=note, batch=closing)
+            closing.flush()
+            done += len(closing.demands)
     return done
 
 
