@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -119,13 +119,15 @@ def grid_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     return list(groups.items())
 
 
-def suggest_grid(text: str) -> Org | None:
+def suggest_grid(text: str, located: places.Located | None = None) -> Org | None:
     """The grid the address text points at: a grid name in it (best), the grid's address, or the only grid
-    of a community or village named in it. None when nothing (or nothing unique) matches."""
+    of a community or village named in it. None when nothing (or nothing unique) matches.
+
+    ``located``: ``places.locate`` of the same text, when the caller has it already."""
     text = " ".join((text or "").split())[:200]
     if len(text) < MIN_NAME:
         return None
-    located = places.locate(text)
+    located = located if located is not None else places.locate(text)
     if located.grid is not None and located.grid.level.code in settings.DEMAND_GRID_LEVELS:
         return located.grid
     found = Value(text)
@@ -163,22 +165,22 @@ def _named_area(text: str) -> Org | None:
 
 def top_org() -> Org | None:
     """The lowest organisation above every grid (the district in the demo): receives what nothing places."""
-    paths = list(grids().values_list("path", flat=True))
-    if not paths:
+    ends = grids().order_by().aggregate(low=Min("path"), high=Max("path"))  # the first and last grid: one row
+    if ends["low"] is None:
         return None
-    low, high = min(paths), max(paths)
-    return places.common_parent([Org(path=low), Org(path=high)])
+    return places.common_parent([Org(path=ends["low"]), Org(path=ends["high"])])
 
 
-def intake_org(address: str) -> Org | None:
+def intake_org(address: str, located: places.Located | None = None) -> Org | None:
     """Where a demand whose grid is unknown goes, for staff to assign its grid.
 
     The deepest of: the organisation above the grids the address could be in (a compound split
     over several grids gives their community), the community, village, street or township
-    named in the address; else the organisation above every grid.
+    named in the address; else the organisation above every grid. ``located``: as for ``suggest_grid``.
     """
     text = " ".join((address or "").split())[:200]
-    candidates = [o for o in (places.locate(text).area, _named_area(text)) if o is not None]
+    located = located if located is not None else places.locate(text)
+    candidates = [o for o in (located.area, _named_area(text)) if o is not None]
     candidates = [o for o in candidates if o.level.code not in settings.DEMAND_GRID_LEVELS]
     if candidates:
         return max(candidates, key=lambda o: o.depth)
@@ -195,10 +197,14 @@ def grid_at_point(lat: float | None, long: float | None) -> Org | None:
 
 def place_demand(address: str, lat: float | None = None, long: float | None = None) -> tuple[Org | None, Org | None]:
     """(grid, receiver): the grid of the point, else of the address; without one, (None, ``intake_org``)."""
-    grid = grid_at_point(lat, long) or suggest_grid(address)
+    grid = grid_at_point(lat, long)
     if grid is not None:
         return grid, grid
-    return None, intake_org(address)
+    located = places.locate(" ".join((address or "").split())[:200])  # once for both questions
+    grid = suggest_grid(address, located)
+    if grid is not None:
+        return grid, grid
+    return None, intake_org(address, located)
 
 
 def _keywords(category: Category) -> list[str]:

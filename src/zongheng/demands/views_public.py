@@ -242,8 +242,6 @@ def _step_send(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()
     target = _target(form, ref) if valid and ref else None
     extra: dict[str, Any] = {"follow": _excerpts([target])[0]} if target else {}
-    if valid:
-        extra["receiver"] = _receiver(form)
     if not valid:
         return _render_step(request, "send", form, status=400, **extra)
     client = _client(request)
@@ -256,7 +254,8 @@ def _step_send(request: HttpRequest) -> HttpResponse:
         demand, code = do_submit_public(form.demand_data(), form.cleaned_data["photos"], client)
     except ActionError as e:
         form.add_error(None, str(e))
-        return _render_step(request, "send", form, status=400, **extra)
+        # Where it would have gone, on the page shown again (computed only then: a sent demand does not need it).
+        return _render_step(request, "send", form, status=400, receiver=_receiver(form), **extra)
     return _done(request, code, demand, followed=False)
 
 
