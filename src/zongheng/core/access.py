@@ -153,7 +153,7 @@ def in_q(field: str, subquery: QuerySet[Any]) -> Q:
     On PostgreSQL ``IN (subquery)`` beside an ``OR`` is a hashed subplan tested on every row: the scope becomes
     a scan of the whole table and the planner guesses its size from the whole table (a community's queue showed
     "约 54,718 件" for 8,788). ``= ANY(ARRAY(subquery))`` is computed once, so the planner ORs index scans of
-    each branch and estimates each from its own statistics (issue 14: a community's count 31 → 7 ms at
+    each branch and estimates each from its own statistics (issue 14: a community's count 31 → 5 ms at
     100,000 demands). Elsewhere it is the plain ``IN``."""
     return Q(_InSubquery(F(field), Subquery(subquery)))
 
