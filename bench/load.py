@@ -16,6 +16,8 @@ Usage:
 3. Drive: for each scenario, ``--concurrency`` threads, each with its own keep-alive connection and cookie
    jar, logged in through the real login form (CSRF token from the page), send ``--requests`` requests in
    total. Prints req/s, p50, p95 (wall, client side) and the median app CPU ms and queries per request.
+   The last three scenarios run as ``bench-city``, a superuser created here: the whole tree (a city's, on a
+   database built at a larger scale: ``--reuse --db`` of ``bench/net.py --scale 100``'s).
    PostgreSQL's parallel plans are off for the database (``max_parallel_workers_per_gather = 0``, as
    ``docs/deployment.md`` recommends on a box whose cores serve the requests); ``--pg-parallel`` keeps them.
 4. Sweep: ``manage.py demands_sweep`` over every open overdue demand (escalations/s), then a second sweep.
@@ -79,11 +81,18 @@ def build(env: dict[str, str], server: str, name: str, demands: int) -> None:
           f"{time.perf_counter() - start:.0f} s")
 
 
+CITY = "bench-city"  # a superuser: its scope is the whole tree (above scale 1, the city)
+
+
 def fixtures(env: dict[str, str]) -> dict[str, Any]:
-    """A district API token, a grid, some open demands' ids, and the counts (read in a Django shell)."""
+    """A district API token, a grid, some open demands' ids, the counts, and the city-wide account with its token
+    (read in a Django shell)."""
     code = (
         "from zongheng.accounts.actions import do_create_token\n"
         "from zongheng.accounts.models import User\n"
+        f"u, _ = User.objects.update_or_create(username='{CITY}', defaults={{'is_superuser': True, "
+        "'must_change_password': False})\n"
+        f"u.set_password('{PASSWORD}'); u.save()\n"
         "from zongheng.orgs.models import Org\n"
         "from zongheng.demands.models import Demand, Category\n"
         "from zongheng.demands.choices import OPEN_STATUSES\n"
@@ -93,11 +102,12 @@ def fixtures(env: dict[str, str]) -> dict[str, Any]:
         "print(','.join(str(p) for p in Demand.objects.filter(status__in=OPEN_STATUSES)"
         ".order_by('?').values_list('pk', flat=True)[:200]))\n"
         "print(Demand.objects.count())\n"
+        "print(do_create_token(u, 'bench-load')[1])\n"
     )
     out = subprocess.run([PY, "manage.py", "shell", "-v0", "-c", code], cwd=ROOT, env=env,  # noqa: S603
-                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-5:]
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-6:]
     return {"token": out[0], "grid": int(out[1]), "category": int(out[2]),
-            "open": [int(p) for p in out[3].split(",") if p], "total": int(out[4])}
+            "open": [int(p) for p in out[3].split(",") if p], "total": int(out[4]), "city_token": out[5]}
 
 
 # ---------------------------------------------------------------- client
@@ -221,6 +231,9 @@ def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, on
     def api(c: Client, _i: int) -> Any:
         return c.request("GET", "/api/v1/demands?limit=50", headers={"Authorization": f"Bearer {fx['token']}"})
 
+    def api_city(c: Client, _i: int) -> Any:
+        return c.request("GET", "/api/v1/demands?limit=50", headers={"Authorization": f"Bearer {fx['city_token']}"})
+
     send_fields = {"step": "send", "description": "小区门口的路灯坏了，晚上很黑，请尽快修理", "address": "人民路 1 号",
                    "grid": str(fx["grid"]), "category": str(fx["category"]), "phone": "13800001111"}
 
@@ -261,6 +274,11 @@ def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, on
         return c.request("GET", "/todo/figures/", headers={"HX-Request": "true"})
 
     table += [(f"home 今日数据 (htmx) · {r}", home_figures, logged_in(r), (200,)) for r in ("district", "community")]
+    table += [  # the whole tree: at scale 1 the district again, above it the city
+        ("queue · city-wide", get("/demands/"), logged_in(CITY), (200,)),
+        ("figures 2018 · city-wide", get("/demands/figures/?period=2018"), logged_in(CITY), (200,)),
+        ("API list (limit 50) · city-wide token", api_city, None, (200,)),
+    ]
     print(f"| {'what':<38} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'CPU ms':>7} | {'queries':>7} |")
     print(f"|{'-' * 40}|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|")
     for label, step, prepare, ok in table:
