@@ -123,6 +123,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles a query whose estimated cost passes a threshold. The figures' correlated subqueries
+    # are estimated far above what they cost, so a 30 ms query of the city's dashboard spent 440 ms compiling
+    # (bench/README.md, session 10). Off for this application's connections; ZONGHENG_PG_OPTIONS replaces the
+    # startup options (set it empty behind a pooler that refuses them, and turn JIT off on the server instead).
+    pg_options = os.environ.get("ZONGHENG_PG_OPTIONS", "-c jit=off")
+    if pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = pg_options
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})
