@@ -219,13 +219,12 @@ def grid_anchors(demand: Demand) -> list[str]:
 COUNT_CAP = 10_000  # rows: a list counts exactly up to this many and says "超过" above it
 
 
-def capped_count(qs: QuerySet[Any], *, cap: int | None = None) -> tuple[int, bool]:
-    """(count, capped): the exact count up to ``cap`` rows; above it ``(cap, True)``.
+def capped_count(qs: QuerySet[Any]) -> tuple[int, bool]:
+    """(count, capped): the exact count up to ``COUNT_CAP`` rows; above it ``(COUNT_CAP, True)``.
 
-    One query whatever the size (``COUNT(*)`` over ``LIMIT cap + 1``), so a page's query count does not change
-    with the data and a city-wide scope costs at most ``cap`` rows; it never shows a guess. (A planner estimate
-    was tried first: one EXPLAIN, but a second query below the threshold, and a scope ORed with a subquery was
-    estimated at six times its size.)"""
-    cap = COUNT_CAP if cap is None else cap
-    n = qs.order_by().values("pk")[:cap + 1].count()
-    return (cap, True) if n > cap else (n, False)
+    One query whatever the size (``COUNT(*)`` over ``LIMIT COUNT_CAP + 1``), so a page's query count does not
+    change with the data and a city-wide scope reads at most ``COUNT_CAP + 1`` rows; it never shows a guess. (A
+    planner estimate was tried first: one EXPLAIN, but a second query below the threshold, and a scope ORed with
+    a subquery was estimated at six times its size.)"""
+    n = qs.order_by().values("pk")[:COUNT_CAP + 1].count()
+    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)

@@ -119,12 +119,17 @@ def grid_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     return list(groups.items())
 
 
+def _clean(text: str | None) -> str:
+    """An address as the lookups below read it: whitespace collapsed, at most 200 characters."""
+    return " ".join((text or "").split())[:200]
+
+
 def suggest_grid(text: str, located: places.Located | None = None) -> Org | None:
     """The grid the address text points at: a grid name in it (best), the grid's address, or the only grid
     of a community or village named in it. None when nothing (or nothing unique) matches.
 
     ``located``: ``places.locate`` of the same text, when the caller has it already."""
-    text = " ".join((text or "").split())[:200]
+    text = _clean(text)
     if len(text) < MIN_NAME:
         return None
     located = located if located is not None else places.locate(text)
@@ -178,7 +183,7 @@ def intake_org(address: str, located: places.Located | None = None) -> Org | Non
     over several grids gives their community), the community, village, street or township
     named in the address; else the organisation above every grid. ``located``: as for ``suggest_grid``.
     """
-    text = " ".join((address or "").split())[:200]
+    text = _clean(address)
     located = located if located is not None else places.locate(text)
     candidates = [o for o in (located.area, _named_area(text)) if o is not None]
     candidates = [o for o in candidates if o.level.code not in settings.DEMAND_GRID_LEVELS]
@@ -200,7 +205,7 @@ def place_demand(address: str, lat: float | None = None, long: float | None = No
     grid = grid_at_point(lat, long)
     if grid is not None:
         return grid, grid
-    located = places.locate(" ".join((address or "").split())[:200])  # once for both questions
+    located = places.locate(_clean(address))  # once for both questions
     grid = suggest_grid(address, located)
     if grid is not None:
         return grid, grid
