@@ -254,3 +254,18 @@ def test_the_queue_filters_the_demands_waiting_for_a_grid(client, district, db):
     client.force_login(User.objects.get(username="community"))
     page = client.get(reverse("demands:queue"), {"grid": "none"}).content.decode()
     assert unplaced.ref in page and placed.ref not in page
+
+
+def test_a_refused_i_dont_know_send_still_says_where_it_would_go_and_writes_nothing(client, district, db, settings):
+    """The receiver of a 我不清楚 demand is worked out for the page shown again after a refusal (here the hourly
+    limit), and the refusal is in Chinese with nothing written."""
+    settings.DEMAND_PUBLIC_PER_HOUR = 1
+    _send_unknown(client)
+    before = Demand.objects.count()
+    data = {"description": "小区门口的路灯又坏了", "address": "幸福小区门口", "grid": "0",
+            "category": Category.objects.get(code="other").pk}
+    response = client.post(reverse("demands:submit"), {"step": "send", **data, "phone": ""})
+    page = response.content.decode()
+    assert response.status_code == 400 and "一小时" in page
+    assert "由先锋社区确定所属网格" in page
+    assert Demand.objects.count() == before
