@@ -3,7 +3,9 @@
 import time
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import make_person, make_user
@@ -75,6 +77,18 @@ def test_a_session_used_within_thirty_minutes_stays_open(client, person):
     session["last_seen"] = int(time.time()) - 1700
     session.save()
     assert client.get(reverse("accounts:profile")).status_code == 200
+    assert client.session["last_seen"] >= int(time.time()) - 5  # the request restarted the idle clock
+
+
+def test_pages_within_a_minute_of_the_last_do_not_write_the_session_again(client, person):
+    """The idle clock is kept to the minute: a page opened seconds after the last reads the session and
+    writes nothing (no UPDATE of django_session on every request)."""
+    make_user(person, "quick")
+    login(client, "quick")
+    client.get(reverse("accounts:profile"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("accounts:profile")).status_code == 200
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
 
 
 def test_a_new_account_must_change_its_initial_password_before_anything_else(client, person):

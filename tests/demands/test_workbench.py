@@ -319,6 +319,23 @@ def test_the_assignee_sees_a_notification_and_an_unread_badge(client, world, dja
     assert list(client.get(reverse("demands:notifications")).context["page"]) == []
 
 
+def test_a_notice_about_a_demand_that_left_the_users_scope_leaves_their_list_and_badge(
+        client, world, django_capture_on_commit_callbacks):
+    """Notices are kept, but only those about demands the user may still open are listed and counted."""
+    with django_capture_on_commit_callbacks(execute=True):
+        kept, _ = world.submit()
+        moved, _ = world.submit()
+    other = world.tree.grids[-1]
+    assert not other.path.startswith(world.tree.grids[0].path)
+    Demand.objects.filter(pk=moved.pk).update(org=other, org_path=other.path, grid=other, grid_path=other.path)
+    assert Notification.objects.filter(user=world.grid_leader, read_at__isnull=True).count() == 2
+    client.force_login(world.grid_leader)
+    page = client.get(reverse("demands:notifications"))
+    assert [n.demand for n in page.context["page"]] == [kept]
+    inbox = reverse("demands:notifications")
+    assert [b["count"] for b in page.context["badges"] if b["url"] == inbox] == [1]
+
+
 def test_an_assignment_notifies_the_new_holder(client, world, django_capture_on_commit_callbacks):
     from tests.factories import user_with_post
     from zongheng.core.permissions import Role

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
-from zongheng.core.access import path_q, scope_paths
+from zongheng.core.access import in_q, path_q, scope_paths
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import span
 from zongheng.orgs.models import Level, Org, Post
@@ -74,8 +74,13 @@ def notifications_for(user: Any) -> QuerySet[Notification]:
     notices of demands that have since left the user's scope, and is what the list and the
     navigation badge count.
     """
-    visible = Demand.objects.restrict(user, Perm.DEMAND_VIEW).values("pk")
-    return Notification.objects.filter(user=user, demand_id__in=visible)
+    # The scope is tested on the demands of the user's own notices only (``= ANY(ARRAY(…))`` twice, computed
+    # once each): written as ``demand_id IN (the scope's demands)``, or as a join, PostgreSQL guessed a
+    # community's 542 unread notices at 111 and walked all 100,000 demands by key to match them — 41 ms on
+    # the header of every page (issue 14).
+    mine = Notification.objects.filter(user=user).values("demand_id")
+    visible = Demand.objects.restrict(user, Perm.DEMAND_VIEW).filter(in_q("pk", mine)).values("pk")
+    return Notification.objects.filter(in_q("demand_id", visible), user=user)
 
 
 def my_org_ids(user: Any) -> QuerySet[Any]:
