@@ -89,7 +89,8 @@ def find_resolution_overdue(now: dt.datetime) -> Iterator[Due]:
 def _own_orgs(user: Any) -> list[Org]:
     """The organisations where the user holds meeting.change directly (their posts), not every one below."""
     paths = scope_paths(user, Perm.MEETING_CHANGE)
-    return list(Org.objects.filter(path__in=paths, kind=OrgKind.REGULAR).select_related("level")[:20]) if paths else []
+    return (list(Org.objects.filter(path__in=paths, kind=OrgKind.REGULAR).only("pk", "path", "name", "level_id")[:20])
+            if paths else [])
 
 
 def todos(user: Any, now: dt.datetime) -> list[Todo]:
@@ -129,12 +130,13 @@ def todos(user: Any, now: dt.datetime) -> list[Todo]:
         invited = (Attendance.objects.filter(person_id=person_id, meeting__status=MeetingStatus.SCHEDULED,
                                              meeting__scheduled_at__gte=now,
                                              meeting__scheduled_at__lt=now + dt.timedelta(days=7))
-                   .select_related("meeting__org", "meeting__type").order_by("meeting__scheduled_at")[:10])
-        for a in invited:
-            m = a.meeting
-            when = timezone.localtime(m.scheduled_at).strftime("%m月%d日 %H:%M")
-            items.append(Todo("待参加会议", f"{when} {m.org.name}{m.type.name}（{m.place}）",
-                              reverse("meetings:detail", args=[m.pk]), m.scheduled_at))
+                   .order_by("meeting__scheduled_at")
+                   .values_list("meeting_id", "meeting__scheduled_at", "meeting__org__name", "meeting__type__name",
+                                "meeting__place")[:10])
+        for meeting_id, scheduled_at, org_name, type_name, place in invited:
+            when = timezone.localtime(scheduled_at).strftime("%m月%d日 %H:%M")
+            items.append(Todo("待参加会议", f"{when} {org_name}{type_name}（{place}）",
+                              reverse("meetings:detail", args=[meeting_id]), scheduled_at))
     return items
 
 
