@@ -2,11 +2,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+
+
+def start_idle_clock(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """``user_logged_in``: the idle clock starts at login, in the session the login writes anyway (the
+    first page after it has nothing to write)."""
+    if request is not None and hasattr(request, "session"):
+        request.session["last_seen"] = int(time.time())
 
 
 class IdleTimeoutMiddleware:
