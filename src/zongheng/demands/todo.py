@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import reverse
 
-from zongheng.core.access import has_perm, scope_paths
+from zongheng.core.access import has_perm, in_scope, post_paths, scope_paths
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Figure, Todo
 from zongheng.core.warnings import Due
@@ -53,11 +53,13 @@ def waiting_for(user: Any, now: dt.datetime) -> list[Todo]:
     """待接单 (assigned to an org of the user's) and 待派单 (received there, for a dispatcher): one query."""
     if not (user and user.is_authenticated and user.person_id and has_perm(user, Perm.DEMAND_HANDLE)):
         return []
-    from .selectors import my_org_ids
-
+    # Held at an organisation where the user holds a post that lets them handle demands (the holder's path is
+    # copied onto the demand): a list of paths, no scope subqueries.
+    mine = [p for p in post_paths(user) if in_scope(user, Perm.DEMAND_HANDLE, p)]
+    if not mine:
+        return []
     statuses = [Status.ASSIGNED] + ([Status.RECEIVED] if has_perm(user, Perm.DEMAND_DISPATCH) else [])
-    rows = (Demand.objects.restrict(user, Perm.DEMAND_HANDLE)
-            .filter(status__in=statuses, org_id__in=my_org_ids(user))
+    rows = (Demand.objects.filter(status__in=statuses, org_path__in=mine)
             .order_by("response_due_at", "id")
             .values_list("id", "ref", "status", "description", "response_due_at", "category__name")[:TODO_LIMIT])
     return [Todo(kind="待接单诉求" if status == Status.ASSIGNED else "待派单诉求",

@@ -46,8 +46,8 @@ def reports_waiting(user: Any, now: Any) -> list[Any]:
 
     if not (user and user.is_authenticated):
         return []
-    return [Todo("月报待审核", f"{r.task.code} {r.task.title}：{r.month:%Y年%m月}进展",
-                 reverse("lists:report", args=[r.pk])) for r in reports_to_review(user, TODO_LIMIT)]
+    return [Todo("月报待审核", f"{code} {title}：{month:%Y年%m月}进展", reverse("lists:report", args=[pk]))
+            for pk, code, title, month in reports_to_review(user, TODO_LIMIT)]
 
 
 def register() -> None:

@@ -182,9 +182,10 @@ def top_path(user: Any) -> str | None:
     return min(paths, key=len) if paths else None
 
 
-def reports_to_review(user: Any, limit: int) -> list[ProgressReport]:
+def reports_to_review(user: Any, limit: int) -> list[tuple[int, str, str, dt.date]]:
     """The monthly reports waiting for the user's review: filed below an organisation where they hold
-    ``list.review`` (strictly below it), or on a task they lead; never those they filed themselves."""
+    ``list.review`` (strictly below it), or on a task they lead; never those they filed themselves.
+    (pk, task code, task title, month) of each."""
     from django.db.models import Q
 
     q = Q(pk__in=[])
@@ -194,7 +195,7 @@ def reports_to_review(user: Any, limit: int) -> list[ProgressReport]:
     if pid:
         q |= Q(task__root__lead_id=pid)
     return list(ProgressReport.objects.filter(q, reviewed_at__isnull=True).exclude(filed_by_id=user.pk)
-                .select_related("task").order_by("filed_at", "id")[:limit])
+                .order_by("filed_at", "id").values_list("pk", "task__code", "task__title", "month")[:limit])
 
 
 # ---------------------------------------------------------------- the task list page

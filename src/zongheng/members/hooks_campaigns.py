@@ -109,14 +109,16 @@ def my_duty(user: Any, now: dt.datetime) -> list[Todo]:
                                          starts_at__lte=now + dt.timedelta(hours=CHECK_IN_HOURS))
                 .filter(Q(checked_in_at__isnull=True, ends_at__gt=now)
                         | Q(checked_in_at__isnull=False, ends_at__gt=now - CHECK_OUT_LATE))
-                .select_related("shift__segment", "campaign").order_by("starts_at", "id")[:TODO_LIMIT])
+                .order_by("starts_at", "id")
+                .values_list("campaign__title", "shift__segment__name", "starts_at", "ends_at", "checked_in_at")
+                [:TODO_LIMIT])
         url = reverse("members:duty_claims")
-        for c in rows:
-            where = f"{c.campaign.title} {c.shift.segment.name} {span_text(c.starts_at, c.ends_at)}"
-            if c.checked_in_at is None:
-                out.append(Todo("值守待签到", where, url, c.starts_at))
+        for title, segment, starts_at, ends_at, checked_in_at in rows:
+            where = f"{title} {segment} {span_text(starts_at, ends_at)}"
+            if checked_in_at is None:
+                out.append(Todo("值守待签到", where, url, starts_at))
             else:
-                out.append(Todo("值守待签退", where, url, c.ends_at + CHECK_OUT_LATE))
+                out.append(Todo("值守待签退", where, url, ends_at + CHECK_OUT_LATE))
     paths = [p for p in post_paths(user) if in_scope(user, Perm.MEMBER_CHANGE, p)]
     shifts = reverse("members:campaign_shifts")
     for row in short_soon(paths, now, SOON_HOURS)[:TODO_LIMIT]:

@@ -39,11 +39,11 @@ def pending_todos(user: Any, now: dt.datetime) -> list[Todo]:
     paths = [p for p in post_paths(user) if in_scope(user, Perm.MEMBER_CHANGE, p)]
     today = timezone.localtime(now).date()
     out = []
-    for r in pending_for(paths, TODO_LIMIT):
-        waited = (today - r.applied_on).days
+    for pk, name, community, applied_on in pending_for(paths, TODO_LIMIT):
+        waited = (today - applied_on).days
         since = f"，已等待 {waited} 天" if waited > 0 else ""
-        out.append(Todo("待确认报到", f"{r.person.name}申请到{r.community.name}报到（{r.applied_on:%Y-%m-%d}{since}）",
-                        reverse("members:registration", args=[r.pk])))
+        out.append(Todo("待确认报到", f"{name}申请到{community}报到（{applied_on:%Y-%m-%d}{since}）",
+                        reverse("members:registration", args=[pk])))
     return out
 
 

@@ -16,6 +16,7 @@ opens exactly the rows it counts (``count_links``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -281,9 +282,10 @@ def figures(user: Any) -> Figures:
     return Figures(side["pending"], side["registered"], count_choices(user).count(), out)
 
 
-def pending_for(paths: list[str], limit: int) -> list[Registration]:
-    """Applications waiting at the communities ``paths`` (oldest first). One query."""
+def pending_for(paths: list[str], limit: int) -> list[tuple[int, str, str, dt.date]]:
+    """Applications waiting at the communities ``paths`` (oldest first): (pk, person's name, community's name,
+    applied on). One query."""
     if not paths:
         return []
-    return list(Registration.objects.filter(org_path__in=paths, state=S.APPLIED)
-                .select_related("person", "community").order_by("applied_on", "id")[:limit])
+    return list(Registration.objects.filter(org_path__in=paths, state=S.APPLIED).order_by("applied_on", "id")
+                .values_list("pk", "person__name", "community__name", "applied_on")[:limit])

@@ -78,17 +78,17 @@ def my_todos(user: Any, now: dt.datetime) -> list[Todo]:
     if getattr(user, "person_id", None):
         fresh = inbox(user, "pending").filter(Q(notice__due_at__isnull=True, notice__sent_at__gte=now - FOLLOW_UP)
                                               | Q(notice__due_at__gte=now - FOLLOW_UP))
-        for r in fresh[:TODO_LIMIT]:
-            kind = "待回执通知" if r.notice.needs_ack else "未读通知"
-            title = r.notice.title + ("（已催办）" if r.remind_count else "")
-            items.append(Todo(kind, title, reverse("notices:read", args=[r.notice_id]), r.notice.due_at))
+        rows = fresh.values_list("notice_id", "notice__title", "notice__needs_ack", "notice__due_at", "remind_count")
+        for notice_id, title, needs_ack, due_at, reminded in rows[:TODO_LIMIT]:
+            items.append(Todo("待回执通知" if needs_ack else "未读通知", title + ("（已催办）" if reminded else ""),
+                              reverse("notices:read", args=[notice_id]), due_at))
     if getattr(user, "pk", None) and has_perm(user, Perm.NOTICE_SEND):  # 催办 is the sender's, with the right
         pending = NoticeRecipient.objects.filter(notice=OuterRef("pk"), acked_at__isnull=True)
         late = (Notice.objects.filter(sender_id=user.pk, status=NoticeStatus.SENT, needs_ack=True, due_at__lt=now,
                                       due_at__gte=now - FOLLOW_UP)
-                .filter(Exists(pending)).order_by("due_at")[:TODO_LIMIT])
-        items += [Todo("通知回执逾期", f"{n.title}：尚有人未回执，可一键催办", progress_url(n.pk), n.due_at)
-                  for n in late]
+                .filter(Exists(pending)).order_by("due_at").values_list("pk", "title", "due_at")[:TODO_LIMIT])
+        items += [Todo("通知回执逾期", f"{title}：尚有人未回执，可一键催办", progress_url(pk), due_at)
+                  for pk, title, due_at in late]
     return items
 
 
