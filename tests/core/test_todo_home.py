@@ -112,6 +112,20 @@ def test_the_auditor_and_an_account_without_a_person_get_an_empty_list_not_an_er
     assert "目前没有需要您办理的事项" in body and "下级预警" not in body
 
 
+def test_a_warning_on_the_users_own_organisation_is_theirs_only_with_its_rules_permission(client, tree):
+    """An auditor posted at a grid holds no demand rights there: the grid's 诉求超时 warning is not on their
+    list (nor in the badge), while the grid leader of the same grid has it."""
+    demand = submit(tree.grids[0])
+    warnings.sweep(timezone.now(), codes=[RULE])
+    assert EarlyWarning.objects.open().filter(rule=RULE, org_path=tree.grids[0].path).exists()
+    auditor = user_with_post(tree.grids[0], Role.AUDITOR)
+    leader = user_with_post(tree.grids[0], Role.GRID_LEADER)
+    body = page(client, auditor)
+    assert demand.ref not in body and "目前没有需要您办理的事项" in body
+    assert f'href="{reverse("core:todo")}">逾期 <span class="badge">' not in body
+    assert demand.ref in page(client, leader)
+
+
 def test_the_badge_counts_the_late_items_on_the_user_and_only_what_they_can_open(client, tree):
     leader = user_with_post(tree.grids[0], Role.GRID_LEADER)
     submit(tree.grids[0])

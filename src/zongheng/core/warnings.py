@@ -71,10 +71,13 @@ def visible_q(user: Any) -> Q:
     if not (user and user.is_authenticated):
         return Q(pk__in=[])
     q = Q(person_id=user.person_id) if user.person_id else Q(pk__in=[])
+    by_scope: dict[tuple[str, ...], list[str]] = {}  # the permissions held over the same subtrees: one test
     for perm in sorted({rule.perm for rule in _RULES.values()}):
-        paths = scope_paths(user, perm)
+        paths = tuple(scope_paths(user, perm))
         if paths:
-            q |= Q(perm=perm) & path_q("org_path", paths)
+            by_scope.setdefault(paths, []).append(perm)
+    for paths, perms in by_scope.items():
+        q |= Q(perm__in=perms) & path_q("org_path", paths)
     return q
 
 
