@@ -54,7 +54,8 @@ def to_verify(user: Any, now: dt.datetime) -> list[Todo]:
         q |= Q(target__team_id__in=InspectionTeam.objects.filter(
             Q(leader_id=user.person_id) | Q(members__id=user.person_id)).values("pk"))
     rows = [r for r in Rectification.objects.filter(q, state=RectState.REPORTED)
-            .select_related("org").order_by("state_since", "pk")[:TODO_LIMIT * 2] if not is_owner_side(user, r)]
+            .select_related("org").only("title", "org_path", "responsible_id", "state_since", "org__name")
+            .order_by("state_since", "pk")[:TODO_LIMIT * 2] if not is_owner_side(user, r)]
     return [Todo("整改待核验", f"{r.title}（{r.org.name}）", reverse("lists:inspection_rect", args=[r.pk]),
                  r.state_since + dt.timedelta(days=VERIFY_DAYS)) for r in rows[:TODO_LIMIT]]
 

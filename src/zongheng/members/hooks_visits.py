@@ -106,8 +106,8 @@ def my_concerns(user: Any, now: dt.datetime) -> list[Todo]:
     if not (user and user.is_authenticated and getattr(user, "person_id", None)):
         return []
     today = timezone.localtime(now).date()
-    return [Todo("民情日记待跟进", f"{v.visited_on:%m-%d} {v.household.address}：{v.raised[:40]}",
-                 reverse("members:visit", args=[v.pk])) for v in concerns_waiting(user, today, limit=TODO_LIMIT)]
+    return [Todo("民情日记待跟进", f"{visited_on:%m-%d} {address}：{raised[:40]}", reverse("members:visit", args=[pk]))
+            for pk, visited_on, address, raised in concerns_waiting(user, today, limit=TODO_LIMIT)]
 
 
 def visit_links(user: Any, ids: list[int]) -> dict[int, str]:

@@ -348,10 +348,13 @@ def figures(user: Any, today: dt.date) -> dict[str, int]:
         demands=Count("id", filter=Q(demand__isnull=False)), households=Count("household", distinct=True))
 
 
-def concerns_waiting(user: Any, today: dt.date, *, days: int = 180, limit: int = 50) -> list[Visit]:
-    """The user's own visits of the last ``days`` with a concern raised, no follow-up and no demand."""
+def concerns_waiting(user: Any, today: dt.date, *, days: int = 180, limit: int = 50
+                     ) -> list[tuple[int, dt.date, str, str]]:
+    """The user's own visits of the last ``days`` with a concern raised, no follow-up and no demand:
+    (pk, visited on, the household's address, the concern) of each."""
     if not getattr(user, "person_id", None):
         return []
     return list(Visit.objects.filter(visitor_id=user.person_id, demand__isnull=True, follow_up="",
                                      visited_on__gte=today - dt.timedelta(days=days))
-                .exclude(raised="").select_related("household").order_by("visited_on", "id")[:limit])
+                .exclude(raised="").order_by("visited_on", "id")
+                .values_list("pk", "visited_on", "household__address", "raised")[:limit])
