@@ -17,7 +17,8 @@ Usage:
    jar, logged in through the real login form (CSRF token from the page), send ``--requests`` requests in
    total. Prints req/s, p50, p95 (wall, client side) and the median app CPU ms and queries per request.
    The last three scenarios run as ``bench-city``, a superuser created here: the whole tree (a city's, on a
-   database built at a larger scale: ``--reuse --db`` of ``bench/net.py --scale 100``'s).
+   database built at a larger scale: ``--reuse --db`` of ``bench/net.py --scale 100``'s, with
+   ``--add-demands 100000`` to give the city a year of demands over all its grids).
    PostgreSQL's parallel plans are off for the database (``max_parallel_workers_per_gather = 0``, as
    ``docs/deployment.md`` recommends on a box whose cores serve the requests); ``--pg-parallel`` keeps them.
 4. Sweep: ``manage.py demands_sweep`` over every open overdue demand (escalations/s), then a second sweep.
@@ -71,14 +72,19 @@ def build(env: dict[str, str], server: str, name: str, demands: int) -> None:
     subprocess.run([PY, "manage.py", "demo", "--no-live", "-v0"], cwd=ROOT, env=env, check=True,  # noqa: S603
                    stdout=subprocess.DEVNULL)
     demo = time.perf_counter() - start
+    took = add_demands(env, demands)
+    print(f"build: migrate + demo --no-live {demo:.0f} s; {demands:,} demands in bulk {took:.0f} s")
+
+
+def add_demands(env: dict[str, str], demands: int) -> float:
+    """``demands`` demands in bulk over the database's grids (``bench/demands.py``), then VACUUM ANALYZE; seconds."""
     start = time.perf_counter()
     code = ("import sys; sys.argv = ['x']; sys.path.insert(0, 'bench'); import demands; "
             f"demands.bulk_demands({demands}, seed=14)")
     subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True)  # noqa: S603
     subprocess.run([PY, "manage.py", "dbshell"], cwd=ROOT, env=env, check=True, input=b"VACUUM ANALYZE;\n",  # noqa: S603
                    stdout=subprocess.DEVNULL)
-    print(f"build: migrate + demo --no-live {demo:.0f} s; {demands:,} demands in bulk "
-          f"{time.perf_counter() - start:.0f} s")
+    return time.perf_counter() - start
 
 
 CITY = "bench-city"  # a superuser: its scope is the whole tree (above scale 1, the city)
@@ -310,6 +316,9 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="zh_bench_load")
     parser.add_argument("--reuse", action="store_true", help="measure the database as it is (no build)")
+    parser.add_argument("--add-demands", type=int, default=0,
+                        help="with --reuse: first add this many demands in bulk over its grids (e.g. to a database "
+                             "built by bench/net.py --scale 100, whose demo year is the first district's only)")
     parser.add_argument("--no-sweep", dest="sweep", action="store_false")
     parser.add_argument("--only", default="", help="comma-separated parts of scenario names to run")
     parser.add_argument("--pg-parallel", action="store_true",
@@ -327,6 +336,8 @@ def main() -> None:
         build(env, opts.server, opts.db, opts.demands)
     else:  # the code may have new migrations since the build
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        if opts.add_demands:
+            print(f"added {opts.add_demands:,} demands in bulk: {add_demands(env, opts.add_demands):.0f} s")
     import psycopg
 
     with psycopg.connect(f"{opts.server}/postgres", autocommit=True) as conn:  # the deployment's recommendation
