@@ -91,8 +91,8 @@ CITY = "bench-city"  # a superuser: its scope is the whole tree (above scale 1, 
 
 
 def fixtures(env: dict[str, str]) -> dict[str, Any]:
-    """A district API token, a grid, some open demands' ids, the counts, and the city-wide account with its token
-    (read in a Django shell)."""
+    """A district API token, a grid, some open demands' ids in the district account's scope, the counts, and the
+    city-wide account with its token (read in a Django shell)."""
     code = (
         "from zongheng.accounts.actions import do_create_token\n"
         "from zongheng.accounts.models import User\n"
@@ -105,7 +105,8 @@ def fixtures(env: dict[str, str]) -> dict[str, Any]:
         "print(do_create_token(User.objects.get(username='district'), 'bench-load')[1])\n"
         "print(Org.objects.filter(level__code='grid', kind='regular').order_by('path').first().pk)\n"
         "print(Category.objects.filter(active=True).order_by('order', 'id').first().pk)\n"
-        "print(','.join(str(p) for p in Demand.objects.filter(status__in=OPEN_STATUSES)"
+        "district = User.objects.get(username='district')\n"  # its demands only: a city holds others' too
+        "print(','.join(str(p) for p in Demand.objects.restrict(district).filter(status__in=OPEN_STATUSES)"
         ".order_by('?').values_list('pk', flat=True)[:200]))\n"
         "print(Demand.objects.count())\n"
         "print(do_create_token(u, 'bench-load')[1])\n"
