@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import in_scope, post_paths
+from zongheng.core.access import own_paths
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
@@ -62,7 +62,7 @@ def my_items(user: Any, now: dt.datetime) -> list[Todo]:
     from .models import AgreementItem
     from .selectors_agreements import DUE_SOON_DAYS
 
-    paths = [p for p in post_paths(user) if in_scope(user, Perm.COBUILD_PROGRESS, p)]
+    paths = own_paths(user, Perm.COBUILD_PROGRESS)
     if not paths:
         return []
     today = timezone.localtime(now).date()

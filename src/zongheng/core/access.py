@@ -91,6 +91,12 @@ def post_paths(user: Any) -> tuple[str, ...]:
     return getattr(user, "_zh_posts", ())
 
 
+def own_paths(user: Any, perm: str) -> tuple[str, ...]:
+    """The organisations where the user holds a post in force themselves that gives ``perm`` there (a
+    community's secretary for the community's own to-dos, not every cadre above it)."""
+    return tuple(p for p in post_paths(user) if in_scope(user, perm, p))
+
+
 def scope_paths(user: Any, perm: str) -> tuple[str, ...]:
     """Org paths whose subtrees the user may act on with ``perm``."""
     return _post_index(user).get(perm, ())

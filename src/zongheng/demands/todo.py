@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import reverse
 
-from zongheng.core.access import has_perm, in_scope, post_paths, scope_paths
+from zongheng.core.access import has_perm, own_paths, scope_paths
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Figure, Todo
 from zongheng.core.warnings import Due
@@ -55,7 +55,7 @@ def waiting_for(user: Any, now: dt.datetime) -> list[Todo]:
         return []
     # Held at an organisation where the user holds a post that lets them handle demands (the holder's path is
     # copied onto the demand): a list of paths, no scope subqueries.
-    mine = [p for p in post_paths(user) if in_scope(user, Perm.DEMAND_HANDLE, p)]
+    mine = own_paths(user, Perm.DEMAND_HANDLE)
     if not mine:
         return []
     statuses = [Status.ASSIGNED] + ([Status.RECEIVED] if has_perm(user, Perm.DEMAND_DISPATCH) else [])

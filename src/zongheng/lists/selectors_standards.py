@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from zongheng.core.access import in_scope, post_paths, require, scope_paths
+from zongheng.core.access import own_paths, require, scope_paths
 from zongheng.core.indicators import Quarter
 from zongheng.core.permissions import Perm
 from zongheng.orgs.models import Level, Org
@@ -51,7 +51,7 @@ def may_assess(user: Any, org_path: str) -> bool:
 def home_org(user: Any) -> Org | None:
     """The viewer's own organisation: the deepest one where they hold a post with ``list.view`` (a community
     secretary who also sits on the street's committee: the community)."""
-    paths = [p for p in post_paths(user) if in_scope(user, Perm.LIST_VIEW, p)]
+    paths = own_paths(user, Perm.LIST_VIEW)
     if not paths:
         return None
     return Org.objects.select_related("level").filter(path=max(paths, key=lambda p: (len(p), p))).first()

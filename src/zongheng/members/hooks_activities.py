@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import has_perm, in_scope, post_paths
+from zongheng.core.access import has_perm, own_paths
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
@@ -43,7 +43,7 @@ def awaiting(user: Any, now: dt.datetime) -> list[Todo]:
         return []
     from .selectors_activities import awaiting_attendance
 
-    paths = tuple(p for p in post_paths(user) if in_scope(user, Perm.MEMBER_CHANGE, p))
+    paths = own_paths(user, Perm.MEMBER_CHANGE)
     rows = awaiting_attendance(user, now, paths).values_list("pk", "title", "ends_at", "org__name", "signed")
     return [Todo("活动待确认出勤", f"{title}（{org}，报名 {signed} 人）",
                  reverse("members:activity_attendance", args=[pk]), ends_at + dt.timedelta(days=7))

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import in_scope, path_q, post_paths, scope_paths
+from zongheng.core.access import own_paths, path_q, scope_paths
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
@@ -119,7 +119,7 @@ def my_duty(user: Any, now: dt.datetime) -> list[Todo]:
                 out.append(Todo("值守待签到", where, url, starts_at))
             else:
                 out.append(Todo("值守待签退", where, url, ends_at + CHECK_OUT_LATE))
-    paths = [p for p in post_paths(user) if in_scope(user, Perm.MEMBER_CHANGE, p)]
+    paths = own_paths(user, Perm.MEMBER_CHANGE)
     shifts = reverse("members:campaign_shifts")
     for row in short_soon(paths, now, SOON_HOURS)[:TODO_LIMIT]:
         out.append(Todo("认领班次缺人", f"{row['campaign__title']}：{SOON_HOURS} 小时内有 {row['n']} 个班次未认满",

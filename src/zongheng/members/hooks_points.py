@@ -12,7 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import has_perm, post_paths
+from zongheng.core.access import has_perm, own_paths
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
@@ -140,12 +140,12 @@ def claims_todo(user: Any, now: dt.datetime) -> list[Todo]:
     a post with member.change themselves — the street and the district review on the claims page. Two queries."""
     if not (user and user.is_authenticated) or not has_perm(user, Perm.MEMBER_CHANGE):
         return []
-    from zongheng.core.access import in_scope, path_q
+    from zongheng.core.access import path_q
     from zongheng.orgs.models import Org
 
     from .selectors_points import pending_to_review
 
-    own = [p for p in post_paths(user) if in_scope(user, Perm.MEMBER_CHANGE, p)]
+    own = own_paths(user, Perm.MEMBER_CHANGE)
     paths = list(Org.objects.filter(path__in=own, level__code__in=REVIEW_LEVELS).values_list("path", flat=True)) \
         if own else []
     if not paths:

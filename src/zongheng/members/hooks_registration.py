@@ -11,7 +11,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import has_perm, in_scope, post_paths
+from zongheng.core.access import has_perm, own_paths
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.periodic import register_periodic
 from zongheng.core.permissions import Perm
@@ -36,7 +36,7 @@ def pending_todos(user: Any, now: dt.datetime) -> list[Todo]:
         return []
     from .selectors_registration import pending_for
 
-    paths = [p for p in post_paths(user) if in_scope(user, Perm.MEMBER_CHANGE, p)]
+    paths = own_paths(user, Perm.MEMBER_CHANGE)
     today = timezone.localtime(now).date()
     out = []
     for pk, name, community, applied_on in pending_for(paths, TODO_LIMIT):

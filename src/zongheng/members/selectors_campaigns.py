@@ -9,6 +9,7 @@ registered), once it is no longer a draft. Everything else answers 404, like a m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -364,7 +365,7 @@ def participation(campaign: Campaign) -> list[Participation]:
 # ---------------------------------------------------------------- figures for the hub and the to-do list
 
 
-def short_soon(paths: list[str], now: dt.datetime, hours: int = 48) -> list[dict[str, Any]]:
+def short_soon(paths: Sequence[str], now: dt.datetime, hours: int = 48) -> list[dict[str, Any]]:
     """Open campaigns run by the organisations at ``paths`` with shifts starting within ``hours`` that still
     have places left: [{campaign_id, campaign__title, n, first}] (one query)."""
     if not paths:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -282,7 +282,7 @@ def figures(user: Any) -> Figures:
     return Figures(side["pending"], side["registered"], count_choices(user).count(), out)
 
 
-def pending_for(paths: list[str], limit: int) -> list[tuple[int, str, str, dt.date]]:
+def pending_for(paths: Sequence[str], limit: int) -> list[tuple[int, str, str, dt.date]]:
     """Applications waiting at the communities ``paths`` (oldest first): (pk, person's name, community's name,
     applied on). One query."""
     if not paths:
