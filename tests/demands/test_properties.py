@@ -156,15 +156,19 @@ def check_step(action: str, pk: int | None, actor: Any, before: dict[int, tuple[
     assert status in allowed, f"{action} succeeded from {status}"
     if actor is not None:
         perm = PERM.get(action, Perm.DEMAND_HANDLE)
-        shadow = types.SimpleNamespace(org_path=org_path, grid_path=grid_path)
-        assert scoped(actor, perm, shadow), f"{action} by {actor} out of scope succeeded"  # type: ignore[arg-type]
-        # The step is credited to the actor's own organisation: at or above the holder it acted on
-        # (the summoned unit for a report), never the grid below a community that acted.
+        # The step is credited to the actor's own organisation: at or above the holder it acted on,
+        # never the grid below a community that acted. A report is the summoned unit's: it is
+        # checked on that unit, which may lie outside the holder's subtree (街道吹哨、部门报到).
         event = DemandEvent.objects.filter(demand_id=pk).select_related("by_org").latest("seq")
         assert event.by_org is not None
-        if action != "report":
+        if action == "report":
+            summoned = set(Summons.objects.filter(demand_id=pk).values_list("org_id", flat=True))
+            assert event.by_org_id in summoned, "report credited to a unit that was not summoned"
+        else:
+            shadow = types.SimpleNamespace(org_path=org_path, grid_path=grid_path)
+            assert scoped(actor, perm, shadow), f"{action} by {actor} out of scope succeeded"  # type: ignore[arg-type]
             assert org_path.startswith(event.by_org.path), f"{action} credited below the holder"
-        assert in_scope(actor, perm if action != "report" else Perm.DEMAND_HANDLE, event.by_org.path)
+        assert in_scope(actor, perm, event.by_org.path), f"{action} by {actor} out of scope succeeded"
 
 
 def check_invariants(pks: list[int]) -> None:
