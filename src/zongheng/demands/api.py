@@ -211,6 +211,8 @@ class FiguresReportOut(Schema):
     org: OrgRef
     figures: FiguresOut
     children: list[OrgFiguresOut]
+    as_of: dt.datetime | None = Field(
+        None, description="区以上（跨区）范围的统计为快照：统计的时刻（默认至多 5 分钟前）；为空表示实时统计")
 
 
 # ---------------------------------------------------------------- helpers
@@ -271,10 +273,10 @@ def demand_figures(
         p = Period.parse(period) if period else figures.latest_period(target)
     except ValueError as exc:
         raise ActionError(str(exc)) from exc
-    roll = figures.roll_up(target, p)
+    roll = figures.roll_up(target, p, snapshot=True)
     return {
         "period": str(p), "start": p.start, "end": p.end, "org": _ref(target), "figures": _figures(roll.total),
-        "children": [{"org": _ref(c), "figures": _figures(f)} for c, f in roll.children],
+        "children": [{"org": _ref(c), "figures": _figures(f)} for c, f in roll.children], "as_of": roll.as_of,
     }
 
 

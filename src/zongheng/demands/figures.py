@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from zongheng.core.periods import Period
 from zongheng.orgs.choices import OrgKind
-from zongheng.orgs.models import Org
+from zongheng.orgs.models import Level, Org
 
 from .actions import overdue_q
 from .choices import Status
@@ -232,24 +233,48 @@ class RollUp:
     period: Period
     total: Figures
     children: list[tuple[Org, Figures]]
+    as_of: dt.datetime | None = None  # a snapshot's time (above the district level); None: computed now
 
 
-def roll_up(org: Org, period: Period, now: dt.datetime | None = None) -> RollUp:
+def snapshots(org: Org) -> bool:
+    """Whether the pages read ``org``'s figures from a snapshot: above the district level (a city's year is
+    100,000+ demands at scale 100, and counting them exactly costs more than the page) and the setting on."""
+    if settings.DEMAND_FIGURES_SNAPSHOT_SECONDS <= 0:
+        return False
+    district = Level.objects.filter(code="district").values_list("rank", flat=True).first()
+    return district is not None and org.level.rank < district
+
+
+def roll_up(org: Org, period: Period, now: dt.datetime | None = None, *, snapshot: bool = False) -> RollUp:
     """The org and each of its children: two queries whatever the number of children or demands.
 
     One pass over the period's demands: grouped by the child their grid lies under, and the org's total is
     the sum of all the groups — those of the children shown, of the others (temporary groups, households)
     and of demands whose grid is the org itself — so it equals ``org_figures`` (tests/demands/test_figures.py)
     at half the cost of a second scan (issue 14, item 4).
+
+    With ``snapshot`` (the figures page, its export and the API) an organisation above the district level
+    (``snapshots``) reads the groups computed by an earlier request, at most
+    ``DEMAND_FIGURES_SNAPSHOT_SECONDS`` old, and ``as_of`` says when they were counted; the lists behind the
+    numbers stay live.
     """
     now = now or timezone.now()
     children = figure_children(org)
     if not children:
         return RollUp(org=org, period=period, total=org_figures(org, period, now), children=[])
-    by_node = grouped_figures(org, period, len(org.path) + Org.steplen, now)
+    length = len(org.path) + Org.steplen
+    as_of = None
+    if snapshot and snapshots(org):
+        key = f"demands.figures:{org.path}:{period}"
+        as_of, by_node = cache.get(key) or (None, None)
+        if by_node is None:
+            as_of, by_node = now, grouped_figures(org, period, length, now)
+            cache.set(key, (as_of, by_node), settings.DEMAND_FIGURES_SNAPSHOT_SECONDS)
+    else:
+        by_node = grouped_figures(org, period, length, now)
     return RollUp(
         org=org, period=period, total=sum(by_node.values(), Figures()),
-        children=[(c, by_node.get(c.path, Figures())) for c in children],
+        children=[(c, by_node.get(c.path, Figures())) for c in children], as_of=as_of,
     )
 
 

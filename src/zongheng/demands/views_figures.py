@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -125,7 +126,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     period, error = _period(request, org)
     if period is None:
         return _bad_period(request, org, error)
-    roll = figures.roll_up(org, period)
+    roll = figures.roll_up(org, period, snapshot=True)
     context = {
         "org": org, "period": period, "error": error, "typed_period": str(period),
         "total": _cells(org, period, roll.total),
@@ -133,7 +134,8 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         **_org_options(request), "org_items": _chosen(org),
         "period_choices": _period_choices(period),
         "export_query": urlencode({"org": org.pk, "period": str(period)}),
-        "rate_help": _rate_help(),
+        "rate_help": _rate_help(), "as_of": roll.as_of,
+        "snapshot_minutes": max(1, settings.DEMAND_FIGURES_SNAPSHOT_SECONDS // 60),
     }
     return render(request, "demands/figures.html", context)
 
@@ -145,7 +147,7 @@ def figures_export(request: HttpRequest) -> HttpResponse:
     period, error = _period(request, org)
     if period is None:
         return _bad_period(request, org, error)
-    roll = figures.roll_up(org, period)
+    roll = figures.roll_up(org, period, snapshot=True)
 
     def row(o: Org, f: Figures) -> list[Any]:
         def pct(r: float | None) -> float | None:

@@ -137,6 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update({"timeout": 30, "transaction_mode": "IMMEDIATE",
                                            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"})
 
+# The process's own memory (Django's default, named here): only the city-wide figures snapshot uses it, and
+# nothing in it must be shared between workers (docs/deployment.md). No Redis by default.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zongheng"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -217,6 +221,10 @@ IMPORT_INLINE_MAX_ROWS = int(os.environ.get("ZONGHENG_IMPORT_INLINE_MAX_ROWS", "
 # 民心零距离 (demands)
 DEMAND_GRID_LEVELS = ("grid",)
 DEMAND_SATISFIED_RATING = 3  # a rating at or above this closes the demand
+# The figures page above the district level (a city's year: 100,000+ demands) reads a snapshot at most this old,
+# computed by the first request after it expires and said so on the page (issue 14 item 4); 0 = always live.
+# Kept in the process's cache (CACHES below): each worker computes its own.
+DEMAND_FIGURES_SNAPSHOT_SECONDS = int(os.environ.get("ZONGHENG_DEMAND_FIGURES_SNAPSHOT_SECONDS", "300"))
 DEMAND_REOPEN_DAYS = int(os.environ.get("ZONGHENG_DEMAND_REOPEN_DAYS", "7"))
 DEMAND_RATING_DAYS = int(os.environ.get("ZONGHENG_DEMAND_RATING_DAYS", "7"))
 WORKDAY_START = "08:30"
