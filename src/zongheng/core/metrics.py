@@ -40,6 +40,7 @@ from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Sum, V
 from django.db.models.functions import Substr
 
 from .periods import TZ, Period
+from .pipeline import Pipeline
 
 PANELS: tuple[tuple[str, str], ...] = (
     ("tree", "组织覆盖"),
@@ -168,36 +169,51 @@ def grouped(codes: Iterable[str], within: str, length: int, period: Period, now:
     One query per source (all its metrics as filtered aggregates); a row whose path is shorter than
     ``length`` (it sits on an organisation above that depth) is grouped under its own path. Ratios are
     computed per prefix from their parts. A prefix without rows is absent."""
+    with Pipeline() as pipeline:
+        done = _grouped(codes, within, length, period, now, pipeline)
+        return done(pipeline.results())
+
+
+def _grouped(codes: Iterable[str], within: str, length: int, period: Period, now: dt.datetime, pipeline: Pipeline
+             ) -> Callable[[list[list[dict[str, Any]]]], dict[str, dict[str, Number]]]:
+    """``grouped``'s queries, added to ``pipeline`` (so that several periods' run while the next are built); the
+    function that reads ``grouped``'s answer from the pipeline's results."""
     wanted = _needed(codes)
     by_source: dict[str, list[Metric]] = {}
     for m in wanted:
         if m.source:
             by_source.setdefault(m.source, []).append(m)
-    out: dict[str, dict[str, Number]] = {m.code: {} for m in wanted}
+    queued: list[tuple[Source, list[Metric], int]] = []
     for name, group in by_source.items():
         src = _SOURCES[name]
         base = (src.rows(period, now).filter(**{f"{src.path}__startswith": within})
                 .annotate(_node=Substr(src.path, 1, length)))
         if src.split:
             sums = {f"m{i}": Sum(m.sum_of) for i, m in enumerate(group) if m.sum_of}
-            for row in base.values("_node", *src.split).annotate(_rows=Count("pk"), **sums).order_by():
+            qs = base.values("_node", *src.split).annotate(_rows=Count("pk"), **sums).order_by()
+        else:
+            qs = base.values("_node").annotate(**{f"m{i}": _aggregate(m) for i, m in enumerate(group)}).order_by()
+        queued.append((src, group, pipeline.add(qs)))
+
+    def done(results: list[list[dict[str, Any]]]) -> dict[str, dict[str, Number]]:
+        out: dict[str, dict[str, Number]] = {m.code: {} for m in wanted}
+        for src, group, index in queued:
+            for row in results[index]:
                 for i, m in enumerate(group):
-                    value = row[f"m{i}"] if m.sum_of else row["_rows"]
-                    if value and holds(m.where, row):
-                        values = out[m.code]
-                        values[row["_node"]] = values.get(row["_node"], 0) + value
-            continue
-        qs = base.values("_node").annotate(**{f"m{i}": _aggregate(m) for i, m in enumerate(group)}).order_by()
-        for row in qs:
-            for i, m in enumerate(group):
-                value = row[f"m{i}"]
-                if value:
-                    out[m.code][row["_node"]] = value
-    for m in wanted:
-        if m.ratio:
-            part, whole = (out.get(c, {}) for c in m.ratio)
-            out[m.code] = {k: r for k, w in whole.items() if (r := ratio(part.get(k, 0), w)) is not None}
-    return out
+                    if src.split:
+                        value = row[f"m{i}"] if m.sum_of else row["_rows"]
+                        if value and holds(m.where, row):
+                            values = out[m.code]
+                            values[row["_node"]] = values.get(row["_node"], 0) + value
+                    elif value := row[f"m{i}"]:
+                        out[m.code][row["_node"]] = value
+        for m in wanted:
+            if m.ratio:
+                part, whole = (out.get(c, {}) for c in m.ratio)
+                out[m.code] = {k: r for k, w in whole.items() if (r := ratio(part.get(k, 0), w)) is not None}
+        return out
+
+    return done
 
 
 def holds(q: Q, row: dict[str, Any]) -> bool:
@@ -260,8 +276,12 @@ def read(codes: Sequence[str], path: str, child_paths: Sequence[str], period: Pe
     from .access import steplen
 
     wanted = [m for m in metrics() if m.code in set(codes)]
-    now_groups = grouped(codes, path, len(path) + steplen(), period, now)
-    before = grouped(codes, path, len(path), period.previous(), now) if previous else {}
+    with Pipeline() as pipeline:  # the previous period's queries run while the period's are read, and so on
+        this = _grouped(codes, path, len(path) + steplen(), period, now, pipeline)
+        last = _grouped(codes, path, len(path), period.previous(), now, pipeline) if previous else None
+        results = pipeline.results()
+    now_groups = this(results)
+    before = last(results) if last else {}
     out: dict[str, Reading] = {}
     for m in wanted:
         out[m.code] = Reading(
