@@ -5,6 +5,15 @@ import pytest
 from tests.factories import Tree, build_tree
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty process cache (the city-wide figures' snapshot, the demo login page's
+    summary): what one test's data left there must not answer another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def tree(db) -> Tree:  # type: ignore[no-untyped-def]
     return build_tree()
