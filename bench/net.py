@@ -7,6 +7,8 @@ Usage (PostgreSQL; the database is created when missing and its demo rebuilt unl
 Measures, as a superuser whose scope is the whole tree (Django test ``Client``; ``BENCH_REPEAT`` requests
 after one warm-up):
 
+The process first does what ``wsgi.py`` does in a server (``core.warmup.freeze``). Then:
+
 - ``/net/<root>/?period=<year>`` — the page: p50 and p95 wall time, the median app CPU time (``process_time``)
   and the number of queries of one request; above scale 1 the same for one district of the city (the district
   dashboard the targets are about) as well as for the city;
@@ -83,6 +85,9 @@ def main() -> None:
     period = Period("year", year)
     user, _ = User.objects.update_or_create(username="bench-net", defaults={"is_superuser": True,
                                                                        "must_change_password": False})
+    from zongheng.core.warmup import freeze
+
+    freeze()  # as wsgi.py does in every server process
     client = Client()
     client.force_login(user)
     rows = []
