@@ -148,6 +148,18 @@ def build_tree() -> Tree:
     return tree
 
 
+def build_city() -> list[Org]:
+    """A city above one district, one street, one community and one grid: [city, district, street, community,
+    grid] (the levels above the district read snapshots of their figures: core/snapshot.py)."""
+    levels = ensure_levels()
+    chain = [Org.objects.add_root(instance=Org(name="测试市", level=levels["city"]))]
+    for name, level in (("测试区", "district"), ("测试街道", "street"), ("测试社区", "community"),
+                        ("测试网格", "grid")):
+        parent = Org.objects.get(pk=chain[-1].pk)
+        chain.append(Org.objects.add_child(parent, instance=Org(name=name, level=levels[level])))
+    return chain
+
+
 def refresh(org: Org) -> Org:
     return Org.objects.get(pk=org.pk)
 

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.demands.conftest import MONDAY
-from tests.factories import ensure_levels, user_with_post
+from tests.factories import build_city, user_with_post
 from zongheng.core.permissions import Role
 from zongheng.demands import actions
 from zongheng.demands.choices import Channel, Urgency
@@ -22,17 +22,8 @@ from zongheng.orgs.models import Org
 
 @pytest.fixture
 def city_grid(demand_defaults):  # type: ignore[no-untyped-def]
-    levels = ensure_levels()
-    city = Org.objects.add_root(instance=Org(name="测试市", level=levels["city"]))
-    chain = [city]
-    for name, level in (("测试区", "district"), ("测试街道", "street"), ("测试社区", "community"),
-                        ("测试网格", "grid")):
-        parent = Org.objects.get(pk=chain[-1].pk)
-        chain.append(Org.objects.add_child(parent, instance=Org(name=name, level=levels[level])))
-    district, grid = chain[1], chain[-1]
-    cache.clear()
-    yield city, district, grid
-    cache.clear()
+    city, district, *_, grid = build_city()
+    return city, district, grid
 
 
 def submit(grid: Org, now: dt.datetime) -> None:
@@ -48,7 +39,7 @@ def counted(client, org: Org) -> int:  # type: ignore[no-untyped-def]
     return response.context["total"]["counted"][0]
 
 
-@override_settings(DEMAND_FIGURES_SNAPSHOT_SECONDS=300)
+@override_settings(FIGURES_SNAPSHOT_SECONDS=300)
 def test_a_city_reads_a_snapshot_and_says_so_while_a_district_and_the_lists_stay_live(client, city_grid):
     city, district, grid = city_grid
     submit(grid, MONDAY)

@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from zongheng.core.periods import Period
+from zongheng.core.snapshot import read_through
 from zongheng.orgs.choices import OrgKind
-from zongheng.orgs.models import Level, Org
+from zongheng.orgs.models import Org
+from zongheng.orgs.selectors import reads_snapshot
 
 from .actions import overdue_q
 from .choices import Status
@@ -236,15 +237,6 @@ class RollUp:
     as_of: dt.datetime | None = None  # a snapshot's time (above the district level); None: computed now
 
 
-def snapshots(org: Org) -> bool:
-    """Whether the pages read ``org``'s figures from a snapshot: above the district level (a city's year is
-    100,000+ demands at scale 100, and counting them exactly costs more than the page) and the setting on."""
-    if settings.DEMAND_FIGURES_SNAPSHOT_SECONDS <= 0:
-        return False
-    district = Level.objects.filter(code="district").values_list("rank", flat=True).first()
-    return district is not None and org.level.rank < district
-
-
 def roll_up(org: Org, period: Period, now: dt.datetime | None = None, *, snapshot: bool = False) -> RollUp:
     """The org and each of its children: two queries whatever the number of children or demands.
 
@@ -254,9 +246,8 @@ def roll_up(org: Org, period: Period, now: dt.datetime | None = None, *, snapsho
     at half the cost of a second scan (issue 14, item 4).
 
     With ``snapshot`` (the figures page, its export and the API) an organisation above the district level
-    (``snapshots``) reads the groups computed by an earlier request, at most
-    ``DEMAND_FIGURES_SNAPSHOT_SECONDS`` old, and ``as_of`` says when they were counted; the lists behind the
-    numbers stay live.
+    (``orgs.selectors.reads_snapshot``) reads the groups counted by an earlier request (``core.snapshot``), and
+    ``as_of`` says when they were counted; the lists behind the numbers stay live.
     """
     now = now or timezone.now()
     children = figure_children(org)
@@ -264,12 +255,9 @@ def roll_up(org: Org, period: Period, now: dt.datetime | None = None, *, snapsho
         return RollUp(org=org, period=period, total=org_figures(org, period, now), children=[])
     length = len(org.path) + Org.steplen
     as_of = None
-    if snapshot and snapshots(org):
-        key = f"demands.figures:{org.path}:{period}"
-        as_of, by_node = cache.get(key) or (None, None)
-        if by_node is None:
-            as_of, by_node = now, grouped_figures(org, period, length, now)
-            cache.set(key, (as_of, by_node), settings.DEMAND_FIGURES_SNAPSHOT_SECONDS)
+    if snapshot and reads_snapshot(org):
+        by_node, as_of = read_through(f"demands.figures:{org.path}:{period}",
+                                      lambda: grouped_figures(org, period, length, now), now)
     else:
         by_node = grouped_figures(org, period, length, now)
     return RollUp(

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from zongheng.core import snapshot
 from zongheng.core.access import require
 from zongheng.core.exports import xlsx_response
 from zongheng.core.permissions import Perm
@@ -135,7 +135,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         "period_choices": _period_choices(period),
         "export_query": urlencode({"org": org.pk, "period": str(period)}),
         "rate_help": _rate_help(), "as_of": roll.as_of,
-        "snapshot_minutes": max(1, settings.DEMAND_FIGURES_SNAPSHOT_SECONDS // 60),
+        "snapshot_minutes": snapshot.minutes(),
     }
     return render(request, "demands/figures.html", context)
 

@@ -8,6 +8,7 @@ number of queries whatever the data size.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
@@ -56,6 +57,8 @@ class NetFiguresOut(Schema):
     previous_period: str
     page: str = Field(description="一张网页面地址")
     figures: list[NetFigureOut]
+    as_of: dt.datetime | None = Field(
+        None, description="区以上（跨区）范围的数字为快照：统计的时刻（默认至多 5 分钟前）；为空表示实时统计")
 
 
 class NetRowOut(Schema):
@@ -93,7 +96,8 @@ def net_figures(request: HttpRequest, org_id: int = PathId, period: PeriodText |
     p = _period(period, org)
     kids = s.children(org)
     out = []
-    for panel in s.panels(org, kids, p, timezone.now()):
+    read = s.panels(org, kids, p, timezone.now())
+    for panel in read.panels:
         for r in panel.readings:
             m = r.metric
             out.append({
@@ -104,7 +108,7 @@ def net_figures(request: HttpRequest, org_id: int = PathId, period: PeriodText |
                 "children": [{"org": _ref(k), "value": _num(r.children.get(k.path))} for k in kids],
             })
     return {"org": _ref(org), "period": str(p), "period_label": p.label, "previous_period": str(p.previous()),
-            "page": dashboard_url(org, p), "figures": out}
+            "page": dashboard_url(org, p), "figures": out, "as_of": read.as_of}
 
 
 @router.get("/net/{org_id}/figures/{code}/rows", response={200: NetRowsOut, **ONE, 400: ERR},

@@ -4,6 +4,7 @@ its children, the period asked for, and the dashboard's figures (``core.metrics`
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from zongheng.core import metrics as mx
+from zongheng.core import snapshot
 from zongheng.core.access import in_scope
 from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
@@ -95,17 +97,38 @@ class Panel:
         return self.readings[0] if self.readings else None
 
 
-def panels(org: Org, kids: list[Org], period: Period, now: dt.datetime) -> list[Panel]:
+@dataclass
+class Panels:
+    """A dashboard's figures by panel, and when they were counted: ``as_of`` is None when counted now, the
+    snapshot's moment above the district level (``orgs.selectors.reads_snapshot``)."""
+
+    panels: list[Panel]
+    as_of: dt.datetime | None = None
+
+
+def panels(org: Org, kids: list[Org], period: Period, now: dt.datetime) -> Panels:
     """Every registered figure of ``org`` (and its children) for ``period``, by panel: one query per source for
-    the period and one per source for the previous period."""
+    the period and one per source for the previous period — or, above the district level, the numbers an earlier
+    request counted (``core.snapshot``; only the numbers are kept, the figures' definitions are this process's)."""
     codes = [m.code for m in mx.metrics()]
-    readings = mx.read(codes, org.path, [k.path for k in kids], period, now)
+    paths = [k.path for k in kids]
+    as_of = None
+    if org_selectors.reads_snapshot(org):
+        def count() -> dict[str, tuple[Any, Any, dict[str, Any]]]:
+            found = mx.read(codes, org.path, paths, period, now)
+            return {code: (r.value, r.previous, r.children) for code, r in found.items()}
+
+        key = "net.figures:" + hashlib.sha256(f"{org.path}|{period}|{','.join(paths)}".encode()).hexdigest()
+        numbers, as_of = snapshot.read_through(key, count, now)
+        readings = {code: mx.Reading(m, *numbers[code]) for code in numbers if (m := mx.metric(code))}
+    else:
+        readings = mx.read(codes, org.path, paths, period, now)
     out = []
     for key, label in mx.PANELS:
         items = [readings[m.code] for m in mx.metrics(key) if m.code in readings]
         if items:
             out.append(Panel(key, label, items))
-    return out
+    return Panels(out, as_of)
 
 
 def can_open_rows(user: Any, code: str, org: Org) -> bool:

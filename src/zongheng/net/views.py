@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zongheng.core import metrics as mx
+from zongheng.core import snapshot
 from zongheng.core.access import require
 from zongheng.core.periods import Period
 from zongheng.core.permissions import Perm
@@ -129,10 +130,11 @@ def dashboard(request: HttpRequest, org_id: int) -> HttpResponse:
         context["period_groups"] = s.period_choices(mx.latest_period("year", org.path, now), now)
         return render(request, "net/dashboard.html", context, status=400)
     kids = s.children(org)
-    panels = s.panels(org, kids, period, now)
+    read = s.panels(org, kids, period, now)
     context.update(
         period_groups=s.period_choices(period, now), previous=period.previous(),
-        panels=[_panel(request, org, period, p, kids) for p in panels],
+        panels=[_panel(request, org, period, p, kids) for p in read.panels],
+        as_of=read.as_of, snapshot_minutes=snapshot.minutes(),
         grid_map=maps.choices_context(org, request.GET.get("map")),  # the grid map's section (net/_map.html)
     )
     return render(request, "net/dashboard.html", context)

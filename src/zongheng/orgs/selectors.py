@@ -23,6 +23,20 @@ def scope_roots(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
     return Org.objects.filter(path__in=scope_paths(user, perm)).select_related("level")
 
 
+def reads_snapshot(org: Org) -> bool:
+    """Whether the figures pages of ``org`` read a snapshot (``core.snapshot``): above the district level — a
+    city, whose figures span many districts — and snapshots switched on. One small query (the district level's
+    rank); ``org.level`` is read (select it with the organisation)."""
+    from zongheng.core import snapshot
+
+    if not snapshot.enabled():
+        return False
+    from .models import Level
+
+    district = Level.objects.filter(code="district").values_list("rank", flat=True).first()
+    return district is not None and org.level.rank < district
+
+
 def children_of(org: Org) -> QuerySet[Org]:
     return Org.objects.filter(path__startswith=org.path, depth=org.depth + 1).select_related("level")
 

@@ -221,10 +221,10 @@ IMPORT_INLINE_MAX_ROWS = int(os.environ.get("ZONGHENG_IMPORT_INLINE_MAX_ROWS", "
 # 民心零距离 (demands)
 DEMAND_GRID_LEVELS = ("grid",)
 DEMAND_SATISFIED_RATING = 3  # a rating at or above this closes the demand
-# The figures page above the district level (a city's year: 100,000+ demands) reads a snapshot at most this old,
-# computed by the first request after it expires and said so on the page (issue 14 item 4); 0 = always live.
-# Kept in the process's cache (CACHES below): each worker computes its own.
-DEMAND_FIGURES_SNAPSHOT_SECONDS = int(os.environ.get("ZONGHENG_DEMAND_FIGURES_SNAPSHOT_SECONDS", "300"))
+# Figures pages above the district level (a city: 100,000+ demands, two million people at scale 100) read a snapshot
+# at most this old, counted by the first request after it expires and said so on the page (core/snapshot.py,
+# issue 14 item 4); 0 = always live. Kept in the process's cache (CACHES below): each worker counts its own.
+FIGURES_SNAPSHOT_SECONDS = int(os.environ.get("ZONGHENG_FIGURES_SNAPSHOT_SECONDS", "300"))
 DEMAND_REOPEN_DAYS = int(os.environ.get("ZONGHENG_DEMAND_REOPEN_DAYS", "7"))
 DEMAND_RATING_DAYS = int(os.environ.get("ZONGHENG_DEMAND_RATING_DAYS", "7"))
 WORKDAY_START = "08:30"
