@@ -8,8 +8,10 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import build_city, ensure_levels, user_with_post
+from zongheng.core import metrics as mx
 from zongheng.core.permissions import Role
 from zongheng.orgs.models import Org
 
@@ -41,6 +43,10 @@ def test_a_city_s_dashboard_reads_a_snapshot_and_says_so_while_a_district_and_th
     assert client.get(f"/api/v1/net/{district.pk}/figures", {"period": "2026"}).json()["as_of"] is None
     rows = client.get(reverse("net:rows", args=[city.pk, "tree.grids"]), {"period": "2026"})
     assert len(rows.context["items"]) == 2  # … and so are the rows behind a number
+
+    default = client.get(reverse("net:dashboard", args=[city.pk]))  # the latest period with data, counted once
+    assert default.status_code == 200
+    assert default.context["period"] == mx.latest_period("year", city.path, timezone.now())
 
     cache.clear()  # the snapshot expired
     assert grids(client, city) == "2"

@@ -304,14 +304,18 @@ def _model(src: Source, now: dt.datetime) -> Any:
 
 def latest_period(kind: str, path: str, now: dt.datetime) -> Period:
     """The latest period of ``kind`` (not after ``now``) holding a dated row of any source inside ``path``:
-    one query per dated source; the current period when there is none."""
+    one query per dated source (pipelined: ``core.pipeline``); the current period when there is none."""
     latest: dt.date | None = None
-    for src in _SOURCES.values():
-        if not src.dated:
-            continue
-        model = _model(src, now)
-        qs = model._default_manager.filter(**{f"{src.path}__startswith": path, f"{src.dated}__lte": now})
-        at = qs.aggregate(at=Max(src.dated))["at"]
+    with Pipeline() as pipeline:
+        for src in _SOURCES.values():
+            if src.dated:
+                model = _model(src, now)
+                qs = model._default_manager.filter(**{f"{src.path}__startswith": path, f"{src.dated}__lte": now})
+                # MAX over the whole filtered set: grouped by a constant, which Django leaves out of GROUP BY.
+                pipeline.add(qs.order_by().values(_all=Value(1)).annotate(at=Max(src.dated)).values("at"))
+        results = pipeline.results()
+    for rows in results:
+        at = rows[0]["at"] if rows else None
         if at is None:
             continue
         day = at.astimezone(TZ).date() if isinstance(at, dt.datetime) else at  # the local day, not UTC's

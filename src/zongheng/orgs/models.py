@@ -243,6 +243,9 @@ class Post(models.Model):
                 fields=["person", "role", "org"], condition=Q(ends_on__isnull=True), name="post_one_open_per_role"
             ),
         ]
+        # 一张网's latest period with data reads MAX(starts_on) of a subtree's posts: with this index, a probe per
+        # organisation instead of a scan of every post (28 → 2.5 ms for one district at scale 100).
+        indexes = [models.Index(fields=["org", "starts_on"], name="post_org_starts_on")]
 
     def __str__(self) -> str:
         return f"{self.org} {self.get_role_display()} {self.person}"
