@@ -174,6 +174,15 @@ def grouped(codes: Iterable[str], within: str, length: int, period: Period, now:
         return done(pipeline.results())
 
 
+def grouped_periods(codes: dict[Period, list[str]], within: str, length: int, now: dt.datetime
+                    ) -> dict[Period, dict[str, dict[str, Number]]]:
+    """``grouped`` for several periods at once (the codes wanted for each), all the queries in one pipeline."""
+    with Pipeline() as pipeline:
+        done = {period: _grouped(wanted, within, length, period, now, pipeline) for period, wanted in codes.items()}
+        results = pipeline.results()
+    return {period: read_out(results) for period, read_out in done.items()}
+
+
 def _grouped(codes: Iterable[str], within: str, length: int, period: Period, now: dt.datetime, pipeline: Pipeline
              ) -> Callable[[list[list[dict[str, Any]]]], dict[str, dict[str, Number]]]:
     """``grouped``'s queries, added to ``pipeline`` (so that several periods' run while the next are built); the
