@@ -281,17 +281,23 @@ def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, on
         return c.request("GET", "/todo/figures/", headers={"HX-Request": "true"})
 
     table += [(f"home 今日数据 (htmx) · {r}", home_figures, logged_in(r), (200,)) for r in ("district", "community")]
+    def net(c: Client, _i: int) -> Any:  # 一张网 as the nav opens it: /net/ → the top organisation, latest period
+        _status, headers, _text, _took = c.request("GET", "/net/")
+        return c.request("GET", urllib.parse.urlsplit(headers.get("location", "/")).path)
+
+    table += [("一张网 (/net/ → dashboard) · district", net, logged_in("district"), (200,))]
     table += [  # the whole tree: at scale 1 the district again, above it the city
         ("queue · city-wide", get("/demands/"), logged_in(CITY), (200,)),
         ("figures 2018 · city-wide", get("/demands/figures/?period=2018"), logged_in(CITY), (200,)),
         ("API list (limit 50) · city-wide token", api_city, None, (200,)),
+        ("一张网 (/net/ → dashboard) · city-wide", net, logged_in(CITY), (200,)),
     ]
     print(f"| {'what':<38} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'CPU ms':>7} | {'queries':>7} |")
     print(f"|{'-' * 40}|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|{'-' * 9}:|")
     for label, step, prepare, ok in table:
         if only and not any(o in label for o in only):
             continue
-        n = requests if "home" not in label else max(requests // 4, concurrency * 4)
+        n = requests if not ("home" in label or "一张网" in label) else max(requests // 4, concurrency * 4)
         run(port, label, step, requests=n, concurrency=concurrency, prepare=prepare, ok=ok)
 
 
@@ -364,7 +370,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         print(f"gunicorn {opts.workers} sync workers, concurrency {opts.concurrency}, "
-              f"{opts.requests} requests per scenario (home pages: a quarter)")
+              f"{opts.requests} requests per scenario (home pages and 一张网: a quarter)")
         scenarios(port, fx, opts.requests, opts.concurrency, {o for o in opts.only.split(",") if o})
     finally:
         server.terminate()
