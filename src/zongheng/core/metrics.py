@@ -169,9 +169,7 @@ def grouped(codes: Iterable[str], within: str, length: int, period: Period, now:
     One query per source (all its metrics as filtered aggregates); a row whose path is shorter than
     ``length`` (it sits on an organisation above that depth) is grouped under its own path. Ratios are
     computed per prefix from their parts. A prefix without rows is absent."""
-    with Pipeline() as pipeline:
-        done = _grouped(codes, within, length, period, now, pipeline)
-        return done(pipeline.results())
+    return grouped_periods({period: list(codes)}, within, length, now)[period]
 
 
 def grouped_periods(codes: dict[Period, list[str]], within: str, length: int, now: dt.datetime

@@ -10,12 +10,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from zongheng.core import snapshot
 from zongheng.core.access import scope_paths
 from zongheng.core.collation import Pinyin
 from zongheng.core.permissions import Perm, Role
 
 from .choices import OrgKind
-from .models import Org, Person, Post
+from .models import Level, Org, Person, Post
 
 
 def scope_roots(user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
@@ -27,12 +28,8 @@ def reads_snapshot(org: Org) -> bool:
     """Whether the figures pages of ``org`` read a snapshot (``core.snapshot``): above the district level — a
     city, whose figures span many districts — and snapshots switched on. One small query (the district level's
     rank); ``org.level`` is read (select it with the organisation)."""
-    from zongheng.core import snapshot
-
     if not snapshot.enabled():
         return False
-    from .models import Level
-
     district = Level.objects.filter(code="district").values_list("rank", flat=True).first()
     return district is not None and org.level.rank < district
 

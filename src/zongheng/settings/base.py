@@ -137,9 +137,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update({"timeout": 30, "transaction_mode": "IMMEDIATE",
                                            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"})
 
-# The process's own memory (Django's default, named here): only the city-wide figures snapshot uses it, and
-# nothing in it must be shared between workers (docs/deployment.md). No Redis by default.
+# The process's own memory (Django's default, named here): the figures' snapshots above the district level and,
+# in demo mode, the login page's summary use it; nothing in it must be shared between workers
+# (docs/deployment.md). No Redis by default.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zongheng"}}
+# Figures pages above the district level (a city: 100,000+ demands, two million people at scale 100) read a snapshot
+# at most this old, counted by the first request after it expires and said so on the page (core/snapshot.py,
+# issue 14 item 4); 0 = always live. Each worker counts its own.
+FIGURES_SNAPSHOT_SECONDS = int(os.environ.get("ZONGHENG_FIGURES_SNAPSHOT_SECONDS", "300"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -221,10 +226,6 @@ IMPORT_INLINE_MAX_ROWS = int(os.environ.get("ZONGHENG_IMPORT_INLINE_MAX_ROWS", "
 # 民心零距离 (demands)
 DEMAND_GRID_LEVELS = ("grid",)
 DEMAND_SATISFIED_RATING = 3  # a rating at or above this closes the demand
-# Figures pages above the district level (a city: 100,000+ demands, two million people at scale 100) read a snapshot
-# at most this old, counted by the first request after it expires and said so on the page (core/snapshot.py,
-# issue 14 item 4); 0 = always live. Kept in the process's cache (CACHES below): each worker counts its own.
-FIGURES_SNAPSHOT_SECONDS = int(os.environ.get("ZONGHENG_FIGURES_SNAPSHOT_SECONDS", "300"))
 DEMAND_REOPEN_DAYS = int(os.environ.get("ZONGHENG_DEMAND_REOPEN_DAYS", "7"))
 DEMAND_RATING_DAYS = int(os.environ.get("ZONGHENG_DEMAND_RATING_DAYS", "7"))
 WORKDAY_START = "08:30"

@@ -21,4 +21,4 @@ STORAGES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEBUG = False
-FIGURES_SNAPSHOT_SECONDS = 0  # live figures; tests/demands/test_figures_snapshot.py turns it on
+FIGURES_SNAPSHOT_SECONDS = 0  # live figures; the snapshot tests (demands, net) turn it on
