@@ -89,13 +89,31 @@ def no_csp_violations(browser, monkeypatch):
     assert problems == [], "\n".join(problems)
 
 
+def run_axe(page) -> dict[str, Any]:
+    """axe-core's WCAG 2.1 A/AA result for the page the browser has settled on. A test that clicks a link and
+    checks at once can catch the old document mid-navigation (axe injected into it, then run against a
+    detached document: "Cannot read properties of null"); so the check waits for the load, and if the page
+    was swapped under it all the same, injects axe into the new one and runs again."""
+    from playwright.sync_api import Error
+
+    tags = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            if not page.evaluate("typeof window.axe !== 'undefined'"):
+                page.evaluate(AXE.read_text(encoding="utf-8"))
+            return page.evaluate(f"async () => await axe.run(document, {{runOnly: {{type: 'tag', values: {tags}}}}})")
+        except Error as e:
+            swapped = "documentElement" in str(e) or "Execution context was destroyed" in str(e)
+            if attempt == 2 or not swapped:
+                raise
+    raise AssertionError("unreachable")
+
+
 def assert_accessible(page) -> None:
     """axe-core: no WCAG 2.1 A/AA violations on the current page. axe is evaluated by the test
     driver (not a <script> tag, which the page's CSP rightly refuses)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    tags = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
-    result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {{type: 'tag', values: {tags}}}}})")
+    result = run_axe(page)
     violations = [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in result["violations"]
     ]
@@ -185,10 +203,7 @@ def check_page_accessibility(page) -> list[str]:
     A/AA), and every visible text or control under 4.5:1 (3:1 for large text) by the page's own computed
     colours — which covers the nodes axe's ``color-contrast`` leaves "incomplete" when their background
     is a plain colour somewhere up the tree."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    tags = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
-    result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {{type: 'tag', values: {tags}}}}})")
+    result = run_axe(page)
     problems = [
         f"axe {v['impact']} {v['id']}: {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:3])}"
         for v in result["violations"] if v.get("impact") in ("serious", "critical")

@@ -38,6 +38,7 @@ def test_a_community_files_its_report_and_the_street_returns_it_on_a_phone(page,
     expect(page.get_by_role("heading", name="一清单")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="查看任务清单").click()
+    expect(page.get_by_role("link", name=w.community_piece.title).first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name=w.community_piece.title).first.click()
     expect(page.get_by_text("建成示范点")).to_be_visible()
