@@ -150,7 +150,7 @@ def build_tree() -> Tree:
 
 def build_city() -> list[Org]:
     """A city above one district, one street, one community and one grid: [city, district, street, community,
-    grid] (the levels above the district read snapshots of their figures: core/snapshot.py)."""
+    grid] (a district and the levels above it read snapshots of their figures: core/snapshot.py)."""
     levels = ensure_levels()
     chain = [Org.objects.add_root(instance=Org(name="测试市", level=levels["city"]))]
     for name, level in (("测试区", "district"), ("测试街道", "street"), ("测试社区", "community"),

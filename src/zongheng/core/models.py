@@ -108,3 +108,22 @@ class EarlyWarning(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class CacheEntry(models.Model):
+    """The table of Django's database cache (``CACHES``: ``DatabaseCache`` on ``zongheng_cache``), declared here
+    so that ``migrate`` creates it — the columns ``createcachetable`` would make. The platform never reads it
+    through the ORM: ``django.core.cache`` does, for the figures' snapshots (``core.snapshot``) shared by every
+    worker, and the demo login page's summary."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "zongheng_cache"
+        verbose_name = "缓存"
+        verbose_name_plural = "缓存"
+
+    def __str__(self) -> str:
+        return self.cache_key

@@ -1,10 +1,12 @@
-"""Figures of a scope above the district level, counted once per ``FIGURES_SNAPSHOT_SECONDS`` (issue 14, item 4).
+"""Figures of a district or a scope above it, counted once per ``FIGURES_SNAPSHOT_SECONDS`` (issue 14, item 4).
 
 A city's year is 100,000+ demands and two million people at scale 100: counting them exactly on every visit cost
-more than the page (the demands' figures page p95 ~770 ms under load, the city's 一张网 1.2 s). Such a page reads
-what an earlier request counted, at most that old, and says so; a district and everything below it are always
-counted live, and so is every list of rows behind a number. Which organisations read a snapshot is the caller's
-rule (``orgs.selectors.reads_snapshot``). Kept in the process's cache (``CACHES``): each worker counts its own.
+more than the page (the demands' figures page p95 ~770 ms under load, the city's 一张网 1.2 s); a district's
+一张网 is ~80 grouped queries, ~300 ms of CPU and SQL, so eight visitors at once queued for a second on two cores.
+Such a page reads what an earlier request counted, at most that old, and says so; a street and everything below it
+are always counted live, and so is every list of rows behind a number. Which organisations read a snapshot is the
+caller's rule (``orgs.selectors.reads_snapshot``). Kept in ``CACHES`` (the database's ``zongheng_cache``): shared by
+every worker, so a snapshot is counted once, whichever worker is asked first, and every refresh shows the same one.
 """
 
 from __future__ import annotations

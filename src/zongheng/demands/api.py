@@ -212,7 +212,7 @@ class FiguresReportOut(Schema):
     figures: FiguresOut
     children: list[OrgFiguresOut]
     as_of: dt.datetime | None = Field(
-        None, description="区以上（跨区）范围的统计为快照：统计的时刻（默认至多 5 分钟前）；为空表示实时统计")
+        None, description="区及以上范围的统计为快照：统计的时刻（默认至多 5 分钟前）；为空表示实时统计")
 
 
 # ---------------------------------------------------------------- helpers

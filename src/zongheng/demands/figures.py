@@ -234,7 +234,7 @@ class RollUp:
     period: Period
     total: Figures
     children: list[tuple[Org, Figures]]
-    as_of: dt.datetime | None = None  # a snapshot's time (above the district level); None: computed now
+    as_of: dt.datetime | None = None  # a snapshot's time (a district and above); None: computed now
 
 
 def roll_up(org: Org, period: Period, now: dt.datetime | None = None, *, snapshot: bool = False) -> RollUp:
@@ -245,7 +245,7 @@ def roll_up(org: Org, period: Period, now: dt.datetime | None = None, *, snapsho
     and of demands whose grid is the org itself — so it equals ``org_figures`` (tests/demands/test_figures.py)
     at half the cost of a second scan (issue 14, item 4).
 
-    With ``snapshot`` (the figures page, its export and the API) an organisation above the district level
+    With ``snapshot`` (the figures page, its export and the API) a district or an organisation above it
     (``orgs.selectors.reads_snapshot``) reads the groups counted by an earlier request (``core.snapshot``), and
     ``as_of`` says when they were counted; the lists behind the numbers stay live.
     """

@@ -58,7 +58,7 @@ class NetFiguresOut(Schema):
     page: str = Field(description="一张网页面地址")
     figures: list[NetFigureOut]
     as_of: dt.datetime | None = Field(
-        None, description="区以上（跨区）范围的数字为快照：统计的时刻（默认至多 5 分钟前）；为空表示实时统计")
+        None, description="区及以上范围的数字为快照：统计的时刻（默认至多 5 分钟前）；为空表示实时统计")
 
 
 class NetRowOut(Schema):

@@ -137,13 +137,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update({"timeout": 30, "transaction_mode": "IMMEDIATE",
                                            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"})
 
-# The process's own memory (Django's default, named here): the figures' snapshots above the district level and,
-# in demo mode, the login page's summary use it; nothing in it must be shared between workers
-# (docs/deployment.md). No Redis by default.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zongheng"}}
-# Figures pages above the district level (a city: 100,000+ demands, two million people at scale 100) read a snapshot
+# The database (the table ``zongheng_cache``, created by ``migrate``: core.CacheEntry), shared by every worker and
+# every host: the figures' snapshots of a district and above (counted once per period whichever worker asks first,
+# and the same moment on every refresh) and, in demo mode, the login page's summary. No Redis (docs/deployment.md).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zongheng_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 10_000}}}
+# The figures pages of a district and above (a district's dashboard is ~80 grouped queries: live, ~300 ms of CPU
+# a visit and a second's queue under load; a city's, two million people and 100,000 demands a year) read a snapshot
 # at most this old, counted by the first request after it expires and said so on the page (core/snapshot.py,
-# issue 14 item 4); 0 = always live. Each worker counts its own.
+# issue 14 item 4); 0 = always live.
 FIGURES_SNAPSHOT_SECONDS = int(os.environ.get("ZONGHENG_FIGURES_SNAPSHOT_SECONDS", "300"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

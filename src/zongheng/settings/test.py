@@ -22,3 +22,6 @@ STORAGES = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEBUG = False
 FIGURES_SNAPSHOT_SECONDS = 0  # live figures; the snapshot tests (demands, net) turn it on
+# The process's memory: tests that touch no database clear it too (tests/conftest.py); the database cache's own
+# test (tests/core/test_snapshot_cache.py) switches to it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zongheng-test"}}
