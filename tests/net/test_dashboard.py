@@ -30,6 +30,9 @@ def test_a_street_secretary_sees_the_grids_of_the_street_and_of_each_community(c
     table = response.context["panels"][0]["table"]
     assert [row["org"].pk for row in table] == [c.pk for c in tree.communities if c.path.startswith(street.path)]
     assert [row["values"][0] for row in table] == ["2", "2"]
+    html = response.content.decode()
+    for row in table:  # the by-child table prints each row's numbers, one cell each
+        assert f'{row["org"].name}</a></th>' + "".join(f'<td class="num">{v}</td>' for v in row["values"]) in html
 
 
 def test_another_street_s_dashboard_and_a_forged_id_answer_404(client, tree: Tree) -> None:

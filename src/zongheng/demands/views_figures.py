@@ -93,9 +93,12 @@ def list_url(org: Org, period: Period, figure: str) -> str:
 
 
 def _cells(org: Org, period: Period, f: Figures) -> dict[str, Any]:
-    """One table row: each number with the list it counts."""
+    """One table row: each number with the list it counts (``list_url``'s links, the address and the period
+    encoded once per row: a city's page has 100 rows of eight links)."""
+    prefix = list_url(org, period, "")
+
     def link(figure: str) -> str:
-        return list_url(org, period, figure)
+        return prefix + figure  # the figure names are identifiers: nothing to encode
 
     return {
         "org": org, "f": f,

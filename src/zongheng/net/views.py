@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from zongheng.core import metrics as mx
 from zongheng.core import snapshot
@@ -101,7 +103,14 @@ def _chart(panel: s.Panel, kids: list[Org]) -> dict[str, Any] | None:
                                    for k in kids]} for r in ordered]}
 
 
-def _panel(request: HttpRequest, org: Org, period: Period, p: s.Panel, kids: list[Org]) -> dict[str, Any]:
+def _cells(values: list[str]) -> SafeString:
+    """A row's number cells, each escaped, as one string: a city's table is 100 children × ~20 figures per panel,
+    and the template's loop over ~11,000 cells cost ~60 ms of a snapshot's ~160 (``bench/README.md``)."""
+    return mark_safe("".join(f'<td class="num">{escape(v)}</td>' for v in values))  # noqa: S308 - each escaped
+
+
+def _panel(request: HttpRequest, org: Org, period: Period, p: s.Panel, kids: list[Org], kid_urls: dict[int, str]
+           ) -> dict[str, Any]:
     figures = [_figure(request, org, period, r) for r in p.readings]
     by_code = {f["code"]: f for f in figures}
     chart = _chart(p, kids)
@@ -109,8 +118,8 @@ def _panel(request: HttpRequest, org: Org, period: Period, p: s.Panel, kids: lis
         "key": p.key, "label": p.label, "figures": figures, "chart": chart, "chart_id": f"chart-{p.key}",
         "cards": [by_code[c] for c in CARDS.get(p.key, ()) if c in by_code] or figures[:6],
         "chart_choices": [(i, series["label"]) for i, series in enumerate(chart["series"])] if chart else [],
-        "table": [{"org": k, "url": dashboard_url(k, period),
-                   "values": [show(r.children.get(k.path), r.metric) for r in p.readings]} for k in kids],
+        "table": [{"org": k, "url": kid_urls[k.pk], "values": values, "cells": _cells(values)}
+                  for k in kids for values in ([show(r.children.get(k.path), r.metric) for r in p.readings],)],
         "columns": [r.metric.label for r in p.readings],
     }
 
@@ -131,9 +140,10 @@ def dashboard(request: HttpRequest, org_id: int) -> HttpResponse:
         return render(request, "net/dashboard.html", context, status=400)
     kids = s.children(org)
     read = s.panels(org, kids, period, now)
+    kid_urls = {k.pk: dashboard_url(k, period) for k in kids}
     context.update(
         period_groups=s.period_choices(period, now), previous=period.previous(),
-        panels=[_panel(request, org, period, p, kids) for p in read.panels],
+        panels=[_panel(request, org, period, p, kids, kid_urls) for p in read.panels],
         as_of=read.as_of, snapshot_minutes=snapshot.minutes(),
         grid_map=maps.choices_context(org, request.GET.get("map")),  # the grid map's section (net/_map.html)
     )
