@@ -2,9 +2,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+
+
+class WithPerson(UserManager["User"]):
+    """Users with their person in the same query: the default manager (``Meta.default_manager_name``), so the
+    session's user — ``ModelBackend.get_user`` reads it through ``_default_manager`` — comes with the name every
+    page's header shows (``display_name``), one query fewer on every signed-in request. ``User.objects`` stays
+    plain."""
+
+    def get_queryset(self) -> models.QuerySet[User]:
+        return super().get_queryset().select_related("person")
 
 
 class User(AbstractUser):
@@ -17,9 +28,12 @@ class User(AbstractUser):
     must_change_password = models.BooleanField("首次登录须修改密码", default=True)
     is_demo = models.BooleanField("演示账号", default=False)
 
+    with_person: ClassVar[WithPerson] = WithPerson()  # ``objects``, plain, is AbstractUser's
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        default_manager_name = "with_person"
 
     def display_name(self) -> str:
         return self.person.name if self.person_id and self.person else self.username
