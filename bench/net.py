@@ -118,7 +118,7 @@ def main() -> None:
 
     for org in targets:
         where = "district" if org.level.code == "district" else org.level.name
-        # Above the district the pages read a snapshot (core/snapshot.py): measured as users get it, and counted
+        # A district and above read a snapshot (core/snapshot.py): measured as users get it, and counted
         # live as the first request after each expiry does.
         modes: list[tuple[str, dict[str, int]]] = [("", {})]
         if reads_snapshot(org):
