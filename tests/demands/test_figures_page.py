@@ -89,3 +89,18 @@ def test_the_denominators_list_exactly_their_rows(client, world, district_secret
     response = client.get(reverse("demands:figures_list"), {"period": "2018", "figure": "response_due"})
     assert response.status_code == 200 and response.context["page"].paginator.count == 1
     assert "应响应" in response.content.decode()
+
+
+def test_each_child_s_row_opens_its_own_figures_and_only_the_last_row_is_the_total(client, world, district_secretary):
+    world.submit()
+    client.force_login(district_secretary)
+    response = client.get(reverse("demands:figures"), {"period": "2018"})
+    html = response.content.decode()
+    children = [row["org"] for row in response.context["rows"]]
+    assert children  # the district's streets
+    for child in children:  # a child's name links to its own figures, not printed as a total
+        assert f'{child.name}</a></th>' in html
+        assert f"?org={child.pk}&amp;period=2018" in html
+        assert f"{child.name}（合计）" not in html
+    assert html.count("（合计）") == 1 and f"{world.tree.district.name}（合计）" in html
+    assert html.count('<tr class="total">') == 1
