@@ -11,6 +11,7 @@ import random
 from collections import Counter
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -314,7 +315,9 @@ def test_a_second_run_with_if_empty_keeps_the_data(built, db):
 
 def test_reset_removes_the_demo_data_but_keeps_superusers(built, db):
     admin = User.objects.create_superuser("admin", password="x-Secret-12345")
+    cache.set("net.figures:old-district", {"tree.grids": 264})  # a snapshot counted on the data going away
     demo.reset()
+    assert cache.get("net.figures:old-district") is None
     assert not Org.objects.exists() and not Person.objects.exists() and not Post.objects.exists()
     assert User.objects.filter(pk=admin.pk).exists()
     assert not User.objects.filter(is_demo=True, is_active=True).exists()

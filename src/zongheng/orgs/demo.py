@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 
@@ -671,7 +672,8 @@ def reset() -> None:
     """Deletes every organisation, person, post and non-superuser account (demo data and all).
 
     Rows of other modules that point at organisations or people are deleted first. The
-    audit log is append-only: accounts it names are kept, detached and deactivated.
+    audit log is append-only: accounts it names are kept, detached and deactivated. The cache is emptied: a
+    rebuilt district has the same paths, and must not show the figures counted on the old one.
     """
     from zongheng.accounts.models import User
     from zongheng.core.models import AuditLog
@@ -694,6 +696,7 @@ def reset() -> None:
         User.objects.filter(is_superuser=False).update(is_active=False)
         Person.objects.all().delete()
         Org.objects.filter(depth=1).delete()
+    cache.clear()  # the figures' snapshots (core.snapshot) were counted on the data now gone
 
 
 def _delete_dependents(ours: set[type[models.Model]]) -> None:
