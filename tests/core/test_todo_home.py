@@ -197,3 +197,12 @@ def test_the_home_runs_a_constant_number_of_queries_whatever_the_data_size(clien
     assert _queries(client, user) == small
     with django_assert_max_num_queries(40):  # the ground's ~10; the rest are the modules' sources (one or two each)
         client.get(reverse("core:todo"))
+
+
+def test_an_item_s_words_are_escaped_on_the_list(client, tree):
+    leader = user_with_post(tree.grids[0], Role.GRID_LEADER)
+    personal_warning(leader.person_id, tree.grids[0], '<b onclick="x()">网格通知</b>未回执')
+    warnings.sweep(timezone.now(), codes=[RULE])
+    body = page(client, leader)
+    assert "&lt;b onclick=&quot;x()&quot;&gt;网格通知&lt;/b&gt;未回执" in body
+    assert '<b onclick="x()">' not in body

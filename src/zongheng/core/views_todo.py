@@ -34,6 +34,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from .access import _minimal, held_perms, org_names, post_paths, scope_paths, steplen
 from .exports import xlsx_response
@@ -162,6 +164,16 @@ class Item:
     def due(self) -> str:
         """The deadline in local time, "2026-11-28 18:00" (strftime: the template's date filter costs more)."""
         return _local(self.due_at) if self.due_at else ""
+
+    def html(self) -> SafeString:
+        """The item's line on 我的待办, every part escaped. Written as template variables, a list of 50 items was
+        ~20,000 function calls of the page's ~110,000 (eight lookups an item)."""
+        when = ""
+        if self.when:
+            due = f"期限 {self.due}，" if self.due_at else ""
+            when = format_html('<br><span class="{}">{}{}</span>', "error" if self.late else "help", due, self.when)
+        return format_html('<li class="card"><span class="badge">{}</span>\n    <a href="{}">{}</a>\n    {}</li>',
+                           self.kind, self.url, self.title, when)
 
 
 def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
