@@ -9,6 +9,7 @@ scope → 404). Every number links to ``figures_list``, which shows exactly the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -88,17 +89,21 @@ def _rate_help() -> list[tuple[str, str]]:
     return [(name, text.format(satisfied=satisfied)) for name, text in figures.RATE_HELP]
 
 
+def list_links(org: Org, period: Period) -> Callable[[str], str]:
+    """The address of the list behind each figure (a name of ``FIGURES``: an identifier, nothing to encode) of
+    ``org`` and ``period``: the page's address, organisation and period encoded once — a city's figures page has
+    100 rows of eight links."""
+    prefix = reverse("demands:figures_list") + "?" + urlencode({"org": org.pk, "period": str(period)}) + "&figure="
+    return lambda figure: prefix + figure
+
+
 def list_url(org: Org, period: Period, figure: str) -> str:
-    return reverse("demands:figures_list") + "?" + urlencode({"org": org.pk, "period": str(period), "figure": figure})
+    return list_links(org, period)(figure)
 
 
 def _cells(org: Org, period: Period, f: Figures) -> dict[str, Any]:
-    """One table row: each number with the list it counts (``list_url``'s links, the address and the period
-    encoded once per row: a city's page has 100 rows of eight links)."""
-    prefix = list_url(org, period, "")
-
-    def link(figure: str) -> str:
-        return prefix + figure  # the figure names are identifiers: nothing to encode
+    """One table row: each number with the list it counts."""
+    link = list_links(org, period)
 
     return {
         "org": org, "f": f,

@@ -114,12 +114,16 @@ def _panel(request: HttpRequest, org: Org, period: Period, p: s.Panel, kids: lis
     figures = [_figure(request, org, period, r) for r in p.readings]
     by_code = {f["code"]: f for f in figures}
     chart = _chart(p, kids)
+
+    def row(k: Org) -> dict[str, Any]:
+        values = [show(r.children.get(k.path), r.metric) for r in p.readings]
+        return {"org": k, "url": kid_urls[k.pk], "values": values, "cells": _cells(values)}
+
     return {
         "key": p.key, "label": p.label, "figures": figures, "chart": chart, "chart_id": f"chart-{p.key}",
         "cards": [by_code[c] for c in CARDS.get(p.key, ()) if c in by_code] or figures[:6],
         "chart_choices": [(i, series["label"]) for i, series in enumerate(chart["series"])] if chart else [],
-        "table": [{"org": k, "url": kid_urls[k.pk], "values": values, "cells": _cells(values)}
-                  for k in kids for values in ([show(r.children.get(k.path), r.metric) for r in p.readings],)],
+        "table": [row(k) for k in kids],
         "columns": [r.metric.label for r in p.readings],
     }
 

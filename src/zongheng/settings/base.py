@@ -142,10 +142,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # and the same moment on every refresh) and, in demo mode, the login page's summary. No Redis (docs/deployment.md).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zongheng_cache",
                       "OPTIONS": {"MAX_ENTRIES": 10_000}}}
-# The figures pages of a district and above (a district's dashboard is ~80 grouped queries: live, ~300 ms of CPU
-# a visit and a second's queue under load; a city's, two million people and 100,000 demands a year) read a snapshot
-# at most this old, counted by the first request after it expires and said so on the page (core/snapshot.py,
-# issue 14 item 4); 0 = always live.
+# The figures pages of a district and above read a snapshot at most this old, counted by the first request after it
+# expires and said so on the page (why and which: core/snapshot.py, orgs.selectors.reads_snapshot); 0 = always live.
 FIGURES_SNAPSHOT_SECONDS = int(os.environ.get("ZONGHENG_FIGURES_SNAPSHOT_SECONDS", "300"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
