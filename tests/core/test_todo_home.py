@@ -206,3 +206,26 @@ def test_an_item_s_words_are_escaped_on_the_list(client, tree):
     body = page(client, leader)
     assert "&lt;b onclick=&quot;x()&quot;&gt;网格通知&lt;/b&gt;未回执" in body
     assert '<b onclick="x()">' not in body
+
+
+def test_the_organisations_of_a_cadres_posts_are_read_with_the_posts_not_again_on_the_home(client, tree):
+    """The workbench link, the meeting and the points to-dos ask what the organisation of a post is (its id, name,
+    level, kind): it comes with the posts (``access.post_org``), so the home does not read it once per source."""
+    from zongheng.core.access import post_org, post_paths
+    from zongheng.core.landing import workbench_url
+    from zongheng.meetings.rules import _own_orgs
+
+    community = tree.communities[0]
+    user = user_with_post(community, Role.SECRETARY)
+    assert post_paths(user) == (community.path,)  # the posts' one query
+    with CaptureQueriesContext(connection) as ctx:
+        org = post_org(user, community.path)
+        url = workbench_url(user)
+        own = _own_orgs(user)
+    assert org is not None and (org.pk, org.name, org.level) == (community.pk, community.name, "community")
+    assert post_org(user, tree.district.path) is None  # no post there
+    assert url == reverse("orgs:org", args=[community.pk])  # the post's organisation, as before
+    assert [(o.pk, o.name, o.level_id) for o in own] == [(community.pk, community.name, community.level_id)]
+    assert ctx.captured_queries == []
+    body = page(client, user)
+    assert f'href="{url}"' in body

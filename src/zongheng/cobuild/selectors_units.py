@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from zongheng.core.access import has_perm, in_scope, path_q, require, scope_paths
+from zongheng.core.access import has_perm, in_scope, path_q, post_org, require, scope_paths
 from zongheng.core.permissions import Perm, Role
 from zongheng.orgs.models import Org, Post
 from zongheng.orgs.resolve import as_pk
@@ -64,9 +64,13 @@ def unit_for(user: Any, pk: int, perm: str = Perm.COBUILD_VIEW) -> Unit:
 
 
 def only_unit_of(user: Any) -> Unit | None:
-    """The unit whose liaison the user is, when their only cobuild scope is that unit's node (two queries)."""
+    """The unit whose liaison the user is, when their only cobuild scope is that unit's node (one query, for a post at a
+    unit's node; none for any other post)."""
     paths = scope_paths(user, Perm.COBUILD_VIEW)
     if len(paths) != 1 or not getattr(user, "person_id", None):
+        return None
+    org = post_org(user, paths[0])
+    if org is not None and org.level != UNIT_LEVEL:  # a cadre's post, not a unit's node: no query
         return None
     return Unit.objects.filter(org_path=paths[0], org__level__code=UNIT_LEVEL).first()
 

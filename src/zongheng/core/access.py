@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,7 @@ from .permissions import ROLE_PERMS, SELF_PERMS, Perm, grantable_roles
 
 # What the tree tells core (``register_tree``, called by the tree module at start-up); core
 # imports no module. ``steplen``: the length of one step of a materialized path (a root
-# organisation's path is exactly this long); ``active_posts(person_id, today)``: (role, org path)
+# organisation's path is exactly this long); ``active_posts(person_id, today)``: (role, ``PostOrg``)
 # of a person's posts in force; ``root_paths()``: the paths of the roots (a superuser's scope);
 # ``names(paths)``: {path: name} of the organisations at those paths (one query; pages that count
 # rows per child organisation name the children with it).
@@ -26,7 +27,20 @@ _TREE: dict[str, Any] = {"steplen": 4, "active_posts": lambda person_id, today: 
                          "names": lambda paths: {}}
 
 
-def register_tree(*, steplen: int, active_posts: Callable[[int, dt.date], Iterable[tuple[str, str]]],
+@dataclass(frozen=True)
+class PostOrg:
+    """An organisation where the user holds a post in force, read with the posts (no query of its own): the
+    to-do sources and the landing pages ask what it is (its id, name, level) without reading it again."""
+
+    pk: int
+    path: str
+    name: str
+    level: str  # the level's code ("district", "community", "unit" …)
+    level_id: int
+    kind: str
+
+
+def register_tree(*, steplen: int, active_posts: Callable[[int, dt.date], Iterable[tuple[str, PostOrg]]],
                   root_paths: Callable[[], Iterable[str]],
                   names: Callable[[Iterable[str]], dict[str, str]] | None = None) -> None:
     """Called by the organisation tree at start-up: path geometry, posts in force, the roots and org names."""
@@ -66,22 +80,23 @@ def _post_index(user: Any) -> dict[str, tuple[str, ...]]:
     if cached is not None:
         return cached
     index: dict[str, list[str]] = {}
-    direct: list[str] = []
+    orgs: dict[str, PostOrg] = {}
     if user is not None and user.is_authenticated:
         if user.is_superuser:
             roots = list(_TREE["root_paths"]())
             all_perms = set().union(*ROLE_PERMS.values())
             index = {perm: roots for perm in all_perms}
         elif user.person_id:
-            for role, path in _TREE["active_posts"](user.person_id, timezone.localdate()):
-                direct.append(path)
+            for role, org in _TREE["active_posts"](user.person_id, timezone.localdate()):
+                orgs[org.path] = org
                 for perm in ROLE_PERMS.get(role, ()):
-                    index.setdefault(perm, []).append(path)
+                    index.setdefault(perm, []).append(org.path)
     result = {perm: _minimal(paths) for perm, paths in index.items()}
     user_obj = user
     if user_obj is not None:
         user_obj._zh_scope = result
-        user_obj._zh_posts = tuple(sorted(set(direct)))
+        user_obj._zh_posts = tuple(sorted(orgs))
+        user_obj._zh_orgs = orgs
     return result
 
 
@@ -89,6 +104,13 @@ def post_paths(user: Any) -> tuple[str, ...]:
     """The organisations where the user holds a post in force themselves (not those below them)."""
     _post_index(user)
     return getattr(user, "_zh_posts", ())
+
+
+def post_org(user: Any, path: str) -> PostOrg | None:
+    """The organisation at ``path`` when the user holds a post there in force (else None: read it if needed)."""
+    _post_index(user)
+    orgs: dict[str, PostOrg] = getattr(user, "_zh_orgs", {})
+    return orgs.get(path)
 
 
 def own_paths(user: Any, perm: str) -> tuple[str, ...]:

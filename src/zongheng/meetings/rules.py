@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import scope_paths
+from zongheng.core.access import post_org, scope_paths
 from zongheng.core.permissions import Perm, Role
 from zongheng.core.todo import Figure, Todo
 from zongheng.core.warnings import Due
@@ -87,10 +87,15 @@ def find_resolution_overdue(now: dt.datetime) -> Iterator[Due]:
 
 
 def _own_orgs(user: Any) -> list[Org]:
-    """The organisations where the user holds meeting.change directly (their posts), not every one below."""
+    """The organisations where the user holds meeting.change directly (their posts), not every one below: known
+    from the posts (``post_org``), no query; a superuser's roots are read."""
     paths = scope_paths(user, Perm.MEETING_CHANGE)
-    return (list(Org.objects.filter(path__in=paths, kind=OrgKind.REGULAR).only("pk", "path", "name", "level_id")[:20])
-            if paths else [])
+    known = [post_org(user, path) for path in paths]
+    if None in known:
+        orgs = Org.objects.filter(path__in=paths, kind=OrgKind.REGULAR)
+        return list(orgs.only("pk", "path", "name", "level_id")[:20])
+    return [Org(pk=o.pk, path=o.path, name=o.name, level_id=o.level_id, kind=o.kind)
+            for o in known if o is not None and o.kind == OrgKind.REGULAR][:20]
 
 
 def todos(user: Any, now: dt.datetime) -> list[Todo]:

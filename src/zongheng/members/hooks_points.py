@@ -12,7 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from zongheng.core.access import has_perm, own_paths
+from zongheng.core.access import has_perm, own_paths, post_org
 from zongheng.core.audit_display import register_actions, register_object_url, url_by_pk
 from zongheng.core.permissions import Perm
 from zongheng.core.todo import TODO_LIMIT, Todo, register_todo
@@ -137,17 +137,16 @@ def mine_section(user: Any, person: Any, today: dt.date) -> Section | None:
 
 def claims_todo(user: Any, now: dt.datetime) -> list[Todo]:
     """积分申报待审核: pending claims of the members of the community (or grid, household) where the user holds
-    a post with member.change themselves — the street and the district review on the claims page. Two queries."""
+    a post with member.change themselves — the street and the district review on the claims page. One query
+    (none for a post elsewhere)."""
     if not (user and user.is_authenticated) or not has_perm(user, Perm.MEMBER_CHANGE):
         return []
     from zongheng.core.access import path_q
-    from zongheng.orgs.models import Org
 
     from .selectors_points import pending_to_review
 
-    own = own_paths(user, Perm.MEMBER_CHANGE)
-    paths = list(Org.objects.filter(path__in=own, level__code__in=REVIEW_LEVELS).values_list("path", flat=True)) \
-        if own else []
+    orgs = (post_org(user, path) for path in own_paths(user, Perm.MEMBER_CHANGE))
+    paths = [org.path for org in orgs if org is not None and org.level in REVIEW_LEVELS]
     if not paths:
         return []
     rows = (pending_to_review(user).filter(path_q("person__org_path", paths) | path_q("person__registered_path", paths))

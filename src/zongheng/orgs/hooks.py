@@ -27,7 +27,7 @@ def _top_org(user: Any, perm: str) -> str | None:
     paths = scope_paths(user, perm)
     if not paths:
         return None
-    org = Org.objects.filter(path=paths[0]).only("pk").first()
+    org = access.post_org(user, paths[0]) or Org.objects.filter(path=paths[0]).only("pk").first()  # a superuser's root
     return reverse("orgs:org", args=[org.pk]) if org else None
 
 
@@ -53,10 +53,13 @@ def _orgs_named(user: Any, text: str) -> list[str]:
     return list(qs.values_list("path", flat=True)[:50])
 
 
-def active_posts(person_id: int, today: dt.date) -> Any:
-    """(role, org path) of a person's posts in force on ``today``: the tree's answer to core's scope."""
-    return (Post.objects.filter(person_id=person_id, starts_on__lte=today)
-            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today)).values_list("role", "org__path"))
+def active_posts(person_id: int, today: dt.date) -> list[tuple[str, access.PostOrg]]:
+    """(role, organisation) of a person's posts in force on ``today``: the tree's answer to core's scope."""
+    rows = (Post.objects.filter(person_id=person_id, starts_on__lte=today)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+            .values_list("role", "org_id", "org__path", "org__name", "org__level__code", "org__level_id", "org__kind"))
+    return [(role, access.PostOrg(pk, path, name, level, level_id, kind))
+            for role, pk, path, name, level, level_id, kind in rows]
 
 
 def root_paths() -> list[str]:
