@@ -113,6 +113,20 @@ def post_org(user: Any, path: str) -> PostOrg | None:
     return orgs.get(path)
 
 
+def scope_key(user: Any) -> tuple[Any, ...]:
+    """What the user's reach is made of — the account, its person, and the paths each permission is held on — as
+    one hashable value: two calls with the same key see the same rows through every ``restrict`` (``sqlcache``
+    keeps compiled SQL under it). Computed once per user object, like the posts."""
+    cached = getattr(user, "_zh_scope_key", None)
+    if cached is None:
+        index = _post_index(user)
+        cached = (getattr(user, "pk", None), getattr(user, "person_id", None), post_paths(user),
+                  tuple(sorted(index.items())))
+        if user is not None:
+            user._zh_scope_key = cached
+    return cached
+
+
 def own_paths(user: Any, perm: str) -> tuple[str, ...]:
     """The organisations where the user holds a post in force themselves that gives ``perm`` there (a
     community's secretary for the community's own to-dos, not every cadre above it)."""

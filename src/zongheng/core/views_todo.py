@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from . import sqlcache
 from .access import _minimal, held_perms, org_names, post_paths, scope_paths, steplen
 from .exports import xlsx_response
 from .models import EarlyWarning, EarlyWarningQuerySet
@@ -196,11 +197,13 @@ def todo_items(user: Any, now: dt.datetime) -> tuple[list[Item], bool]:
 def badge_count(user: Any) -> int:
     """The header badge: the open warnings on the user themselves (late items they answer for).
 
-    One count on an indexed table, so every page stays light; the full to-do list (every module's
-    sources) is computed only on 我的待办 itself.
+    One count on an indexed table, its SQL compiled once per scope (``sqlcache``), so every page stays light; the
+    full to-do list (every module's sources) is computed only on 我的待办 itself.
     """
     cached = getattr(user, "_todo_badge", None)  # 我的待办 has just read them (``todo_items``)
-    return cached if cached is not None else my_open_warnings(user)[:TODO_LIMIT].count()
+    if cached is not None:
+        return cached
+    return sqlcache.count("core.todo_badge", user, lambda: my_open_warnings(user)[:TODO_LIMIT])
 
 
 @login_required

@@ -20,9 +20,11 @@ def _workbench(user: Any) -> str | None:
 
 
 def _unread(user: Any) -> int:
+    from zongheng.core import sqlcache
+
     from .selectors import notifications_for  # only notices of demands the user may open
 
-    return notifications_for(user).filter(read_at__isnull=True).count()
+    return sqlcache.count("demands.unread", user, lambda: notifications_for(user).filter(read_at__isnull=True))
 
 
 AUDIT_ACTIONS = {
