@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.factories import build_city, ensure_levels, user_with_post
 from zongheng.core import metrics as mx
-from zongheng.core.permissions import Role
+from zongheng.core.permissions import Perm, Role
 from zongheng.orgs.models import Org
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,27 @@ def test_with_snapshots_off_a_city_s_dashboard_is_live(client):
     assert grids(client, city) == "2"
     assert "本页数字是" not in client.get(reverse("net:dashboard", args=[city.pk]), {"period": "2026"}
                                        ).content.decode()
+
+
+
+@override_settings(FIGURES_SNAPSHOT_SECONDS=300)
+def test_a_snapshot_s_tables_by_child_are_rendered_once_and_shown_to_each_viewer_with_their_own_links(client):
+    """The chart and table by child organisation of a district and above are the same for every viewer: rendered
+    once per snapshot and kept beside it. What differs between viewers — which numbers open their rows — is not."""
+    city, district, _street, _community, _grid = build_city()
+    code = next(m.code for m in mx.metrics() if mx.source_of(m.code).perm == Perm.COBUILD_VIEW)
+    rows_link = reverse("net:rows", args=[city.pk, code])
+    secretary = user_with_post(city, Role.SECRETARY, "citysec2")
+    client.force_login(secretary)
+    first = client.get(reverse("net:dashboard", args=[city.pk]), {"period": "2026"}).content.decode()
+    row = f'<a href="{reverse("net:dashboard", args=[district.pk])}?period=2026">{district.name}</a></th>'
+    assert row in first and "按下级组织列表（1 个）" in first and rows_link in first
+
+    Org.objects.filter(pk=district.pk).update(name="改名区")  # not in the kept part until the snapshot is counted again
+    client.force_login(user_with_post(city, Role.GRID_LEADER, "citygrid"))  # 一张网, but not the co-building rows
+    second = client.get(reverse("net:dashboard", args=[city.pk]), {"period": "2026"}).content.decode()
+    assert row in second and "改名区" not in second
+    assert rows_link not in second  # their own links, not the secretary's
+    cache.clear()
+    client.force_login(secretary)
+    assert "改名区" in client.get(reverse("net:dashboard", args=[city.pk]), {"period": "2026"}).content.decode()

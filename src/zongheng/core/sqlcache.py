@@ -12,7 +12,7 @@ request): a post that starts or ends changes the key, so a user's badge never ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -25,9 +25,9 @@ LIMIT = 5_000  # kept statements per process (a few hundred bytes each); emptied
 _KEPT: dict[tuple[Any, ...], tuple[str, str, Sequence[Any]]] = {}  # key → (database alias, SQL or "", params)
 
 
-def count(name: str, user: Any, rows: Callable[[], QuerySet[Any]]) -> int:
+def count(name: Hashable, user: Any, rows: Callable[[], QuerySet[Any]]) -> int:
     """How many rows ``rows()`` holds (its slice respected): ``rows`` is built and compiled only the first time for
-    this name and scope key."""
+    this name and scope key. ``name`` carries whatever else the SQL is made of (e.g. the registered rules)."""
     key = (name, scope_key(user))
     kept = _KEPT.get(key)
     if kept is None:

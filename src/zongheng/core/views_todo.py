@@ -203,7 +203,8 @@ def badge_count(user: Any) -> int:
     cached = getattr(user, "_todo_badge", None)  # 我的待办 has just read them (``todo_items``)
     if cached is not None:
         return cached
-    return sqlcache.count("core.todo_badge", user, lambda: my_open_warnings(user)[:TODO_LIMIT])
+    perms = tuple(sorted({rule.perm for rule in rules()}))  # part of the SQL (``mine_q``), so part of the key
+    return sqlcache.count(("core.todo_badge", perms), user, lambda: my_open_warnings(user)[:TODO_LIMIT])
 
 
 @login_required
