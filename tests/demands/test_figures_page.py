@@ -104,3 +104,18 @@ def test_each_child_s_row_opens_its_own_figures_and_only_the_last_row_is_the_tot
         assert f"{child.name}（合计）" not in html
     assert html.count("（合计）") == 1 and f"{world.tree.district.name}（合计）" in html
     assert html.count('<tr class="total">') == 1
+
+
+def test_an_organisation_s_name_is_printed_escaped_in_its_row_and_in_the_total(client, world, district_secretary):
+    """The rows are made in Python (``views_figures.row_html``): every part escaped, like a template's."""
+    from zongheng.orgs.models import Org
+
+    world.submit()
+    street = world.tree.streets[0]
+    Org.objects.filter(pk=street.pk).update(name='<b onclick="x()">街道</b>')
+    Org.objects.filter(pk=world.tree.district.pk).update(name="<i>区</i>")
+    client.force_login(district_secretary)
+    html = client.get(reverse("demands:figures"), {"period": "2018"}).content.decode()
+    assert "&lt;b onclick=&quot;x()&quot;&gt;街道&lt;/b&gt;</a></th>" in html
+    assert "<strong>&lt;i&gt;区&lt;/i&gt;（合计）</strong>" in html
+    assert "<b onclick" not in html and "<i>区" not in html

@@ -18,6 +18,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from zongheng.core import snapshot
 from zongheng.core.access import require
@@ -101,6 +103,32 @@ def list_url(org: Org, period: Period, figure: str) -> str:
     return list_links(org, period)(figure)
 
 
+_ROW = """<tr{}>
+<th scope="row">{}</th>
+<td class="num"><a href="{}">{}</a></td>
+<td class="num"><a href="{}">{}</a><br><a class="help" href="{}" aria-label="按时响应/应响应 {}">{}</a></td>
+<td class="num"><a href="{}">{}</a><br><a class="help" href="{}" aria-label="已办结/应办结 {}">{}</a></td>
+<td class="num"><a href="{}" title="满意/已评价 {}">{}</a><br><span class="help">{}</span></td>
+<td class="num hide-sm"><a href="{}">{}</a></td>
+<td class="num"><a href="{}">{}</a></td>
+</tr>
+"""
+
+
+def row_html(r: dict[str, Any], *, is_total: bool = False) -> SafeString:
+    """A row of the table, every part escaped: a city's page has 100 of them, and as an included template they were
+    two thirds of the page's work (~2,300 variable lookups)."""
+    name = (format_html("<strong>{}（合计）</strong>", r["org"].name) if is_total
+            else format_html('<a href="{}">{}</a>', r["drill"], r["org"].name))
+    counted, response, resolution = r["counted"], r["response"], r["resolution"]
+    satisfaction, handling, overdue = r["satisfaction"], r["handling"], r["overdue"]
+    return format_html(_ROW, mark_safe(' class="total"') if is_total else "", name, counted[1], counted[0],
+                       response[2], response[0], response[3], response[1], response[1],
+                       resolution[2], resolution[0], resolution[3], resolution[1], resolution[1],
+                       satisfaction[2], satisfaction[1], satisfaction[0], satisfaction[1],
+                       handling[1], handling[0], overdue[1], overdue[0])
+
+
 def _cells(org: Org, period: Period, f: Figures) -> dict[str, Any]:
     """One table row: each number with the list it counts."""
     link = list_links(org, period)
@@ -135,10 +163,12 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     if period is None:
         return _bad_period(request, org, error)
     roll = figures.roll_up(org, period, snapshot=True)
+    total = _cells(org, period, roll.total)
+    rows = [_cells(child, period, f) for child, f in roll.children]
     context = {
         "org": org, "period": period, "error": error, "typed_period": str(period),
-        "total": _cells(org, period, roll.total),
-        "rows": [_cells(child, period, f) for child, f in roll.children],
+        "total": total, "rows": rows,
+        "table": mark_safe("".join([*(row_html(row) for row in rows), row_html(total, is_total=True)])),  # noqa: S308
         **_org_options(request), "org_items": _chosen(org),
         "period_choices": _period_choices(period),
         "export_query": urlencode({"org": org.pk, "period": str(period)}),
