@@ -1038,6 +1038,7 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
         yr = _Year(gen, units, seats)
         yr.owner = dict(CouncilMember.objects.filter(council__org_path__startswith=district.path, seat=SeatKind.OWN)
                         .values_list("council__org_id", "name"))
+        shown_units: set[int] = set()
         for m in pick:
             if m.unit is None:
                 continue
@@ -1046,7 +1047,11 @@ def build_live(district: Org, seed: int = 2018, log: Callable[[str], None] | Non
                 continue
             a = yr.agreement(org, m.unit, gen.date(first + dt.timedelta(days=5), min(today, dt.date(year, 3, 31))),
                              dt.date(year, 12, 31))
-            shown = m.unit.name in named or m is home_seat  # one item due soon and one overdue
+            # One item due soon and one overdue for each named unit (its first agreement, not one per council it
+            # sits on: a unit on a dozen councils made a third of the past-due items overdue) and the home seat.
+            shown = (m.unit.name in named and m.unit.pk not in shown_units) or m is home_seat
+            if shown:
+                shown_units.add(m.unit.pk)
             for j, kind in enumerate(rng.sample(list(ItemKind), 3)):
                 if shown and j == 0:
                     yr.item(a, kind, rng.choice(ITEMS[kind]),
