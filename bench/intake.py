@@ -3,6 +3,7 @@
 Usage (its own database; the data in it is replaced unless --reuse):
 
     .venv/bin/python bench/intake.py [--n 200] [--url postgres://postgres@127.0.0.1:5432/zh_bench_intake] [--reuse]
+        [--profile K]   # instead of timing: the top K functions (BENCH_PROFILE_SORT, BENCH_PROFILE_CALLERS)
 
 Builds the demo district (``orgs.demo.build``; ``--reuse`` keeps an existing one), then posts ``--n``
 new demands through Django's test client, each from its own client address (the per-client limit
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/zh_bench_intake"
 
 
-def measure(label: str, n: int, post: Callable[[int], Any]) -> None:
+def measure(label: str, n: int, post: Callable[[int], Any], profile: int = 0) -> None:
     from django.db import connection
 
     post(10**6)  # warm-up
@@ -50,6 +51,17 @@ def measure(label: str, n: int, post: Callable[[int], Any]) -> None:
         print(response.content.decode()[:2000])
         return
     cpu, wall = [], []
+    if profile:  # where the CPU goes: the top functions by cumulative time over the run
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [post(i) for i in range(n)])
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative"))
+        stats.print_stats(profile)
+        if os.environ.get("BENCH_PROFILE_CALLERS"):
+            stats.print_callers(os.environ["BENCH_PROFILE_CALLERS"])
+        return
     for i in range(n):
         c, w = time.process_time(), time.perf_counter()
         response = post(i)
@@ -67,6 +79,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--url", default=os.environ.get("BENCH_INTAKE_URL", DEFAULT_URL))
     parser.add_argument("--reuse", action="store_true", help="keep an existing demo district")
+    parser.add_argument("--profile", type=int, default=0,
+                        help="instead of timing, profile each door and print its top K functions (cumulative)")
     opts = parser.parse_args()
 
     sys.path.insert(0, str(HERE))
@@ -108,10 +122,10 @@ def main() -> None:
         return post
 
     print(f"{opts.n} POSTs per door (grid {grid.name}, community {community.name}):")
-    measure("web form, last step, chosen grid", opts.n, web(grid.pk))
-    measure("web form, last step, 我不清楚", opts.n, web(0))
-    measure("Open311 POST, attribute[grid]", opts.n, open311({"attribute[grid]": str(grid.pk)}))
-    measure("Open311 POST, address only", opts.n, open311({}))
+    measure("web form, last step, chosen grid", opts.n, web(grid.pk), opts.profile)
+    measure("web form, last step, 我不清楚", opts.n, web(0), opts.profile)
+    measure("Open311 POST, attribute[grid]", opts.n, open311({"attribute[grid]": str(grid.pk)}), opts.profile)
+    measure("Open311 POST, address only", opts.n, open311({}), opts.profile)
 
 
 if __name__ == "__main__":

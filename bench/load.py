@@ -16,6 +16,10 @@ Usage:
 3. Drive: for each scenario, ``--concurrency`` threads, each with its own keep-alive connection and cookie
    jar, logged in through the real login form (CSRF token from the page), send ``--requests`` requests in
    total. Prints req/s, p50, p95 (wall, client side) and the median app CPU ms and queries per request.
+   The public form and Open311 POSTs each come from a resident of their own: a random address in
+   ``X-Real-IP``, read as a reverse proxy passes it (``ZONGHENG_CLIENT_IP_HEADER``), so each is counted
+   against its own hourly limit, as residents are. ``--split``: the box's CPU per request by side
+   (gunicorn, PostgreSQL, this client), from ``/proc``.
    The last three scenarios run as ``bench-city``, a superuser created here: the whole tree (a city's, on a
    database built at a larger scale: ``--reuse --db`` of ``bench/net.py --scale 100``'s, with
    ``--add-demands 100000`` to give the city a year of demands over all its grids).
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
 import socket
 import statistics
@@ -181,8 +186,36 @@ class Client:
 Step = Callable[[Client, int], tuple[int, dict[str, str], str, float]]
 
 
+def _proc_cpu(pid: int) -> tuple[int, str, float]:
+    """(parent pid, command name, user + system CPU seconds) of a live process, from /proc."""
+    head, _, rest = Path(f"/proc/{pid}/stat").read_text().rpartition(")")
+    fields = rest.split()
+    return int(fields[1]), head.partition("(")[2], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_side(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn server (master and workers), PostgreSQL (every
+    ``postgres`` process on the box) and this client process: where a scenario's box CPU went."""
+    sides = {"server": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid, name, cpu = _proc_cpu(int(entry.name))
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        if int(entry.name) == server_pid or ppid == server_pid:
+            sides["server"] += cpu
+        elif name == "postgres":
+            sides["postgres"] += cpu
+    own = os.times()
+    sides["client"] = own.user + own.system
+    return sides
+
+
 def run(port: int, label: str, step: Step, *, requests: int, concurrency: int,
-        prepare: Callable[[Client], None] | None = None, ok: tuple[int, ...] = (200,)) -> dict[str, Any]:
+        prepare: Callable[[Client], None] | None = None, ok: tuple[int, ...] = (200,),
+        server_pid: int = 0) -> dict[str, Any]:
     clients = [Client(port) for _ in range(concurrency)]
     for c in clients:
         if prepare:
@@ -207,10 +240,12 @@ def run(port: int, label: str, step: Step, *, requests: int, concurrency: int,
                 samples.append((took * 1000, float(headers.get("x-bench-cpu", "nan")),
                                 int(headers.get("x-bench-queries", "-1"))))
 
+    before = cpu_by_side(server_pid) if server_pid else {}
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(worker, clients))
     wall = time.perf_counter() - start
+    after = cpu_by_side(server_pid) if server_pid else {}
     for c in clients:
         c.conn.close()
     lat = sorted(s[0] for s in samples)
@@ -220,12 +255,18 @@ def run(port: int, label: str, step: Step, *, requests: int, concurrency: int,
            "p95": lat[min(len(lat) - 1, int(0.95 * len(lat)))], "cpu": statistics.median(cpu),
            "queries": "/".join(map(str, queries)), "errors": len(errors)}
     note = f"  {len(errors)} errors ({', '.join(sorted(set(errors)))})" if errors else ""
+    if after:  # the box's CPU per request, by side (the app's own CPU is inside "server")
+        split = {k: (after[k] - before[k]) * 1000 / len(samples) for k in after}
+        row["split"] = split
+        note += ("  box CPU per request: server {server:.1f} · PostgreSQL {postgres:.1f} · client {client:.1f} ms"
+                 .format(**split))
     print(f"| {label:<38} | {row['rps']:7.1f} | {row['p50']:7.0f} | {row['p95']:7.0f} | {row['cpu']:7.1f} "
           f"| {row['queries']:>7} |{note}", flush=True)
     return row
 
 
-def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, only: set[str]) -> None:
+def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, only: set[str],
+              server_pid: int = 0) -> None:
     def logged_in(user: str) -> Callable[[Client], None]:
         return lambda c: (c.login(user), None)[1]
 
@@ -247,14 +288,18 @@ def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, on
     def public_prepare(c: Client) -> None:
         c.csrf("/demands/new/")
 
+    def resident() -> dict[str, str]:  # each submission from its own resident, as the proxy passes it
+        return {"X-Real-IP": socket.inet_ntoa(random.getrandbits(32).to_bytes(4, "big"))}
+
     def public_send(c: Client, _i: int) -> Any:
-        return c.request("POST", "/demands/new/", send_fields | {"csrfmiddlewaretoken": c.cookies["csrftoken"]})
+        return c.request("POST", "/demands/new/", send_fields | {"csrfmiddlewaretoken": c.cookies["csrftoken"]},
+                         headers=resident())
 
     o311 = {"service_code": "municipal", "description": "路灯不亮，晚上很黑", "address_string": "测试路 1 号",
             "attribute[grid]": str(fx["grid"]), "phone": "13800001111"}
 
     def open311(c: Client, _i: int) -> Any:
-        return c.request("POST", "/open311/v2/requests.json", o311)
+        return c.request("POST", "/open311/v2/requests.json", o311, headers=resident())
 
     def login(c: Client, i: int) -> Any:
         c.cookies.clear()
@@ -298,7 +343,7 @@ def scenarios(port: int, fx: dict[str, Any], requests: int, concurrency: int, on
         if only and not any(o in label for o in only):
             continue
         n = requests if not ("home" in label or "一张网" in label) else max(requests // 4, concurrency * 4)
-        run(port, label, step, requests=n, concurrency=concurrency, prepare=prepare, ok=ok)
+        run(port, label, step, requests=n, concurrency=concurrency, prepare=prepare, ok=ok, server_pid=server_pid)
 
 
 def sweep(env: dict[str, str]) -> None:
@@ -328,6 +373,8 @@ def main() -> None:
                              "built by bench/net.py --scale 100, whose demo year is the first district's only)")
     parser.add_argument("--no-sweep", dest="sweep", action="store_false")
     parser.add_argument("--only", default="", help="comma-separated parts of scenario names to run")
+    parser.add_argument("--split", action="store_true",
+                        help="print each scenario's box CPU per request: server, PostgreSQL, client (from /proc)")
     parser.add_argument("--pg-parallel", action="store_true",
                         help="keep PostgreSQL's parallel plans (docs/deployment.md recommends them off on a small box)")
     parser.add_argument("--src", default=str(ROOT / "src"),
@@ -336,7 +383,7 @@ def main() -> None:
                         help="gunicorn's error log")
     opts = parser.parse_args()
     env = dict(os.environ, DATABASE_URL=f"{opts.server}/{opts.db}", ZONGHENG_DEMO="1", LOG_LEVEL="WARNING",
-               DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost", ZONGHENG_DEMAND_PUBLIC_PER_HOUR="100000000",
+               DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost", ZONGHENG_CLIENT_IP_HEADER="HTTP_X_REAL_IP",
                DJANGO_DEBUG="0")
     env.pop("DJANGO_SETTINGS_MODULE", None)
     if not opts.reuse:
@@ -371,7 +418,8 @@ def main() -> None:
                 time.sleep(0.2)
         print(f"gunicorn {opts.workers} sync workers, concurrency {opts.concurrency}, "
               f"{opts.requests} requests per scenario (home pages and 一张网: a quarter)")
-        scenarios(port, fx, opts.requests, opts.concurrency, {o for o in opts.only.split(",") if o})
+        scenarios(port, fx, opts.requests, opts.concurrency, {o for o in opts.only.split(",") if o},
+                  server.pid if opts.split else 0)
     finally:
         server.terminate()
         server.wait(timeout=30)

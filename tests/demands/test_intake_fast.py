@@ -1,6 +1,7 @@
 """Fast intake: the last step of the public form and the Open311 POST do little in the request.
 
-The holders' notices of a new demand are queued after commit and written by the task worker; the
+The holders' notices of a new demand are a job queued in the submission's transaction and written by the
+task worker; the
 last step reads no list of grids; one submission is a constant number of statements whatever the
 size of the district; and the per-client limit still counts in the database.
 """
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from tests.demands.test_public import LAMP, NEW, fields, send
 from tests.demands.test_sweep_batch import reference_holders
@@ -22,15 +26,23 @@ from zongheng.demands.models import Category, ClientHit, DeadlineRule, Demand, N
 from zongheng.orgs.models import Org
 
 
-def test_the_holders_are_notified_by_the_worker_after_the_submission_commits(
-    client, world, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert send(client, world).status_code == 200
+@pytest.fixture
+def db_tasks(settings):
+    """The production task backend (jobs are rows the worker takes), not the tests' immediate one."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def test_the_holders_are_notified_by_the_worker_after_the_submission_commits(client, world, db_tasks):
+    """The request sends no notice: it queues one job, in its own transaction (the job's row commits
+    with the demand, or neither does), and the worker sends the notices."""
+    assert send(client, world).status_code == 200
     demand = Demand.objects.get()
-    assert not Notification.objects.exists() and callbacks  # nothing before commit
-    for callback in callbacks:
-        callback()  # the commit: the job is queued (the test backend runs it at once)
+    assert not Notification.objects.exists()
+    job = DBTaskResult.objects.get()
+    assert job.task_path == "zongheng.demands.tasks.notify_holders" and job.args_kwargs["args"][0] == demand.pk
+    refused = send(client, world, grid=world.tree.households[0].pk)  # no demand: no job either
+    assert refused.status_code == 400 and DBTaskResult.objects.count() == 1
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
     grid = world.tree.grids[0]
     notified = set(Notification.objects.filter(demand=demand).values_list("user_id", flat=True))
     assert notified == reference_holders(grid) and world.grid_leader.pk in notified
@@ -154,11 +166,11 @@ def app_statements(client, world, address: str) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
 
 
-def test_a_submission_to_a_chosen_grid_runs_ten_statements_and_one_more_for_working_time(client, world):
+def test_a_submission_to_a_chosen_grid_runs_eleven_statements_and_one_more_for_working_time(client, world, db_tasks):
     """Grid, category, bucket lock, count and add, rule, the demand, its number and status, history,
-    audit, follower (the holders' job is queued after commit); a working-time rule reads the calendar."""
+    audit, follower, the holders' job; a working-time rule reads the calendar."""
     rule = DeadlineRule.objects.get(category__code="municipal", urgency=Urgency.NORMAL)
     assert rule.clock == Clock.NATURAL
-    assert len(app_statements(client, world, "10.0.0.9")) == 10
+    assert len(app_statements(client, world, "10.0.0.9")) == 11
     DeadlineRule.objects.filter(pk=rule.pk).update(clock=Clock.WORKING)
-    assert len(app_statements(client, world, "10.0.0.10")) == 11
+    assert len(app_statements(client, world, "10.0.0.10")) == 12

@@ -228,6 +228,26 @@ def test_web_form_and_open311_count_in_one_bucket_per_client(world, settings):
     assert Client(REMOTE_ADDR="10.1.1.2").post(NEW, fields(world)).status_code == 200
 
 
+def test_behind_a_proxy_residents_are_counted_and_audited_by_the_address_the_proxy_passes(world, settings):
+    """All residents reach the app from the proxy's address: with ``CLIENT_IP_HEADER`` each is counted by
+    the address in the proxy's header (one resident's limit leaves the next one free), and the audit row
+    of the submission records that address, not the proxy's."""
+    settings.DEMAND_PUBLIC_PER_HOUR = 1
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    first = Client(**proxy, HTTP_X_REAL_IP="203.0.113.7").post(NEW, fields(world))
+    assert first.status_code == 200
+    again = Client(**proxy, HTTP_X_REAL_IP="203.0.113.7").post(NEW, fields(world))
+    assert again.status_code == 400 and "一小时内已经提交了 1 次" in again.content.decode()
+    assert Client(**proxy, HTTP_X_REAL_IP="203.0.113.8, 10.0.0.1").post(NEW, fields(world)).status_code == 200
+    received = AuditLog.objects.filter(action="demand.receive").order_by("pk")
+    assert [log.ip for log in received] == ["203.0.113.7", "203.0.113.8"]
+    # Without the setting the proxy's address is every resident's: the second one is refused.
+    settings.CLIENT_IP_HEADER = ""
+    assert Client(**proxy, HTTP_X_REAL_IP="203.0.113.9").post(NEW, fields(world)).status_code == 200
+    assert Client(**proxy, HTTP_X_REAL_IP="203.0.113.10").post(NEW, fields(world)).status_code == 400
+
+
 def test_wrong_codes_are_limited_per_client_with_a_chinese_429(world, settings):
     settings.DEMAND_TRACK_FAILS_PER_HOUR = 5
     demand, code = _original(world)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from .access import NotAuthenticated
@@ -10,8 +11,15 @@ from .context_vars import RequestInfo, current_request
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address. Behind a proxy, configure it to set REMOTE_ADDR (see docs/deployment.md)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client address: the one the audit log records and the residents' per-client limits count.
+
+    Behind a reverse proxy, ``CLIENT_IP_HEADER`` names the ``META`` key of the header the proxy sets
+    (``HTTP_X_REAL_IP`` for ``X-Real-IP``; see docs/deployment.md); its first address is taken. Without
+    it, or when a request lacks the header, the peer address (``REMOTE_ADDR``).
+    """
+    header = settings.CLIENT_IP_HEADER
+    forwarded = str(request.META.get(header, "")).split(",")[0].strip() if header else ""
+    return forwarded or request.META.get("REMOTE_ADDR") or None
 
 
 class RequestContextMiddleware:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -105,6 +104,7 @@ def _label(actor: Any) -> str:
 class Batch:
     """The writes of transitions applied to many locked demands, flushed together (``flush``):
     one UPDATE of the demands, one INSERT of events, one of audit rows, one of notifications.
+    A new demand (``submit_demand``) is one INSERT instead, with its state after every transition.
 
     ``_transition(…, batch=)`` checks the table and builds the rows as it does alone; nothing is
     written until ``flush``, inside the same transaction, so a batch is all or nothing.
@@ -113,13 +113,17 @@ class Batch:
     def __init__(self, fields: list[str]) -> None:
         self.fields = fields  # the demand columns the transitions changed (besides status and version)
         self.demands: list[Demand] = []
+        self.new: list[Demand] = []  # demands not yet in the table (their keys taken: ``bulk.next_ids``)
         self.events: list[DemandEvent] = []
         self.audits: list[Any] = []
         self.notices: list[tuple[Demand, Org, str]] = []
 
     def flush(self, memo: dict[Any, Any] | None = None) -> None:
         if self.demands:
-            bulk.update(list({d.pk: d for d in self.demands}.values()), ["status", "version", *self.fields])
+            new = {d.pk for d in self.new}
+            bulk.insert(self.new)
+            bulk.update([d for pk, d in {d.pk: d for d in self.demands}.items() if pk not in new],
+                        ["status", "version", *self.fields])
             bulk.insert(self.events)
             audit.record_many(self.audits)
         if self.notices:
@@ -135,20 +139,22 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
 
     ``by_org``: the organisation of whoever acted (``acting_org``); the holder when not given.
     ``batch``: the demand's changes, history and audit rows are collected there and written by
-    ``Batch.flush`` (a new demand's row is inserted at once: its number comes from its id).
+    ``Batch.flush``. A new demand (not yet saved, its key taken) is only ever written by a batch.
     """
     if expected_version is not None and expected_version != demand.version:
         raise TransitionRefused("该诉求已被他人更新，请刷新页面后再试")
-    before = audit.snapshot(demand, AUDIT_FIELDS) if demand.pk else None
-    from_status = demand.status if demand.pk else ""
+    if demand._state.adding and (batch is None or demand.pk is None):
+        raise RuntimeError("a new demand is written by its batch, its key taken first (submit_demand)")
+    first = batch is not None and demand._state.adding and demand not in batch.new  # its first step: no status
+    before = None if first else audit.snapshot(demand, AUDIT_FIELDS)
+    from_status = "" if first else demand.status
     demand.status = target(action, from_status)
     demand.version += 1
     when = at or timezone.now()
     user = actor if actor is not None and not isinstance(actor, str) else None
-    if batch is not None and not from_status:  # a new demand: its row now, its number with the batch
-        bulk.insert([demand], returning=True)
-        demand.ref = f"MX{when.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
     if batch is not None:
+        if first:
+            batch.new.append(demand)
         event = DemandEvent(  # ids, not objects: a batch builds thousands of these
             demand_id=demand.pk, seq=demand.version, at=when, action=action, from_status=from_status,
             to_status=demand.status, actor_id=user.pk if user is not None else None, actor_label=_label(actor),
@@ -160,9 +166,6 @@ def _transition(demand: Demand, action: str, actor: Any, *, note: str = "", at: 
                                         after=audit.snapshot(demand, AUDIT_FIELDS)))
         return event
     demand.save()
-    if not from_status:  # a new demand takes its number from its row, before history and audit name it
-        demand.ref = f"MX{when.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
-        demand.save(update_fields=["ref"])
     event = DemandEvent.objects.create(
         demand=demand, seq=demand.version, at=when, action=action, from_status=from_status,
         to_status=demand.status, actor=user, actor_label=_label(actor), org=demand.org,
@@ -257,12 +260,13 @@ def _holders_many(orgs: Iterable[Org], memo: dict[Any, Any] | None = None) -> di
 def _notify(demand: Demand, org: Org, text: str, memo: dict[Any, Any] | None = None, *,
             background: bool = False) -> None:
     """The holders' notices after commit: at once, or with ``background`` by the task worker
-    (``tasks.notify_holders``: the request only queues one job)."""
+    (``tasks.notify_holders``). The request then only queues one job, in its own transaction: the
+    job's row commits with the demand (no second commit, and no committed demand without its
+    notices), and the worker sees it only once the demand is there."""
     if background:
         from .tasks import notify_holders
 
-        demand_id, org_id = demand.pk, org.pk
-        transaction.on_commit(lambda: notify_holders.enqueue(demand_id, org_id, text[:200]))
+        notify_holders.enqueue(demand.pk, org.pk, text[:200])
         return
 
     def send() -> None:
@@ -310,9 +314,9 @@ def submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | None =
     resident's tracking code (shown once; the resident keeps it).
 
     ``submit_demand`` is the same without its own transaction (savepoint), for the public doors
-    that already run one (``actions_public``, ``open311``). The writes: the demand's row, then one
-    UPDATE (number, status), one insert each of history and audit rows (receive and assign), the
-    follower; the holders' notices after commit, by the task worker (``tasks.notify_holders``).
+    that already run one (``actions_public``, ``open311``). The writes: its key (``bulk.next_ids``),
+    the demand's row with its number and status, one insert each of history and audit rows (receive and assign), the
+    follower, and the job that sends the holders' notices after commit (``tasks.notify_holders``).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("submit_demand must run inside a transaction (use do_submit_demand)")
@@ -330,15 +334,18 @@ def submit_demand(actor: Any, data: dict[str, Any], *, now: dt.datetime | None =
     if not data.get("address", "").strip():
         raise ActionError("请填写地址")
     code = new_code()
-    demand = Demand(  # the temporary ref (random, nothing of the code) is replaced by the MX number on save
-        **data, code_hash=hash_code(code), code_prefix=code_prefix(code), ref=f"tmp-{secrets.token_hex(6)}",
+    demand = Demand(
+        **data, code_hash=hash_code(code), code_prefix=code_prefix(code),
         org=grid, org_path=grid.path, grid_path=grid.path,
         received_at=now, created_by=actor if actor is not None and not isinstance(actor, str) else None,
     )
+    # Its key first, so that its number (made from it) goes in with the row: one INSERT, no UPDATE after.
+    demand.pk = bulk.next_ids(Demand)[0]
+    demand.ref = f"MX{now.astimezone(timezone.get_current_timezone()):%Y}{demand.pk:07d}"
     if phone:
         demand.phone_enc, demand.phone_masked = crypto.encrypt(phone), mask_phone(phone)
     _set_deadlines(demand, now, first=True)
-    batch = Batch(["ref"])
+    batch = Batch([])
     _transition(demand, "receive", actor or RESIDENT, at=now, note=f"来源：{demand.get_channel_display()}",
                 batch=batch)
     if not unplaced:

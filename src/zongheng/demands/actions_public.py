@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from zongheng.core import audit
 from zongheng.core.errors import ActionError
+from zongheng.core.middleware import client_ip
 
 from . import actions, suggest
 from .choices import Channel
@@ -51,14 +52,10 @@ def client_key(address: str) -> str:
 
 
 def client_of(request: HttpRequest) -> str:
-    """The client key of an anonymous request — the same for the web form, tracking and Open311.
-
-    ``DEMAND_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_REAL_IP``) names the header set by the trusted
-    proxy; otherwise the peer address is used.
-    """
-    header = getattr(settings, "DEMAND_CLIENT_IP_HEADER", "")
-    address = (request.META.get(header, "") if header else "") or request.META.get("REMOTE_ADDR", "")
-    return client_key(str(address).split(",")[0].strip())
+    """The client key of an anonymous request — the same for the web form, tracking and Open311,
+    from the address the audit log records (``core.middleware.client_ip``: behind a proxy, the
+    header named by ``CLIENT_IP_HEADER``)."""
+    return client_key(client_ip(request) or "")
 
 
 def _lock_bucket(client: str, now: dt.datetime) -> None:

@@ -233,8 +233,9 @@ WORKDAY_END = "17:30"
 SMS_BACKEND = os.environ.get("ZONGHENG_SMS_BACKEND", "zongheng.demands.sms.log_backend")
 # Anonymous submissions (web form, Open311 without api_key) per client and hour, counted in the DB.
 DEMAND_PUBLIC_PER_HOUR = int(os.environ.get("ZONGHENG_DEMAND_PUBLIC_PER_HOUR", "5"))
-# Behind a reverse proxy: the META key holding the client address it sets (e.g. HTTP_X_REAL_IP).
-DEMAND_CLIENT_IP_HEADER = os.environ.get("ZONGHENG_CLIENT_IP_HEADER", "")
+# Behind a reverse proxy: the META key of the header holding the client address it sets (e.g. HTTP_X_REAL_IP
+# for X-Real-IP). The audit log records that address and the residents' per-client limits count by it.
+CLIENT_IP_HEADER = os.environ.get("ZONGHENG_CLIENT_IP_HEADER", "")
 
 # 一张网's grid map draws the boundaries alone. Raster tiles under them are optional: a URL template on the
 # platform's own origin ("/tiles/{z}/{x}/{y}.png", Web Mercator XYZ tiles in WGS 84 — not GCJ-02 — that the
