@@ -77,6 +77,44 @@ def test_many_changed_rows_of_one_table_with_different_fields_in_one_transaction
     assert back == [("改名90", 190), ("改名91", 191), ("改名92", 192)]
 
 
+def test_keys_taken_first_are_never_taken_again_and_go_in_with_their_rows():
+    """``next_ids`` takes keys from the table's own counter: an insert after them (with or without a key
+    taken) never reuses one, and rows built with taken keys go in by one statement, keys and all."""
+    first = entry(1)
+    first.save()
+    taken = bulk.next_ids(AuditLog, 3)
+    assert len(set(taken)) == 3 and min(taken) > first.pk
+    later = entry(2)
+    later.save()  # the database's own next key: after the taken ones
+    assert later.pk > max(taken)
+    made = [entry(10 + n) for n in range(3)]
+    for m, key in zip(made, taken, strict=True):
+        m.pk = key
+    with CaptureQueriesContext(connection) as ctx:
+        bulk.insert(made)
+    assert len(ctx.captured_queries) == 1
+    back = {r.pk: r for r in AuditLog.objects.filter(pk__in=taken)}
+    assert sorted(back) == sorted(taken) and all(fields(back[m.pk]) == fields(m) for m in made)
+    assert not any(m._state.adding for m in made)
+    assert bulk.next_ids(AuditLog)[0] > later.pk
+
+
+def test_keys_taken_first_on_a_table_never_written_start_after_what_it_holds():
+    """SQLite keeps no counter for a table no row went into yet (its ``sqlite_sequence`` row is made by the
+    first insert): the first key taken is then the one after what the table holds."""
+    held = Level.objects.create(code="tmp-held", name="已有", rank=1)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [Level._meta.db_table])
+    key = bulk.next_ids(Level)[0]
+    assert key > held.pk
+    made = Level(code="tmp-first", name="第一", rank=2)
+    made.pk = key
+    bulk.insert([made])
+    assert Level.objects.get(code="tmp-first").pk == key
+    assert Level.objects.create(code="tmp-next", name="第二", rank=3).pk > key
+
+
 def test_rows_read_by_sql_are_converted_as_the_orm_converts_them():
     from zongheng.demands.models import CalendarDay
 
