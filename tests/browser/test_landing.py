@@ -1,5 +1,7 @@
 """The landing and login pages on a phone: Chinese, accessible, and login works."""
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
@@ -14,6 +16,8 @@ def test_a_visitor_on_a_phone_sees_the_chinese_landing_page_and_can_switch_to_la
     assert_accessible(page)
     size_before = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     page.get_by_role("link", name="大字模式").click()
+    # The link goes through /display/ and back: read the size only once the page it comes back to is there.
+    expect(page.locator("html")).to_have_class(re.compile(r"\blarge-text\b"))
     size_after = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert size_after > size_before
 
