@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import get_script_prefix, reverse
 
 from .access import has_perm
 from .nav import badges, nav_items, register_badge, register_nav
 from .permissions import Perm
+from .urlcache import fixed_url
 
 register_nav(0, "core:todo", "我的待办", None)
 register_nav(80, "core:audit", "审计日志", Perm.AUDIT_VIEW)
@@ -25,13 +24,6 @@ def _todo_badge(user: Any) -> int:
 register_badge(0, "core:todo", "逾期", _todo_badge)
 
 
-@lru_cache(maxsize=128)
-def _address(url_name: str, prefix: str) -> str:
-    """A nav entry's address: the same for every request under one script prefix (the key), so made once per
-    process — every page's header has ~20 of them."""
-    return reverse(url_name)
-
-
 def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     nav = []
@@ -39,7 +31,7 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         for item in nav_items():
             if item.visible(user) if item.visible is not None else item.perm is None or has_perm(user, item.perm):
-                url = _address(item.url_name, get_script_prefix())
+                url = fixed_url(item.url_name)
                 nav.append({"url": url, "label": item.label, "active": False})
         # One current item: the longest nav URL the path lies under (诉求配置, not also 居民诉求).
         under = [n for n in nav if request.path.startswith(str(n["url"]))]
@@ -48,6 +40,6 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         for badge in badges():
             count = badge.count(user)
             if count:
-                url = _address(badge.url_name, get_script_prefix())
+                url = fixed_url(badge.url_name)
                 counters.append({"url": url, "label": badge.label, "count": count})
     return {"nav": nav, "DEMO_MODE": settings.DEMO_MODE, "badges": counters}

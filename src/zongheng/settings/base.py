@@ -113,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "zongheng.core.context.platform",
             ],
+            # {% url %} with no arguments: the address made once per process (core/urlcache.py).
+            "builtins": ["zongheng.core.templatetags.fixed_url"],
         },
     },
 ]
