@@ -51,10 +51,14 @@ _PATH = re.compile(r"^[0-9A-Za-z]{1,255}$")
 # ---------------------------------------------------------------- reading warnings for a user
 
 
+def rule_perms() -> list[str]:
+    """The permissions the registered warning rules ask for (sorted, each once)."""
+    return sorted({rule.perm for rule in rules()})
+
+
 def warning_roots(user: Any) -> tuple[str, ...]:
     """The subtrees in which the user sees warnings through a permission (any rule's)."""
-    perms = {rule.perm for rule in rules()}
-    return _minimal(p for perm in perms for p in scope_paths(user, perm))
+    return _minimal(p for perm in rule_perms() for p in scope_paths(user, perm))
 
 
 def mine_q(user: Any) -> Q:
@@ -64,7 +68,7 @@ def mine_q(user: Any) -> Q:
     q = Q(pk__in=[])
     if getattr(user, "person_id", None):
         q |= Q(person_id=user.person_id)
-    perms = {rule.perm for rule in rules()}
+    perms = set(rule_perms())
     for path in post_paths(user):
         held = sorted(perms & held_perms(user, path))
         if held:
@@ -203,7 +207,7 @@ def badge_count(user: Any) -> int:
     cached = getattr(user, "_todo_badge", None)  # 我的待办 has just read them (``todo_items``)
     if cached is not None:
         return cached
-    perms = tuple(sorted({rule.perm for rule in rules()}))  # part of the SQL (``mine_q``), so part of the key
+    perms = tuple(rule_perms())  # part of the SQL (``mine_q``), so part of the key
     return sqlcache.count(("core.todo_badge", perms), user, lambda: my_open_warnings(user)[:TODO_LIMIT])
 
 
