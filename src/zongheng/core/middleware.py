@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 
@@ -15,11 +16,17 @@ def client_ip(request: HttpRequest) -> str | None:
 
     Behind a reverse proxy, ``CLIENT_IP_HEADER`` names the ``META`` key of the header the proxy sets
     (``HTTP_X_REAL_IP`` for ``X-Real-IP``; see docs/deployment.md); its first address is taken. Without
-    it, or when a request lacks the header, the peer address (``REMOTE_ADDR``).
+    it, or when a request lacks the header or its first entry is not an address (a misconfigured proxy passing
+    on what the client sent: the audit log's column holds addresses only), the peer address (``REMOTE_ADDR``).
     """
     header = settings.CLIENT_IP_HEADER
     forwarded = str(request.META.get(header, "")).split(",")[0].strip() if header else ""
-    return forwarded or request.META.get("REMOTE_ADDR") or None
+    if forwarded:
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestContextMiddleware:
